@@ -1,0 +1,46 @@
+# Task runner: every command of the project is here. `make help` lists them.
+PY      := .venv/bin/python
+PIP     := .venv/bin/pip
+PIAO    := .venv/bin/piao
+SAMPLE  := samples/piao_casalgrande_2023_performance.docx
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: help setup run serve test test-fast lint eval bench clean
+
+help:           ## list the targets
+	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*##/\t/'
+
+.venv/.installed: pyproject.toml
+	python3.11 -m venv .venv || python3 -m venv .venv
+	$(PIP) install -q --upgrade pip
+	# torch first, from the CPU wheel: a bare requirement would pull a multi-GB CUDA build
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[test]'
+	@if [ -f package.json ]; then npm ci --silent --no-audit --no-fund || npm install --silent --no-audit --no-fund; fi
+	@touch $@
+
+setup: .venv/.installed ## create/reuse .venv and install everything
+
+run: setup      ## main job: ingest the bundled sample and serve the chat on http://127.0.0.1:8000
+	$(PIAO) ingest $(SAMPLE)
+	$(PIAO) serve --host 127.0.0.1 --port 8000
+
+test: setup     ## the whole test suite (no network)
+	$(PY) -m pytest
+
+test-fast: setup ## tests without the browser and integration markers
+	$(PY) -m pytest -m "not browser and not integration"
+
+lint: setup     ## ruff on the packages
+	.venv/bin/ruff check ingest assistant api evals tests
+
+eval: setup     ## dev eval set (no LLM)
+	$(PIAO) eval --set ../shared/evals/dev.jsonl
+
+bench: setup    ## ingest benchmark
+	$(PY) -m evals.bench_ingest
+
+clean:          ## remove the data directory (store + index)
+	rm -rf data

