@@ -1,0 +1,415 @@
+"""The record store: documents, objectives, indicators and the embedding cache (SQLAlchemy 2.x).
+
+SQLite in ``settings.data_dir`` by default (WAL mode, so readers keep reading while a document is
+ingested); PostgreSQL through ``PIAO_DATABASE_URL`` with the same code: only portable SQL here.
+The store is the source of truth; the Chroma index is derived from it (see ``pipeline.py``).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Engine,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    create_engine,
+    delete,
+    event,
+    exists,
+    func,
+    select,
+)
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from ingest.errors import StoreError
+from ingest.settings import Settings, get_settings
+from ingest.types import Indicator, Objective
+
+logger = logging.getLogger(__name__)
+
+UpsertStatus = Literal["new", "updated", "unchanged"]
+FILTERS = ("settore", "classificazione", "responsabile", "has_pnrr", "ente", "anno")
+_CHUNK = 500  # keeps IN (...) lists well under every database's parameter limit
+
+
+class DocumentInfo(BaseModel):
+    """What the store knows about one ingested document."""
+
+    documento: str
+    file: str
+    content_hash: str
+    format: str
+    ente: str | None = None
+    ingested_at: datetime | None = None
+    n_objectives: int = 0
+    records_hash: str | None = None
+    sectors: list[dict[str, Any]] = Field(default_factory=list)  # [{"name", "declared_count"}, ...]
+    quality: dict[str, Any] | None = None  # QualityReport.to_dict()
+    quality_text: str | None = None  # QualityReport.render()
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class DocumentRow(_Base):
+    __tablename__ = "documents"
+
+    documento: Mapped[str] = mapped_column(String(255), primary_key=True)
+    file: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    records_hash: Mapped[str | None] = mapped_column(String(64))
+    ente: Mapped[str | None] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(16))
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    n_objectives: Mapped[int] = mapped_column(Integer)
+    sectors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    quality: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    quality_text: Mapped[str | None] = mapped_column(Text)
+
+
+class ObjectiveRow(_Base):
+    __tablename__ = "objectives"
+
+    documento: Mapped[str] = mapped_column(String(255), primary_key=True)
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    ente: Mapped[str | None] = mapped_column(String(255), index=True)
+    settore: Mapped[str] = mapped_column(String(255), index=True)
+    classificazione: Mapped[str | None] = mapped_column(Text)
+    responsabile: Mapped[str | None] = mapped_column(Text)
+    has_pnrr: Mapped[bool] = mapped_column(Boolean, index=True)
+    titolo: Mapped[str] = mapped_column(Text)
+    record: Mapped[str] = mapped_column(Text)  # Objective.model_dump_json(): round-trips exactly
+
+
+class IndicatorRow(_Base):
+    __tablename__ = "indicators"
+
+    documento: Mapped[str] = mapped_column(String(255), primary_key=True)
+    objective_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, primary_key=True)
+    anno: Mapped[int | None] = mapped_column(Integer, index=True)
+    indicatore: Mapped[str | None] = mapped_column(Text)
+    scadenza: Mapped[str | None] = mapped_column(Text)
+    baseline: Mapped[str | None] = mapped_column(Text)
+    target: Mapped[str | None] = mapped_column(Text)
+    target_intermedio: Mapped[str | None] = mapped_column(Text)
+    target_raggiunto: Mapped[str | None] = mapped_column(Text)
+    peso: Mapped[str | None] = mapped_column(Text)
+    fonte_verifica: Mapped[str | None] = mapped_column(Text)
+
+
+class EmbeddingRow(_Base):
+    __tablename__ = "embedding_cache"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(model name + text)
+    model: Mapped[str] = mapped_column(Text)
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little endian
+
+
+def records_hash(objectives: Sequence[Objective]) -> str:
+    """A hash of the records' content: equal records give equal hashes."""
+    digest = hashlib.sha256()
+    for obj in objectives:
+        digest.update(obj.model_dump_json().encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _enable_sqlite_wal(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def _make_engine(settings: Settings) -> Engine:
+    url = settings.sqlalchemy_url
+    if url.startswith("sqlite") and not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    if engine.dialect.name == "sqlite":
+        _enable_sqlite_wal(engine)
+    return engine
+
+
+class Store:
+    """Documents, objective records, indicator rows and the embedding cache."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        try:
+            self.engine = _make_engine(self.settings)
+            _Base.metadata.create_all(self.engine)
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreError(f"impossibile aprire l'archivio dei dati ({self._where()}): {exc}") from exc
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _where(self) -> str:
+        return "PIAO_DATABASE_URL" if self.settings.database_url else str(self.settings.data_dir)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    @contextmanager
+    def _session(self, action: str) -> Iterator[Session]:
+        """A session whose database errors become ``StoreError`` (nothing committed)."""
+        try:
+            with self._sessions() as session:
+                yield session
+        except SQLAlchemyError as exc:
+            raise StoreError(f"errore dell'archivio dei dati durante {action}; nulla è stato modificato: "
+                             f"{exc.__class__.__name__}") from exc
+
+    # -- documents -----------------------------------------------------------------------------
+
+    def upsert_document(
+        self,
+        info: DocumentInfo,
+        objectives: Sequence[Objective],
+        *,
+        before_commit: Callable[[], None] | None = None,
+    ) -> UpsertStatus:
+        """Store a document and its records in one transaction.
+
+        Same content hash, ente and records as stored: nothing is written, ``"unchanged"``.
+        Otherwise the document's old records (if any) are replaced; other documents are untouched.
+        ``before_commit`` runs inside the open transaction after every row is written (the pipeline
+        writes the index there); if it raises, the transaction is rolled back and the error propagates.
+        """
+        if any(obj.documento != info.documento for obj in objectives):
+            raise ValueError(f"every record must belong to documento {info.documento!r}")
+        rec_hash = records_hash(objectives)
+        with self._session("il salvataggio del documento") as session, session.begin():
+            old = session.get(DocumentRow, info.documento)
+            if old is not None and (old.content_hash, old.ente, old.records_hash) == (
+                info.content_hash, info.ente, rec_hash
+            ):
+                return "unchanged"
+            status: UpsertStatus = "new" if old is None else "updated"
+            _delete_document_rows(session, info.documento)
+            session.flush()
+            session.add(_document_row(info, objectives, rec_hash))
+            session.add_all(_objective_rows(objectives))
+            session.flush()
+            if before_commit is not None:
+                before_commit()
+        return status
+
+    def delete_document(self, documento: str) -> bool:
+        """Remove a document and its records; ``False`` if it was not stored."""
+        with self._session("la cancellazione del documento") as session, session.begin():
+            existed = session.get(DocumentRow, documento) is not None
+            _delete_document_rows(session, documento)
+        return existed
+
+    def document(self, documento: str) -> DocumentInfo | None:
+        """One stored document, or ``None``."""
+        with self._session("la lettura del documento") as session:
+            row = session.get(DocumentRow, documento)
+            return _document_info(row) if row is not None else None
+
+    def documents(self) -> list[DocumentInfo]:
+        """Every stored document, by key."""
+        with self._session("la lettura dei documenti") as session:
+            rows = session.scalars(select(DocumentRow).order_by(DocumentRow.documento))
+            return [_document_info(row) for row in rows]
+
+    def revision(self) -> str:
+        """A token that changes whenever the stored content changes (readers reload on change)."""
+        digest = hashlib.sha256()
+        with self._session("la lettura della revisione") as session:
+            rows = session.execute(
+                select(DocumentRow.documento, DocumentRow.content_hash, DocumentRow.records_hash,
+                       DocumentRow.ente, DocumentRow.ingested_at).order_by(DocumentRow.documento)
+            )
+            for row in rows:
+                digest.update("\t".join(str(v) for v in row).encode("utf-8") + b"\n")
+        return digest.hexdigest()[:16]
+
+    # -- objectives ----------------------------------------------------------------------------
+
+    def objectives(self, documento: str | None = None, **filters: Any) -> list[Objective]:
+        """Stored records in document order (documents by key).
+
+        Filters: ``settore``, ``classificazione``, ``responsabile`` (case-insensitive substring),
+        ``has_pnrr`` (bool), ``ente`` (exact), ``anno`` (an indicator row of that year).
+        ``None`` values are ignored; an unknown filter raises ``ValueError``.
+        """
+        unknown = set(filters) - set(FILTERS)
+        if unknown:
+            raise ValueError(f"unknown filters: {sorted(unknown)}")
+        query = select(ObjectiveRow.record)
+        if documento is not None:
+            query = query.where(ObjectiveRow.documento == documento)
+        for name, value in filters.items():
+            if value is not None:
+                query = query.where(_filter_clause(name, value))
+        query = query.order_by(ObjectiveRow.documento, ObjectiveRow.position)
+        with self._session("la lettura degli obiettivi") as session:
+            return [Objective.model_validate_json(rec) for rec in session.scalars(query)]
+
+    def get_objective(self, key: str) -> Objective | None:
+        """One record by key ``<documento>/<id>``; a bare ``id`` works when only one document has it."""
+        with self._session("la lettura dell'obiettivo") as session:
+            if "/" in key:
+                documento, _, obj_id = key.partition("/")
+                row = session.get(ObjectiveRow, (documento, obj_id))
+                return Objective.model_validate_json(row.record) if row is not None else None
+            records = session.scalars(select(ObjectiveRow.record).where(ObjectiveRow.id == key)).all()
+            return Objective.model_validate_json(records[0]) if len(records) == 1 else None
+
+    def count_objectives(self, documento: str | None = None) -> int:
+        """How many records are stored (for one document, or all)."""
+        query = select(func.count()).select_from(ObjectiveRow)
+        if documento is not None:
+            query = query.where(ObjectiveRow.documento == documento)
+        with self._session("il conteggio degli obiettivi") as session:
+            return int(session.scalar(query) or 0)
+
+    # -- embedding cache -----------------------------------------------------------------------
+
+    def get_embeddings(self, keys: Iterable[str]) -> dict[str, list[float]]:
+        """Cached vectors by key; missing keys are absent from the result."""
+        keys = list(dict.fromkeys(keys))
+        found: dict[str, list[float]] = {}
+        with self._session("la lettura della cache degli embedding") as session:
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start:start + _CHUNK]
+                rows = session.execute(select(EmbeddingRow.key, EmbeddingRow.vector)
+                                       .where(EmbeddingRow.key.in_(chunk)))
+                for key, blob in rows:
+                    found[key] = np.frombuffer(blob, dtype="<f4").tolist()
+        return found
+
+    def put_embeddings(self, model: str, vectors: dict[str, Sequence[float]]) -> None:
+        """Cache vectors by key (keys already cached are left as they are)."""
+        if not vectors:
+            return
+        try:
+            self._insert_embeddings(model, vectors)
+        except StoreError as exc:
+            if not isinstance(exc.__cause__, IntegrityError):
+                raise
+            # another process cached some of the same texts meanwhile: insert what is still missing
+            self._insert_embeddings(model, vectors)
+
+    def _insert_embeddings(self, model: str, vectors: dict[str, Sequence[float]]) -> None:
+        with self._session("la scrittura della cache degli embedding") as session, session.begin():
+            keys = list(vectors)
+            present: set[str] = set()
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start:start + _CHUNK]
+                present.update(session.scalars(select(EmbeddingRow.key).where(EmbeddingRow.key.in_(chunk))))
+            session.add_all(
+                EmbeddingRow(key=key, model=model, dim=len(vec),
+                             vector=np.asarray(vec, dtype="<f4").tobytes())
+                for key, vec in vectors.items() if key not in present
+            )
+
+    def count_embeddings(self) -> int:
+        """How many vectors the cache holds."""
+        with self._session("il conteggio della cache degli embedding") as session:
+            return int(session.scalar(select(func.count()).select_from(EmbeddingRow)) or 0)
+
+
+def _filter_clause(name: str, value: Any) -> Any:
+    if name == "has_pnrr":
+        return ObjectiveRow.has_pnrr.is_(bool(value))
+    if name == "ente":
+        return ObjectiveRow.ente == value
+    if name == "anno":
+        return exists().where(
+            IndicatorRow.documento == ObjectiveRow.documento,
+            IndicatorRow.objective_id == ObjectiveRow.id,
+            IndicatorRow.anno == int(value),
+        )
+    column = getattr(ObjectiveRow, name)
+    return column.icontains(str(value), autoescape=True)
+
+
+def _delete_document_rows(session: Session, documento: str) -> None:
+    session.execute(delete(IndicatorRow).where(IndicatorRow.documento == documento))
+    session.execute(delete(ObjectiveRow).where(ObjectiveRow.documento == documento))
+    session.execute(delete(DocumentRow).where(DocumentRow.documento == documento))
+
+
+def _document_row(info: DocumentInfo, objectives: Sequence[Objective], rec_hash: str) -> DocumentRow:
+    return DocumentRow(
+        documento=info.documento,
+        file=info.file,
+        content_hash=info.content_hash,
+        records_hash=rec_hash,
+        ente=info.ente,
+        format=info.format,
+        ingested_at=datetime.now(UTC),
+        n_objectives=len(objectives),
+        sectors=list(info.sectors),
+        quality=info.quality,
+        quality_text=info.quality_text,
+    )
+
+
+def _objective_rows(objectives: Sequence[Objective]) -> Iterator[ObjectiveRow | IndicatorRow]:
+    for position, obj in enumerate(objectives):
+        yield ObjectiveRow(
+            documento=obj.documento,
+            id=obj.id,
+            position=position,
+            ente=obj.ente,
+            settore=obj.settore,
+            classificazione=obj.classificazione,
+            responsabile=obj.responsabile,
+            has_pnrr=has_pnrr(obj),
+            titolo=obj.titolo,
+            record=obj.model_dump_json(),
+        )
+        for n, ind in enumerate(obj.indicatori):
+            yield _indicator_row(obj, n, ind)
+
+
+def _indicator_row(obj: Objective, n: int, ind: Indicator) -> IndicatorRow:
+    return IndicatorRow(documento=obj.documento, objective_id=obj.id, n=n, **ind.model_dump())
+
+
+def has_pnrr(obj: Objective) -> bool:
+    """Whether the objective is linked to a PNRR measure."""
+    return bool(obj.pnrr and obj.pnrr.strip())
+
+
+def _document_info(row: DocumentRow) -> DocumentInfo:
+    ingested_at = row.ingested_at
+    if ingested_at is not None and ingested_at.tzinfo is None:  # SQLite drops the zone; it was UTC
+        ingested_at = ingested_at.replace(tzinfo=UTC)
+    return DocumentInfo(
+        documento=row.documento,
+        file=row.file,
+        content_hash=row.content_hash,
+        records_hash=row.records_hash,
+        format=row.format,
+        ente=row.ente,
+        ingested_at=ingested_at,
+        n_objectives=row.n_objectives,
+        sectors=row.sectors or [],
+        quality=row.quality,
+        quality_text=row.quality_text,
+    )

@@ -1,0 +1,191 @@
+"""The record store against a real SQLite file."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import CreateTable
+
+from ingest.errors import StoreError
+from ingest.settings import Settings
+from ingest.store import DocumentInfo, IndicatorRow, Store, _Base
+from ingest.types import Objective
+
+DOC = "piao_casalgrande_2023_performance"
+
+
+def info(documento: str = DOC, content_hash: str = "hash-1", ente: str | None = None) -> DocumentInfo:
+    return DocumentInfo(documento=documento, file=f"{documento}.docx", content_hash=content_hash, format="docx",
+                        ente=ente, sectors=[{"name": "SETTORE FINANZIARIO", "declared_count": 4}],
+                        quality={"objectives": 35}, quality_text="35 obiettivi")
+
+
+def as_document(records: list[Objective], documento: str) -> list[Objective]:
+    return [r.model_copy(update={"documento": documento}) for r in records]
+
+
+@pytest.fixture
+def store(data_settings: Settings) -> Store:
+    s = Store(data_settings)
+    yield s
+    s.close()
+
+
+def indicator_rows(store: Store, documento: str) -> int:
+    with store.engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(IndicatorRow)
+                           .where(IndicatorRow.documento == documento))
+
+
+def test_records_round_trip_exactly_in_document_order(store: Store, gold_records: list[Objective]) -> None:
+    assert store.upsert_document(info(), gold_records) == "new"
+    assert store.objectives() == gold_records
+    assert [r.model_dump(mode="json") for r in store.objectives(DOC)] == [
+        r.model_dump(mode="json") for r in gold_records]
+    assert store.count_objectives() == 35
+    assert indicator_rows(store, DOC) == sum(len(r.indicatori) for r in gold_records) == 73
+
+
+def test_get_objective_by_key_and_by_unique_id(store: Store, gold_records: list[Objective]) -> None:
+    store.upsert_document(info(), gold_records)
+    assert store.get_objective(f"{DOC}/entrate-2") == gold_records[[r.id for r in gold_records].index("entrate-2")]
+    assert store.get_objective("entrate-2").id == "entrate-2"
+    assert store.get_objective(f"{DOC}/nope-1") is None
+    store.upsert_document(info("altro"), as_document(gold_records, "altro"))
+    assert store.get_objective("entrate-2") is None  # ambiguous bare id
+    assert store.get_objective("altro/entrate-2").documento == "altro"
+
+
+def test_documents_describe_what_is_stored(store: Store, gold_records: list[Objective]) -> None:
+    store.upsert_document(info(ente="Comune di Casalgrande"), gold_records)
+    [doc] = store.documents()
+    assert (doc.documento, doc.file, doc.content_hash, doc.format, doc.ente, doc.n_objectives) == (
+        DOC, f"{DOC}.docx", "hash-1", "docx", "Comune di Casalgrande", 35)
+    assert doc.sectors == [{"name": "SETTORE FINANZIARIO", "declared_count": 4}]
+    assert doc.quality == {"objectives": 35} and doc.quality_text == "35 obiettivi"
+    assert doc.ingested_at is not None and doc.ingested_at.tzinfo is not None
+    assert store.document(DOC) == doc and store.document("missing") is None
+
+
+def test_same_content_is_a_no_op(store: Store, gold_records: list[Objective]) -> None:
+    store.upsert_document(info(), gold_records)
+    revision, [before] = store.revision(), store.documents()
+    assert store.upsert_document(info(), gold_records) == "unchanged"
+    assert store.revision() == revision
+    assert store.documents() == [before]  # not even ingested_at moved
+
+
+def test_new_version_replaces_its_records_and_leaves_others(store: Store, gold_records: list[Objective]) -> None:
+    other = as_document(gold_records, "altro_comune")
+    store.upsert_document(info("altro_comune", "hash-other"), other)
+    store.upsert_document(info(), gold_records)
+    revision = store.revision()
+    changed = [gold_records[0].model_copy(update={"titolo": "Titolo nuovo"}), *gold_records[2:]]
+    assert store.upsert_document(info(content_hash="hash-2"), changed) == "updated"
+    assert store.objectives(DOC) == changed
+    assert store.get_objective(f"{DOC}/{gold_records[1].id}") is None
+    assert indicator_rows(store, DOC) == sum(len(r.indicatori) for r in changed)
+    assert store.objectives("altro_comune") == other
+    assert indicator_rows(store, "altro_comune") == 73
+    assert store.document(DOC).content_hash == "hash-2" and store.document(DOC).n_objectives == 34
+    assert store.revision() != revision
+
+
+def test_other_ente_with_same_bytes_is_an_update(store: Store, gold_records: list[Objective]) -> None:
+    store.upsert_document(info(), gold_records)
+    with_ente = [r.model_copy(update={"ente": "Comune di X"}) for r in gold_records]
+    assert store.upsert_document(info(ente="Comune di X"), with_ente) == "updated"
+    assert {r.ente for r in store.objectives()} == {"Comune di X"}
+
+
+def test_failure_before_commit_rolls_everything_back(store: Store, gold_records: list[Objective]) -> None:
+    store.upsert_document(info(), gold_records)
+    revision = store.revision()
+
+    def boom() -> None:
+        raise RuntimeError("index down")
+
+    with pytest.raises(RuntimeError, match="index down"):
+        store.upsert_document(info(content_hash="hash-2"), gold_records[:3], before_commit=boom)
+    assert store.objectives() == gold_records
+    assert store.revision() == revision and store.document(DOC).content_hash == "hash-1"
+
+
+def test_database_errors_become_store_errors(store: Store, gold_records: list[Objective]) -> None:
+    duplicated = [gold_records[0], gold_records[0]]
+    with pytest.raises(StoreError, match="nulla è stato modificato"):
+        store.upsert_document(info(), duplicated)
+    assert store.documents() == [] and store.objectives() == []
+
+
+def test_records_of_another_document_are_refused(store: Store, gold_records: list[Objective]) -> None:
+    with pytest.raises(ValueError, match="altro"):
+        store.upsert_document(info("altro"), gold_records)
+
+
+def test_delete_document(store: Store, gold_records: list[Objective]) -> None:
+    store.upsert_document(info(), gold_records)
+    store.upsert_document(info("altro"), as_document(gold_records, "altro"))
+    revision = store.revision()
+    assert store.delete_document(DOC) is True
+    assert store.objectives(DOC) == [] and indicator_rows(store, DOC) == 0
+    assert [d.documento for d in store.documents()] == ["altro"] and store.count_objectives() == 35
+    assert store.revision() != revision
+    assert store.delete_document(DOC) is False
+
+
+def test_filters(store: Store, gold_records: list[Objective]) -> None:
+    store.upsert_document(info(), gold_records)
+    ids = lambda records: [r.id for r in records]  # noqa: E731
+    assert ids(store.objectives(settore="finanziario")) == ids(
+        [r for r in gold_records if r.settore == "SETTORE FINANZIARIO"]) and len(ids(store.objectives(
+            settore="finanziario"))) == 4
+    assert ids(store.objectives(has_pnrr=True)) == ids([r for r in gold_records if r.pnrr])
+    assert len(store.objectives(has_pnrr=True)) == 2
+    assert ids(store.objectives(has_pnrr=False)) == ids([r for r in gold_records if not r.pnrr])
+    giomo = [r for r in gold_records if r.responsabile and "giomo" in r.responsabile.lower()]
+    assert giomo and ids(store.objectives(responsabile="GIOMO")) == ids(giomo)
+    assert ids(store.objectives(anno=2024)) == ids([r for r in gold_records if 2024 in r.anni])
+    assert ids(store.objectives(settore="entrate", anno=2023)) == ids(
+        [r for r in gold_records if r.settore == "SETTORE ENTRATE" and 2023 in r.anni])
+    assert store.objectives(settore="100%_") == []  # LIKE wildcards are literal
+    assert store.objectives(ente="Comune di X") == [] and len(store.objectives(settore=None)) == 35
+    with pytest.raises(ValueError, match="colore"):
+        store.objectives(colore="rosso")
+
+
+def test_sqlite_runs_in_wal_mode_and_readers_are_not_blocked(
+    data_settings: Settings, store: Store, gold_records: list[Objective]
+) -> None:
+    store.upsert_document(info(), gold_records)
+    with store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    reader = Store(data_settings)
+    seen: list[int] = []
+    store.upsert_document(info(content_hash="hash-2"), gold_records[:1],
+                          before_commit=lambda: seen.append(reader.count_objectives()))
+    assert seen == [35]  # the write transaction was open; the reader saw the old version at once
+    assert reader.count_objectives() == 1
+    reader.close()
+
+
+def test_embedding_cache(store: Store) -> None:
+    store.put_embeddings("m", {"k1": [0.5, -1.25, 3.0], "k2": [1.0, 0.0, 0.0]})
+    store.put_embeddings("m", {"k1": [9.0, 9.0, 9.0]})  # already cached: kept as it was
+    assert store.get_embeddings(["k1", "k2", "k3"]) == {"k1": [0.5, -1.25, 3.0], "k2": [1.0, 0.0, 0.0]}
+    assert store.count_embeddings() == 2
+    assert store.revision() == Store(store.settings).revision()  # the cache is not content
+
+
+def test_store_on_an_unusable_data_dir_raises_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(StoreError):
+        Store(Settings(data_dir=blocker / "data"))
+
+
+def test_schema_compiles_for_postgresql() -> None:
+    ddl = [str(CreateTable(t).compile(dialect=postgresql.dialect())) for t in _Base.metadata.sorted_tables]
+    assert any("BYTEA" in d for d in ddl) and any("TIMESTAMP WITH TIME ZONE" in d for d in ddl)
