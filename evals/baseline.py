@@ -17,16 +17,18 @@ import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.table import Table as RichTable
 
 from evals.metrics import contains, load_cases
-from ingest.embed import Embedder
 from ingest.settings import Settings, get_settings
 from ingest.types import DocumentModel, Paragraph, Table
+
+if TYPE_CHECKING:
+    from ingest.embed import Embedder
 
 log = logging.getLogger(__name__)
 
