@@ -1,0 +1,83 @@
+"""The FastAPI application: ``create_app(settings)``, run with
+``uvicorn.run("api.app:create_app", factory=True)`` (that is what ``piao serve`` does).
+
+One assistant per process, loaded at start-up and kept on ``app.state``; the API keeps no
+per-user state, so several replicas can run behind a load balancer.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.staticfiles import StaticFiles
+
+from api.chatlog import ChatLog
+from api.errors import CatchAllMiddleware, install_error_handlers
+from api.routes import ALL as ROUTERS
+from api.routes.pages import WEB_DIR
+from api.security import RateLimiter, SecurityHeadersMiddleware, configure_cors
+from assistant import Assistant
+from ingest.settings import Settings, get_settings
+from ingest.store import Store
+
+logger = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VENDOR_DIR = REPO_ROOT / "node_modules" / "bootstrap-italia" / "dist"
+
+DESCRIPTION = """Risposte sugli obiettivi di performance del PIAO, con le citazioni dei record da cui provengono.
+
+Ogni errore ha la forma `{"error": "<codice>", "message": "<spiegazione in italiano>"}`."""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the store, load the shared assistant, prune the chat log; close the store at shutdown."""
+    settings: Settings = app.state.settings
+    app.state.store = Store(settings)
+    app.state.assistant = None
+    app.state.assistant = await run_in_threadpool(Assistant.from_settings, settings)
+    chat_log = ChatLog.from_settings(settings)
+    if chat_log is not None:
+        await run_in_threadpool(chat_log.prune)
+    app.state.chat_log = chat_log
+    try:
+        yield
+    finally:
+        app.state.store.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for ``settings`` (default: the process settings from the environment)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Assistente PIAO",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # the Swagger/ReDoc pages load scripts from a CDN, which the CSP forbids
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    _mount_static(app)
+    configure_cors(app, settings)
+    app.add_middleware(CatchAllMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: also on the 500s of CatchAllMiddleware
+    return app
+
+
+def _mount_static(app: FastAPI) -> None:
+    if VENDOR_DIR.is_dir():
+        app.mount("/static/vendor/bootstrap-italia", StaticFiles(directory=VENDOR_DIR), name="vendor")
+    else:
+        logger.warning("Bootstrap Italia not found in %s: run `npm ci` (make setup); pages will look plain",
+                       VENDOR_DIR)
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")

@@ -1,0 +1,208 @@
+"""Request and response bodies of the HTTP API (kept apart from the domain types they carry).
+
+Request models are strict: a value of the wrong JSON type is a 422, never coerced
+(``"stream": "true"`` is refused). Length limits that depend on settings (message length,
+number of turns) are checked in the routes, which know the settings.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.types import Citation, Mode
+from ingest.pipeline import IngestReport
+from ingest.types import Objective
+
+STRICT = ConfigDict(strict=True, extra="forbid")
+
+
+class ErrorBody(BaseModel):
+    """Every error: a machine code and a message in Italian."""
+
+    error: str = Field(examples=["invalid_request"])
+    message: str = Field(examples=["I dati inviati non sono validi."])
+
+
+class ChatMessage(BaseModel):
+    model_config = STRICT
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class ChatRequest(BaseModel):
+    """The conversation so far; the last message is the question."""
+
+    model_config = STRICT
+
+    messages: list[ChatMessage] = Field(min_length=1)
+    mode: Mode = "staff"
+
+
+# --- OpenAI-compatible -------------------------------------------------------------------------
+
+
+class OpenAITextPart(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    type: str
+    text: str | None = None
+
+
+class OpenAIMessage(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[OpenAITextPart] | None = None
+    name: str | None = None
+
+    def text(self) -> str:
+        """The message text, content parts joined."""
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content
+        return "\n".join(p.text or "" for p in self.content if p.type == "text")
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    include_usage: bool = False
+
+
+class OpenAIChatRequest(BaseModel):
+    """``POST /v1/chat/completions``: the known parameters are type-checked, unknown ones ignored.
+
+    Sampling parameters are accepted for compatibility and have no effect: answers are built
+    from the documents. ``mode`` is an extension (``staff`` default, ``citizen`` plain language).
+    """
+
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    model: str = "piao-assistant"
+    messages: list[OpenAIMessage] = Field(min_length=1)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, ge=0, le=1)
+    n: int | None = Field(default=None, ge=1, le=1)
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    seed: int | None = None
+    stop: str | list[str] | None = None
+    user: str | None = None
+    mode: Mode = "staff"
+
+
+class OpenAIResponseMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class OpenAIChoice(BaseModel):
+    index: int = 0
+    message: OpenAIResponseMessage
+    finish_reason: Literal["stop"] = "stop"
+    logprobs: None = None
+
+
+class OpenAIUsage(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class OpenAIChatResponse(BaseModel):
+    """A ``chat.completion`` object plus the assistant's ``citations``, ``objective_ids``, ``refused``."""
+
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[OpenAIChoice]
+    usage: OpenAIUsage
+    citations: list[Citation] = Field(default_factory=list)
+    objective_ids: list[str] = Field(default_factory=list)
+    refused: bool = False
+
+
+# --- Records, documents, quality ---------------------------------------------------------------
+
+
+class ObjectiveList(BaseModel):
+    count: int
+    objectives: list[Objective]
+
+
+class GuidedQuestion(BaseModel):
+    """A ready-made plain-language question about a citizen-facing objective."""
+
+    question: str
+    objective_id: str
+    settore: str
+
+
+class GuidedQuestions(BaseModel):
+    questions: list[GuidedQuestion]
+
+
+class DocumentSummary(BaseModel):
+    """One stored document."""
+
+    documento: str
+    file: str
+    format: str
+    ente: str | None = None
+    ingested_at: datetime | None = None
+    n_objectives: int
+    sectors: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentSummary]
+
+
+class QualityDocument(BaseModel):
+    """The data-quality report of one document, as built at ingest."""
+
+    documento: str
+    file: str
+    n_objectives: int
+    quality: dict[str, Any] | None = None
+    quality_text: str | None = None
+
+
+class QualityReport(BaseModel):
+    documents: list[QualityDocument]
+
+
+class IngestResult(BaseModel):
+    """What an upload did: the sanitised file name and the ingest report."""
+
+    file: str
+    report: IngestReport
+
+
+class FeedbackRequest(BaseModel):
+    """A comment or an accessibility problem sent from the footer link."""
+
+    model_config = STRICT
+
+    message: str = Field(min_length=1, max_length=2000)
+    contact: str | None = Field(default=None, max_length=200)
+    page: str | None = Field(default=None, max_length=200)
+
+
+class FeedbackReceipt(BaseModel):
+    received: bool = True
+
+
+class Health(BaseModel):
+    status: Literal["ok", "ready"]
+    documents: int | None = None
+    objectives: int | None = None

@@ -1,0 +1,119 @@
+"""Security of the HTTP layer: response headers, CORS (closed by default), a per-client rate limit."""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import ApiError
+from ingest.settings import Settings
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'; object-src 'none'"
+)
+
+SECURITY_HEADERS: dict[str, str] = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+class SecurityHeadersMiddleware:
+    """Adds :data:`SECURITY_HEADERS` to every HTTP response, errors and streams included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def configure_cors(app: FastAPI, settings: Settings) -> None:
+    """Open CORS only to the configured origins; with none configured no CORS header is ever sent."""
+    if not settings.cors_origins:
+        return
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type"],
+    )
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimiter:
+    """In-memory token bucket per client key: ``per_minute`` requests, refilled continuously.
+
+    State lives in the app instance (one per process); behind several replicas each replica
+    limits on its own, which bounds a client at replicas x per_minute.
+    """
+
+    MAX_CLIENTS = 10_000  # buckets kept before the full ones are dropped
+
+    def __init__(self, per_minute: int) -> None:
+        self.capacity = float(max(1, per_minute))
+        self.rate = self.capacity / 60.0  # tokens per second
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key: str, now: float | None = None) -> float:
+        """Take one token for ``key``; return 0 when allowed, else the seconds to wait."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                self._forget_full(now)
+                bucket = self._buckets[key] = _Bucket(self.capacity, now)
+            bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
+            bucket.updated = now
+            if bucket.tokens >= 1.0:
+                bucket.tokens -= 1.0
+                return 0.0
+            return (1.0 - bucket.tokens) / self.rate
+
+    def _forget_full(self, now: float) -> None:
+        if len(self._buckets) < self.MAX_CLIENTS:
+            return
+        refill = self.capacity / self.rate
+        stale = [k for k, b in self._buckets.items() if now - b.updated >= refill]
+        for key in stale:
+            del self._buckets[key]
+
+    def enforce(self, key: str) -> None:
+        """Raise a 429 :class:`ApiError` with ``Retry-After`` when ``key`` is over its budget."""
+        wait = self.check(key)
+        if wait > 0:
+            raise ApiError(
+                429,
+                "too_many_requests",
+                "Troppe domande in poco tempo: attendere qualche secondo e riprovare.",
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )

@@ -1,0 +1,171 @@
+// Shared helpers of the pages. Every text coming from the server or the documents is put in the page
+// with textContent / createTextNode: never as HTML.
+
+/** Create an element with attributes and children (strings become text nodes). */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "text") node.textContent = String(value);
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** An error carrying the server's Italian message. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.message) || `Errore ${status}`);
+    this.status = status;
+    this.code = body && body.error;
+  }
+}
+
+async function failure(response) {
+  let body = null;
+  try { body = await response.json(); } catch (_) { body = null; }
+  return new ApiError(response.status, body);
+}
+
+/** GET a JSON resource. */
+export async function getJSON(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  if (!response.ok) throw await failure(response);
+  return response.json();
+}
+
+/** POST a JSON body, return the JSON answer. */
+export async function postJSON(url, body) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw await failure(response);
+  return response.json();
+}
+
+/** Parse one Server-Sent Events block ("event: x\ndata: {...}") into {event, data}. */
+function parseEvent(block) {
+  let event = "message";
+  const data = [];
+  for (const line of block.split("\n")) {
+    if (line.startsWith("event:")) event = line.slice(6).trim();
+    else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+  }
+  return { event, data: data.length ? JSON.parse(data.join("\n")) : null };
+}
+
+/** POST to an SSE endpoint; call onDelta(text) for each piece; resolve with the final `answer` event. */
+export async function streamChat(url, body, onDelta) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw await failure(response);
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let answer = null;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) buffer += decoder.decode(value, { stream: true }).replace(/\r\n/g, "\n");
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const { event, data } = parseEvent(buffer.slice(0, cut));
+      buffer = buffer.slice(cut + 2);
+      if (event === "delta") onDelta(data.text);
+      else if (event === "answer") answer = data;
+      else if (event === "error") throw new ApiError(500, data);
+    }
+    if (done) break;
+  }
+  if (!answer) throw new ApiError(500, { message: "La risposta si è interrotta. Riprovare." });
+  return answer;
+}
+
+const FIELD_LABELS = {
+  settore: "Settore",
+  settore_cdr: "Settore/Cdr",
+  classificazione: "Classificazione",
+  titolo: "Titolo",
+  destinatari: "Destinatari",
+  contributor: "Contributor",
+  obiettivo_strategico: "Obiettivo strategico",
+  responsabile: "Responsabile",
+  personale_coinvolto: "Personale coinvolto",
+  peso: "Peso",
+  pnrr: "PNRR",
+  anticorruzione: "Anticorruzione",
+  indicatori: "Indicatori",
+  indicatore: "Indicatore",
+  scadenza: "Scadenza",
+  baseline: "Baseline",
+  target: "Target",
+  target_intermedio: "Target intermedio",
+  target_raggiunto: "Target raggiunto",
+  fonte_verifica: "Fonte di verifica",
+  stato_attuazione: "Stato di attuazione",
+};
+
+/** A human label for a record field name. */
+export function fieldLabel(name) {
+  const base = String(name).split(".").pop();
+  return FIELD_LABELS[base] || FIELD_LABELS[name] || String(name).replace(/_/g, " ");
+}
+
+/** Format an ISO date (2023-06-30) as 30/06/2023; other text is returned as it is. */
+export function italianDate(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : iso || "";
+}
+
+function indicatorText(ind) {
+  const parts = [];
+  for (const key of ["indicatore", "scadenza", "baseline", "target", "target_intermedio", "target_raggiunto", "peso", "fonte_verifica"]) {
+    if (ind[key]) parts.push(`${fieldLabel(key)}: ${ind[key]}`);
+  }
+  return `${ind.anno ?? "Anno non indicato"} – ${parts.join("; ")}`;
+}
+
+/** The objective card: every field of the record as a definition list (text only). */
+export function objectiveCard(obj, headingLevel = 4) {
+  const card = el("div", { class: "objective-card" });
+  card.append(el(`h${headingLevel}`, { class: "h6", text: obj.titolo }));
+  const dl = el("dl");
+  const plain = ["settore", "classificazione", "responsabile", "destinatari", "contributor", "obiettivo_strategico",
+    "personale_coinvolto", "peso", "pnrr", "anticorruzione"];
+  for (const key of plain) {
+    if (obj[key]) dl.append(el("dt", { text: fieldLabel(key) }), el("dd", { text: obj[key] }));
+  }
+  if (obj.indicatori && obj.indicatori.length) {
+    const list = el("ul");
+    for (const ind of obj.indicatori) list.append(el("li", { text: indicatorText(ind) }));
+    dl.append(el("dt", { text: "Indicatori" }), el("dd", {}, list));
+  }
+  if (obj.stato_attuazione && (obj.stato_attuazione.testo || obj.stato_attuazione.data)) {
+    const label = obj.stato_attuazione.data
+      ? `Stato di attuazione al ${italianDate(obj.stato_attuazione.data)}` : "Stato di attuazione";
+    dl.append(el("dt", { text: label }), el("dd", { text: obj.stato_attuazione.testo || "" }));
+  }
+  const source = obj.fonte ? `${obj.documento}, tabella ${obj.fonte.tabella}` : obj.documento;
+  dl.append(el("dt", { text: "Fonte" }), el("dd", { text: `${source} (obiettivo ${obj.id})` }));
+  card.append(dl);
+  return card;
+}
+
+/** The URL of one objective, by document and id. */
+export function objectiveUrl(documento, id) {
+  return `/api/objectives/${encodeURIComponent(documento)}/${encodeURIComponent(id)}`;
+}
+
+/** Put a message in a live region (cleared first so that the same text is announced again). */
+export function announce(region, text) {
+  region.textContent = "";
+  window.setTimeout(() => { region.textContent = text; }, 50);
+}

@@ -1,0 +1,4 @@
+// Staff chat page (/).
+import { setupChat } from "./chat.js";
+
+setupChat({ mode: "staff" });

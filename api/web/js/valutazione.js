@@ -1,0 +1,141 @@
+// Evaluators' view (/valutazione): table of objectives, filters, quality warnings, chart, downloads.
+import { chartTable, stackedBarChart } from "./chart.js";
+import { el, getJSON, italianDate } from "./common.js";
+
+const form = document.getElementById("filtri");
+const tbody = document.querySelector("#tabella-obiettivi tbody");
+const counter = document.getElementById("conteggio");
+const errorBox = document.getElementById("errore");
+
+function query() {
+  const params = new URLSearchParams();
+  for (const [name, value] of new FormData(form).entries()) {
+    if (String(value).trim()) params.set(name, String(value).trim());
+  }
+  return params.toString();
+}
+
+function statusLabel(obj) {
+  const s = obj.stato_attuazione;
+  if (s && s.testo) return s.data ? `Con stato al ${italianDate(s.data)}` : "Con stato (senza data)";
+  return "Senza stato";
+}
+
+function weights(obj) {
+  if (obj.peso) return [`Obiettivo: ${obj.peso}`];
+  return obj.indicatori.filter((i) => i.peso).map((i) => `${i.anno ?? "–"}: ${i.peso}`);
+}
+
+function targets(obj) {
+  return obj.indicatori.filter((i) => i.target || i.indicatore).map((i) => {
+    const what = i.indicatore ? `${i.indicatore} → ` : "";
+    return `${i.anno ?? "–"}: ${what}${i.target ?? "target non indicato"}`;
+  });
+}
+
+function listCell(items) {
+  const td = el("td");
+  if (!items.length) { td.textContent = "–"; return td; }
+  td.append(el("ul", {}, ...items.map((t) => el("li", { text: t }))));
+  return td;
+}
+
+function statusCell(obj) {
+  const td = el("td");
+  const s = obj.stato_attuazione;
+  if (!s || !s.testo) { td.textContent = "Senza stato"; return td; }
+  td.append(el("details", {},
+    el("summary", {}, statusLabel(obj)),
+    el("p", { class: "mb-0", text: s.testo })));
+  return td;
+}
+
+function renderTable(objectives) {
+  tbody.replaceChildren(...objectives.map((o) => el("tr", {},
+    el("td", { text: o.settore }),
+    el("td", { class: "col-title" }, el("strong", { text: o.titolo }), el("br"), el("small", { text: `${o.documento} · ${o.id}` })),
+    el("td", { text: o.classificazione || "–" }),
+    el("td", { text: o.responsabile || "–" }),
+    listCell(weights(o)),
+    listCell(targets(o)),
+    statusCell(o))));
+}
+
+function renderChart(objectives) {
+  const series = [...new Set(objectives.map(statusLabel))].sort((a, b) =>
+    (a === "Senza stato") - (b === "Senza stato") || a.localeCompare(b, "it"));
+  const bySector = new Map();
+  for (const o of objectives) {
+    if (!bySector.has(o.settore)) bySector.set(o.settore, series.map(() => 0));
+    bySector.get(o.settore)[series.indexOf(statusLabel(o))] += 1;
+  }
+  const rows = [...bySector.entries()].map(([label, values]) => ({ label, values }));
+  const summary = series.map((name, s) => `${name}: ${rows.reduce((t, r) => t + r.values[s], 0)}`).join("; ");
+  stackedBarChart(document.getElementById("grafico"), {
+    title: "Obiettivi per settore e stato di attuazione",
+    description: `${objectives.length} obiettivi in ${rows.length} settori. ${summary}. I numeri per settore sono nella tabella sotto il grafico.`,
+    rows,
+    series,
+  });
+  chartTable(document.getElementById("tabella-grafico"), { rows, series, firstHeader: "Settore" });
+}
+
+function fillSelect(id, values) {
+  const select = document.getElementById(id);
+  const sorted = [...new Set(values.filter(Boolean))].sort((a, b) => a.localeCompare(b, "it"));
+  select.append(...sorted.map((v) => el("option", { value: v, text: v })));
+}
+
+function updateDownloads(qs) {
+  document.getElementById("scarica-csv").href = `/api/objectives.csv${qs ? `?${qs}` : ""}`;
+  document.getElementById("scarica-xlsx").href = `/api/objectives.xlsx${qs ? `?${qs}` : ""}`;
+}
+
+async function load(qs) {
+  errorBox.hidden = true;
+  try {
+    const data = await getJSON(`/api/objectives${qs ? `?${qs}` : ""}`);
+    renderTable(data.objectives);
+    renderChart(data.objectives);
+    updateDownloads(qs);
+    counter.textContent = data.count === 1 ? "1 obiettivo trovato." : `${data.count} obiettivi trovati.`;
+    return data.objectives;
+  } catch (err) {
+    errorBox.textContent = err.message;
+    errorBox.hidden = false;
+    return [];
+  }
+}
+
+function warningText(w) {
+  if (typeof w === "string") return w;
+  const where = [w.objective_id || w.id, w.settore, w.field || w.campo].filter(Boolean).join(", ");
+  return `${where ? `${where}: ` : ""}${w.message || w.messaggio || JSON.stringify(w)}`;
+}
+
+async function loadQuality() {
+  const target = document.getElementById("qualita");
+  try {
+    const report = await getJSON("/api/quality");
+    const blocks = report.documents.map((doc) => {
+      const warnings = doc.warnings || [];
+      return el("div", { class: "mb-3" },
+        el("h3", { class: "h5", text: `Documento ${doc.documento}` }),
+        warnings.length
+          ? el("ul", { class: "quality-list" }, ...warnings.map((w) => el("li", { text: warningText(w) })))
+          : el("p", { text: "Nessun avviso." }));
+    });
+    target.replaceChildren(...(blocks.length ? blocks : [el("p", { text: "Nessun documento caricato." })]));
+  } catch (err) {
+    target.replaceChildren(el("p", { class: "text-danger", text: err.message }));
+  }
+}
+
+form.addEventListener("submit", (event) => { event.preventDefault(); load(query()); });
+form.addEventListener("reset", () => window.setTimeout(() => load(""), 0));
+
+const all = await load("");
+fillSelect("f-settore", all.map((o) => o.settore));
+fillSelect("f-classificazione", all.map((o) => o.classificazione));
+fillSelect("f-responsabile", all.map((o) => o.responsabile));
+loadQuality();
