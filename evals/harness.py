@@ -252,10 +252,36 @@ def main(
     report = run_eval(set_path, assistant, gold_path=gold_path, records=records, load_s=load_s)
     if baseline:
         report.baseline = run_baseline(set_path, documents=documents, settings=settings)
-    written = write_report(report, report_path)
+    _emit(report, write_report(report, report_path), json_out)
+    return 1 if report.metrics["errors"] else 0
+
+
+def _emit(report: EvalReport, written: Path, json_out: bool) -> None:
     if json_out:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
         print(render(report))
         print(f"Report JSON: {written}")
+
+
+def cli(argv: Sequence[str] | None = None) -> int:
+    """``python -m evals.harness``: in process (as ``piao eval``) or, with ``--api``, over HTTP."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m evals.harness", description=cli.__doc__)
+    ap.add_argument("--set", type=Path, required=True, help="question set (JSON Lines)")
+    ap.add_argument("--api", help="URL of a running API: ask it over POST /api/chat, as score.py")
+    ap.add_argument("--gold", type=Path, help="gold records (JSON) to ground citations against")
+    ap.add_argument("--json", action="store_true", help="print the JSON report instead of the tables")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the LangChain baseline")
+    ap.add_argument("--report", type=Path, help="where to write the JSON report (default: evals/reports/)")
+    args = ap.parse_args(argv)
+    if not args.api:
+        return main(args.set, args.json, not args.no_baseline, gold_path=args.gold, report_path=args.report)
+    report = run_eval_http(args.set, args.api, gold_path=args.gold)
+    _emit(report, write_report(report, args.report), args.json)
     return 1 if report.metrics["errors"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(cli())

@@ -177,3 +177,15 @@ def test_render_and_json_report(case_set: Path, tmp_path: Path):
     assert data["report"] == report.metrics
     assert data["run"]["load_s"] == 0.5 and data["baseline"] is None
     assert EvalReport.model_validate({**report.model_dump()}).metrics == report.metrics
+
+
+def test_command_line_over_http(case_set: Path, api_url: str, tmp_path: Path, capsys):
+    from evals.harness import cli
+
+    out = tmp_path / "http.json"
+    code = cli(["--set", str(case_set), "--api", api_url, "--gold", str(GOLD), "--json", "--report", str(out)])
+    assert code == 1  # h5 failed with an error
+    printed = json.loads(capsys.readouterr().out)
+    assert _without_latency(printed["report"]) == EXPECTED
+    assert printed["run"]["target"] == api_url
+    assert json.loads(out.read_text(encoding="utf-8"))["report"] == printed["report"]
