@@ -54,6 +54,7 @@ except ImportError:  # pragma: no cover - langchain-ollama is a declared depende
     pass
 
 _CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_LIST_NUMBER = re.compile(r"^(\s*)\d+[.)](?=\s)", re.MULTILINE)  # "1. " heading a list item
 _NUMBER = re.compile(r"\d+(?:[.,/:\-]\d+)*")
 _WORD = re.compile(r"[^\W\d_]+")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"', "–": "-", "—": "-"})
@@ -224,7 +225,7 @@ def check_grounding(
         problems.append("citations of the draft dropped: " + ", ".join(f"[{n}]" for n in dropped))
     evidence = [f"{c.titolo} \n {c.settore} \n {c.campo} \n {c.anno or ''} \n {c.citazione}" for c in citations]
     sources = _norm(" \n ".join([*evidence, question, _CITE.sub(" ", draft)]))
-    body = _CITE.sub(" ", text)
+    body = _LIST_NUMBER.sub(r"\1-", _CITE.sub(" ", text))
     for token in dict.fromkeys(_NUMBER.findall(body)):
         if not _number_in(token, sources):
             problems.append(f"number not in the evidence: {token}")

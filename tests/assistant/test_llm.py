@@ -219,3 +219,13 @@ def test_unreachable_openai_server_falls_back_to_the_draft():
     answer, trace = rw.rewrite_traced(QUESTION, PLAN, DRAFT, "staff")
     assert answer == DRAFT
     assert trace.outcome == "fallback" and "ConnectionError" in (trace.reason or "")
+
+
+def test_numbered_list_markers_are_not_facts():
+    cites = [citation(1, "titolo", "Sito web"), citation(2, "titolo", "Punto digitale")]
+    draft = "Sono due obiettivi: Sito web [1]; Punto digitale [2]."
+    text = "Gli obiettivi sono:\n1. Sito web [1]\n2. Punto digitale [2]"
+    assert check_grounding(text, cites, draft=draft) == []
+    assert check_grounding("Gli obiettivi sono 3: Sito web [1], Punto digitale [2].", cites, draft=draft) == [
+        "number not in the evidence: 3"
+    ]
