@@ -177,6 +177,10 @@ def _fmt(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
+def _ms(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds * 1000:.1f} ms"
+
+
 def render(report: EvalReport) -> str:
     """Tables for a terminal: overall metrics, by kind, wrong ids, and the baseline beside them."""
     out = io.StringIO()
@@ -186,10 +190,12 @@ def render(report: EvalReport) -> str:
     overall.add_column("metrica")
     overall.add_column("valore", justify="right")
     for key in ("accuracy", "refusal", "false_refusal", "objective_recall", "complete_lists",
-                "citations_grounded", "latency_p50_s", "latency_p95_s", "errors"):
+                "citations_grounded", "errors"):
         overall.add_row(key, _fmt(m.get(key)))
+    for key in ("latency_p50_s", "latency_p95_s"):
+        overall.add_row(key, _ms(m.get(key)))
     overall.add_row("load_s (escluso dalla latenza)", _fmt(report.load_s))
-    overall.add_row("warmup_s (prima risposta, esclusa)", _fmt(report.warmup_s))
+    overall.add_row("warmup_s (prima risposta, esclusa)", _ms(report.warmup_s))
     if report.baseline is not None:
         overall.add_row("baseline context_recall", _fmt(report.baseline.context_recall))
     console.print(overall)
