@@ -1,0 +1,274 @@
+"""Ingest one file: read → extract records → quality report → embed → index + store, atomically.
+
+Store and index never disagree: texts are embedded before anything is written; the database
+transaction is opened, every row written, then the Chroma entries are replaced *inside* it, and the
+transaction commits only after Chroma succeeded. If Chroma or the commit fails, the transaction is
+rolled back and the document's previous Chroma entries are put back from a snapshot.
+
+Re-ingesting a file whose bytes (and ``ente``) match what is stored returns ``"unchanged"`` without
+parsing or embedding anything; ``force=True`` parses again (e.g. after upgrading the extractor).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ingest.embed import CachedEmbedder, Embedder, EmbeddingError, get_embedder
+from ingest.errors import IngestError, StoreError
+from ingest.index import Index, IndexEntry, IndexSnapshot, build_entries
+from ingest.settings import Settings, get_settings
+from ingest.store import DocumentInfo, Store, records_hash
+from ingest.types import Objective
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``; stages: ``"read"``, ``"embed"``, ``"store"``."""
+
+EMBED_BATCH = 16
+_BAD_KEY = re.compile(r"[/#\x00-\x1f]")
+
+
+class Timings(BaseModel):
+    parse_s: float = 0.0
+    embed_s: float = 0.0
+    store_s: float = 0.0
+    total_s: float = 0.0
+
+
+class IngestReport(BaseModel):
+    """What ingesting one file did."""
+
+    documento: str
+    file: str
+    ente: str | None = None
+    status: Literal["new", "updated", "unchanged"]
+    n_objectives: int
+    objectives_per_sector: dict[str, int]  # in document order
+    declared_per_sector: dict[str, int | None] = Field(default_factory=dict)  # "(N OBIETTIVI)" headings
+    index_entries: int = 0
+    embedded_texts: int = 0  # texts the model embedded (not found in the cache)
+    quality: dict[str, Any] | None = None
+    quality_text: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+    timings: Timings = Field(default_factory=Timings)
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of the file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_documento_key(documento: str, file: str) -> str:
+    """The document key, or an error if it cannot be used as one."""
+    key = documento.strip()
+    if not key or len(key) > 255 or _BAD_KEY.search(key):
+        raise IngestError(f"chiave del documento non valida «{documento}»: non può essere vuota né contenere "
+                          "«/» o «#»", file=file)
+    return key
+
+
+def _per_sector(objectives: Sequence[Objective], sectors: Sequence[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {str(s["name"]): 0 for s in sectors}
+    for obj in objectives:
+        counts[obj.settore] = counts.get(obj.settore, 0) + 1
+    return counts
+
+
+class _CountingEmbedder:
+    """Counts the texts that reach the real model (i.e. were not in the cache)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.embedded = 0
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.embedded += len(texts)
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+class Ingestor:
+    """Holds the store, the cached embedder and the index for a series of ingests."""
+
+    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.store = Store(self.settings)
+        self._counter = _CountingEmbedder(embedder or get_embedder(self.settings))
+        self.embedder = CachedEmbedder(self._counter, self.store)
+        self.index = Index(self.settings, self.embedder)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.store.close()
+
+    def ingest(self, path: Path, *, ente: str | None = None, documento: str | None = None,
+               progress: Progress | None = None, force: bool = False) -> IngestReport:
+        """Ingest one file (see the module docstring). Bad input raises an ``IngestError``."""
+        started = time.perf_counter()
+        path = Path(path)
+        key = check_documento_key(documento if documento is not None else path.stem, path.name)
+        if not force:
+            report = self._unchanged(path, key, ente)
+            if report is not None:
+                report.timings.total_s = time.perf_counter() - started
+                return report
+        from ingest.objectives import extract
+        from ingest.quality import build_report
+        from ingest.readers import read_document
+
+        _notify(progress, "read", 0, 1)
+        doc = read_document(path, self.settings)
+        extraction = extract(doc, key, ente)
+        quality = build_report(extraction)
+        parse_s = time.perf_counter() - started
+        _notify(progress, "read", 1, 1)
+        info = DocumentInfo(
+            documento=key, file=doc.file or path.name, content_hash=file_hash(path), format=doc.format,
+            ente=ente,
+            sectors=[{"name": s.name, "declared_count": s.declared_count} for s in extraction.sectors],
+            quality=quality.to_dict(), quality_text=quality.render(),
+        )
+        report = self.ingest_records(info, extraction.objectives, progress=progress, force=force)
+        report.warnings = [str(w) for w in extraction.warnings] + report.warnings
+        report.timings.parse_s = parse_s
+        report.timings.total_s = time.perf_counter() - started
+        return report
+
+    def _unchanged(self, path: Path, documento: str, ente: str | None) -> IngestReport | None:
+        """The stored report if this very file is stored (and fully indexed), else ``None``."""
+        if not path.is_file() or path.stat().st_size > self.settings.max_file_mb * 1024 * 1024:
+            return None  # let the reader raise the proper error
+        stored = self.store.document(documento)
+        if stored is None or stored.ente != ente or stored.content_hash != file_hash(path):
+            return None
+        objectives = self.store.objectives(documento)
+        entries = build_entries(objectives)
+        if self.index.count(documento) != len(entries):
+            logger.warning("index of %s out of step with the store: rebuilding it", documento)
+            return None
+        return _report(stored, objectives, "unchanged", len(entries), 0)
+
+    def ingest_records(self, info: DocumentInfo, objectives: Sequence[Objective], *,
+                       progress: Progress | None = None, force: bool = False) -> IngestReport:
+        """Store and index records already extracted (one transaction; see the module docstring)."""
+        entries = build_entries(objectives)
+        stored = self.store.document(info.documento)
+        same_records = stored is not None and (stored.content_hash, stored.ente, stored.records_hash) == (
+            info.content_hash, info.ente, records_hash(objectives))
+        if same_records and not force and self.index.count(info.documento) == len(entries):
+            return _report(stored, objectives, "unchanged", len(entries), 0)  # type: ignore[arg-type]
+        t0 = time.perf_counter()
+        before = self._counter.embedded
+        vectors = self._embed([e.text for e in entries], progress)
+        embed_s = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        _notify(progress, "store", 0, 1)
+        status = self._write(info, objectives, entries, vectors)
+        _notify(progress, "store", 1, 1)
+        report = _report(self.store.document(info.documento) or info, objectives, status, len(entries),
+                         self._counter.embedded - before)
+        report.timings.embed_s = embed_s
+        report.timings.store_s = time.perf_counter() - t1
+        return report
+
+    def _embed(self, texts: list[str], progress: Progress | None) -> list[list[float]]:
+        vectors: list[list[float]] = []
+        _notify(progress, "embed", 0, len(texts))
+        for start in range(0, len(texts), EMBED_BATCH):
+            batch = texts[start:start + EMBED_BATCH]
+            try:
+                vectors.extend(self.embedder.embed_documents(batch))
+            except (RuntimeError, ValueError, OSError, MemoryError) as exc:
+                raise EmbeddingError(f"il calcolo degli embedding con il modello «{self.embedder.name}» non è "
+                                     f"riuscito; nulla è stato modificato: {exc}") from exc
+            _notify(progress, "embed", len(vectors), len(texts))
+        return vectors
+
+    def _write(self, info: DocumentInfo, objectives: Sequence[Objective], entries: Sequence[IndexEntry],
+               vectors: Sequence[Sequence[float]]) -> Literal["new", "updated", "unchanged"]:
+        """DB rows and Chroma entries together: on any failure both are left as they were."""
+        snapshot = self.index.snapshot(info.documento)
+        index_written = False
+
+        def write_index() -> None:
+            nonlocal index_written
+            index_written = True
+            self.index.replace_entries(info.documento, entries, vectors)
+
+        done = False
+        try:
+            status = self.store.upsert_document(info, objectives, before_commit=write_index)
+            if status == "unchanged":  # same records, but the index was stale (or force): rewrite it
+                write_index()
+            done = True
+        finally:
+            if not done and index_written:
+                self._restore(info.documento, snapshot)
+        return status
+
+    def _restore(self, documento: str, snapshot: IndexSnapshot) -> None:
+        try:
+            self.index.restore(documento, snapshot)
+        except StoreError:
+            logger.exception("could not restore the index entries of %s: run `piao ingest` again", documento)
+            raise
+
+    def delete(self, documento: str) -> bool:
+        """Remove a document from the store and the index; ``False`` if it was not stored."""
+        snapshot = self.index.snapshot(documento)
+        self.index.delete_document(documento)
+        done = False
+        try:
+            existed = self.store.delete_document(documento)
+            done = True
+        finally:
+            if not done:
+                self._restore(documento, snapshot)
+        return existed
+
+
+def _notify(progress: Progress | None, stage: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(stage, done, total)
+
+
+def _report(info: DocumentInfo, objectives: Sequence[Objective], status: Literal["new", "updated", "unchanged"],
+            n_entries: int, embedded: int) -> IngestReport:
+    return IngestReport(
+        documento=info.documento, file=info.file, ente=info.ente, status=status,
+        n_objectives=len(objectives),
+        objectives_per_sector=_per_sector(objectives, info.sectors),
+        declared_per_sector={str(s["name"]): s.get("declared_count") for s in info.sectors},
+        index_entries=n_entries, embedded_texts=embedded,
+        quality=info.quality, quality_text=info.quality_text,
+    )
+
+
+def ingest_file(path: Path, *, ente: str | None = None, documento: str | None = None,
+                settings: Settings | None = None, progress: Progress | None = None,
+                embedder: Embedder | None = None, force: bool = False) -> IngestReport:
+    """Ingest one file into the store and the index of ``settings`` (see ``Ingestor.ingest``)."""
+    ingestor = Ingestor(settings, embedder=embedder)
+    try:
+        return ingestor.ingest(path, ente=ente, documento=documento, progress=progress, force=force)
+    finally:
+        ingestor.close()
