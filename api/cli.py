@@ -1,0 +1,274 @@
+"""The ``piao`` command: ingest documents, list records, quality report, status, serve.
+
+Every ``IngestError`` (bad input, store failure) ends with an Italian message naming the file on
+stderr and exit code 2; the store is then exactly as before. Output meant for programs
+(``records --json``) goes to stdout alone; progress bars go to stderr.
+
+Layout: one section per command. The ``ask`` and ``eval`` commands go in the marked sections at
+the end of the file (``@app.command()`` functions; nothing else needs to change).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.engine import make_url
+
+from ingest.errors import IngestError
+from ingest.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from ingest.pipeline import Ingestor, IngestReport
+
+app = typer.Typer(
+    name="piao",
+    help="Assistente per i PIAO: importa i documenti, mostra gli obiettivi, risponde alle domande.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_show_locals=False,  # locals may hold secrets (API keys, tokens)
+)
+
+STATUS_LABELS = {"new": "nuovo", "updated": "aggiornato", "unchanged": "invariato"}
+STAGE_LABELS = {"read": "lettura e estrazione", "embed": "calcolo degli embedding", "store": "salvataggio"}
+EXIT_BAD_INPUT = 2
+
+
+def _out() -> Console:
+    return Console(highlight=False)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _fail(message: str) -> typer.Exit:
+    _err().print(f"[bold red]Errore:[/] {message}", markup=True, soft_wrap=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Mostra i messaggi di diagnostica.")] = False,
+) -> None:
+    """Assistente per i PIAO dei Comuni (sottosezione Performance)."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+# -- ingest ---------------------------------------------------------------------------------------
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Uno o più file .docx, .txt o .pdf da importare.", metavar="FILE",
+                                                show_default=False)],
+    ente: Annotated[str | None, typer.Option("--ente", help="Ente che ha emesso il documento, "
+                                             "es. 'Comune di Casalgrande'.")] = None,
+    documento: Annotated[str | None, typer.Option("--documento", help="Chiave del documento "
+                                                  "(predefinita: il nome del file senza estensione).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Rielabora il file anche se è identico a quello già "
+                                        "importato.")] = False,
+) -> None:
+    """Importa documenti PIAO: estrae gli obiettivi, li salva e li indicizza.
+
+    Ogni file è importato per intero o per niente: se un file non è valido, l'archivio resta com'era.
+    """
+    from ingest.pipeline import Ingestor
+
+    if documento is not None and len(paths) > 1:
+        raise _fail("--documento si può usare con un solo file alla volta.")
+    try:
+        ingestor = Ingestor(get_settings())
+    except IngestError as exc:
+        raise _fail(exc.message) from exc
+    failed = False
+    try:
+        for path in paths:
+            try:
+                report = _ingest_one(ingestor, path, ente, documento, force)
+            except IngestError as exc:
+                failed = True
+                _err().print(f"[bold red]Errore:[/] {_naming_file(exc, path)}", soft_wrap=True)
+                _err().print("Il documento non è stato importato; l'archivio è invariato.")
+                continue
+            _print_report(report)
+    finally:
+        ingestor.close()
+    if failed:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _naming_file(exc: IngestError, path: Path) -> str:
+    """The error message, with the file named even if the error did not name it."""
+    if exc.file and (exc.file in exc.message):
+        return exc.message
+    return f"{path}: {exc.message}"
+
+
+def _ingest_one(ingestor: Ingestor, path: Path, ente: str | None, documento: str | None,
+                force: bool) -> IngestReport:
+    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+                  console=_err(), transient=True) as bar:
+        task: TaskID = bar.add_task(f"{path.name}: avvio", total=1)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{path.name}: {STAGE_LABELS.get(stage, stage)}",
+                       completed=done, total=max(total, 1))
+
+        return ingestor.ingest(path, ente=ente, documento=documento, progress=progress, force=force)
+
+
+def _print_report(report: IngestReport) -> None:
+    out = _out()
+    out.print(f"\n[bold]{report.documento}[/] ({report.file}): {STATUS_LABELS[report.status]}, "
+              f"{report.n_objectives} obiettivi, {report.index_entries} voci nell'indice"
+              + (f", ente: {report.ente}" if report.ente else ""))
+    table = Table("Settore", "Obiettivi", "Dichiarati", title=None)
+    for sector, found in report.objectives_per_sector.items():
+        declared = report.declared_per_sector.get(sector)
+        table.add_row(sector, str(found), "" if declared is None else str(declared))
+    out.print(table)
+    t = report.timings
+    out.print(f"Tempi: lettura {t.parse_s:.2f} s, embedding {t.embed_s:.2f} s "
+              f"({report.embedded_texts} testi nuovi), salvataggio {t.store_s:.2f} s")
+    for warning in report.warnings:
+        out.print(f"[yellow]Avviso:[/] {warning}", soft_wrap=True)
+    if report.quality_text:
+        out.print(report.quality_text, markup=False, soft_wrap=True)
+
+
+# -- records --------------------------------------------------------------------------------------
+
+@app.command()
+def records(
+    as_json: Annotated[bool, typer.Option("--json", help="Stampa un array JSON di record "
+                                          "(formato objective.schema.json).")] = False,
+    settore: Annotated[str | None, typer.Option("--settore", help="Solo questo settore "
+                                                "(anche parte del nome).")] = None,
+    pnrr: Annotated[bool, typer.Option("--pnrr", help="Solo gli obiettivi collegati al PNRR.")] = False,
+    responsabile: Annotated[str | None, typer.Option("--responsabile", help="Solo questo responsabile "
+                                                     "(anche parte del nome).")] = None,
+    documento: Annotated[str | None, typer.Option("--documento", help="Solo questo documento.")] = None,
+    anno: Annotated[int | None, typer.Option("--anno", help="Solo con indicatori di quest'anno.")] = None,
+) -> None:
+    """Mostra gli obiettivi archiviati, con filtri."""
+    from ingest.store import Store
+
+    try:
+        store = Store(get_settings())
+        found = store.objectives(documento, settore=settore, responsabile=responsabile,
+                                 has_pnrr=True if pnrr else None, anno=anno)
+        store.close()
+    except IngestError as exc:
+        raise _fail(exc.message) from exc
+    if as_json:
+        typer.echo(json.dumps([o.model_dump(mode="json") for o in found], ensure_ascii=False, indent=2))
+        return
+    table = Table("ID", "Settore", "Titolo", "Responsabile", "PNRR", "Anni", show_lines=False)
+    for obj in found:
+        table.add_row(obj.key if documento is None else obj.id, obj.settore, obj.titolo,
+                      obj.responsabile or "", "sì" if obj.pnrr else "", ", ".join(map(str, obj.anni)))
+    out = _out()
+    out.print(table)
+    out.print(f"{len(found)} obiettivi")
+
+
+# -- quality --------------------------------------------------------------------------------------
+
+@app.command()
+def quality(
+    documento: Annotated[str | None, typer.Option("--documento", help="Solo questo documento.")] = None,
+) -> None:
+    """Mostra il rapporto di qualità dei dati archiviati."""
+    from ingest.store import Store
+
+    try:
+        store = Store(get_settings())
+        docs = store.documents()
+        store.close()
+    except IngestError as exc:
+        raise _fail(exc.message) from exc
+    if documento is not None:
+        docs = [d for d in docs if d.documento == documento]
+        if not docs:
+            raise _fail(f"il documento «{documento}» non è archiviato (vedere «piao status»).")
+    out = _out()
+    if not docs:
+        out.print("Nessun documento archiviato: importarne uno con «piao ingest FILE».")
+        return
+    for doc in docs:
+        out.print(f"[bold]{doc.documento}[/] ({doc.file})")
+        out.print(doc.quality_text or "Rapporto di qualità non disponibile.", markup=False, soft_wrap=True)
+        out.print()
+
+
+# -- status ---------------------------------------------------------------------------------------
+
+@app.command()
+def status() -> None:
+    """Mostra che cosa è archiviato e indicizzato, il modello di embedding e la cartella dei dati."""
+    from ingest.embed import get_embedder
+    from ingest.index import Index
+    from ingest.store import Store
+
+    settings = get_settings()
+    try:
+        store = Store(settings)
+        docs = store.documents()
+        n_records, n_cached = store.count_objectives(), store.count_embeddings()
+        store.close()
+        index = Index(settings, get_embedder(settings))
+        per_doc = {d.documento: index.count(d.documento) for d in docs}
+        n_entries = index.count()
+    except IngestError as exc:
+        raise _fail(exc.message) from exc
+    out = _out()
+    out.print(f"Cartella dei dati: {settings.data_dir.resolve()}")
+    out.print(f"Archivio: {_safe_url(settings)}")
+    out.print(f"Indice: {_chroma_where(settings)}, collezione {index.name}")
+    out.print(f"Modello di embedding: {settings.embedding_model}")
+    table = Table("Documento", "Ente", "File", "Formato", "Obiettivi", "Voci indice", "Importato il")
+    for d in docs:
+        when = d.ingested_at.astimezone().strftime("%d/%m/%Y %H:%M") if d.ingested_at else ""
+        table.add_row(d.documento, d.ente or "", d.file, d.format, str(d.n_objectives),
+                      str(per_doc[d.documento]), when)
+    out.print(table)
+    out.print(f"Totale: {len(docs)} documenti, {n_records} obiettivi, {n_entries} voci nell'indice, "
+              f"{n_cached} embedding in cache")
+
+
+def _safe_url(settings: Settings) -> str:
+    return make_url(settings.sqlalchemy_url).render_as_string(hide_password=True)
+
+
+def _chroma_where(settings: Settings) -> str:
+    if settings.chroma_host:
+        return f"server Chroma {settings.chroma_host}:{settings.chroma_port}"
+    return f"Chroma locale in {settings.chroma_path.resolve()}"
+
+
+# -- serve ----------------------------------------------------------------------------------------
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Indirizzo su cui ascoltare.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Porta su cui ascoltare.")] = 8000,
+) -> None:
+    """Avvia il servizio web (chat, sportello, API)."""
+    import uvicorn
+
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port)
+
+
+# -- ask ------------------------------------------------------------------------------------------
+# (the `ask` command goes here: @app.command() def ask(...))
+
+
+# -- eval -----------------------------------------------------------------------------------------
+# (the `eval` command goes here: @app.command(name="eval") def eval_(...))
