@@ -40,6 +40,10 @@ class Table(BaseModel):
     index: int
     rows: list[list[str]]
     page: int | None = None
+    # Where the format knows the grid (.docx): per row, per cell, (first grid column, columns
+    # spanned), parallel to ``rows``. Lets a header be matched to data rows whose cells merge
+    # differently. ``None`` when unknown (text export, PDF).
+    grid: list[list[tuple[int, int]]] | None = None
 
 
 Block = Paragraph | Table

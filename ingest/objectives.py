@@ -1,0 +1,317 @@
+"""Objective tables -> ``Objective`` records (pure: no file, database or model).
+
+Tables are recognised by their labels (``labels.yaml``), not by position. Rows are of three
+kinds: a header row (every non-empty cell a label) that maps the columns of the rows below it;
+a ``label | value`` row; a data row, read through the last header. A header naming indicator
+columns (Anno, Indicatore, Target...) makes the data rows below it indicator rows; otherwise
+its data row holds objective fields (destinatari, responsabile, peso, ...).
+
+An objective starts at the first objective field after the previous objective's indicators or
+status, or when a field it already has comes again (so a table may hold several objectives,
+each from its ``Classificazione`` row, and an objective may go on in the next table). The sector
+is the ``SETTORE ... (N OBIETTIVI)`` heading above; the status is the ``Stato di attuazione al
+DD/MM/YYYY`` row, or a paragraph with that label right after the table. Text stays as written.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, Field
+
+from ingest.columns import Span, align
+from ingest.errors import NoObjectiveTables
+from ingest.labels import INDICATOR_FIELDS, OBJECTIVE_FIELDS, label_kind, match_field, sector_heading
+from ingest.text import null_if_empty, slugify
+from ingest.types import DocumentModel, Fonte, Indicator, Objective, Paragraph, StatoAttuazione, Table
+
+logger = logging.getLogger(__name__)
+
+_HEADER_KINDS = ("objective", "indicator", "both")
+_INDICATOR_ONLY = frozenset(INDICATOR_FIELDS) - frozenset(OBJECTIVE_FIELDS)
+_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})\s*[./-]\s*(\d{1,2})\s*[./-]\s*(\d{4}|\d{2})\b")
+_MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
+           "settembre", "ottobre", "novembre", "dicembre")
+_WORD_DATE = re.compile(r"\b(\d{1,2})\s+(" + "|".join(_MONTHS) + r")\s+(\d{4})\b", re.IGNORECASE)
+_STATO_SPLIT = re.compile(r"^(?P<label>[^:\n]*?\d{1,2}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{2,4}|[^:\n]*?:)\s*[:\-–]?\s*")
+_MIN_OBJECTIVE_FIELDS = 3
+
+
+class SectorHeading(BaseModel):
+    """A ``SETTORE ... (N OBIETTIVI)`` heading of the document."""
+
+    name: str  # as written without the count, white space collapsed: 'SETTORE FINANZIARIO'
+    declared_count: int | None = None
+    first_table: int | None = None  # index of the first objective table under it
+    slug: str
+
+
+class Extraction(BaseModel):
+    """What ``extract`` found in one document."""
+
+    objectives: list[Objective] = Field(default_factory=list)
+    sectors: list[SectorHeading] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+
+@dataclass
+class _Header:
+    indicator: bool  # an indicator header (rows below are indicators) or objective fields
+    fields: list[str | None]
+    grid: list[Span] | None
+
+
+@dataclass
+class _Draft:
+    sector: SectorHeading | None
+    table: int
+    page: int | None
+    values: dict[str, str | None] = field(default_factory=dict)
+    indicators: list[Indicator] = field(default_factory=list)
+    stato: StatoAttuazione | None = None
+    last_year: int | None = None
+
+    @property
+    def closed(self) -> bool:
+        return bool(self.indicators) or self.stato is not None
+
+
+def extract(doc: DocumentModel, documento: str, ente: str | None = None) -> Extraction:
+    """Build the objective records of a document; raise ``NoObjectiveTables`` when it has none."""
+    builder = _Builder(doc.file)
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            builder.paragraph(block)
+        else:
+            builder.table(block)
+    drafts = builder.finish()
+    if not drafts:
+        what = "ha tabelle, ma nessuna" if doc.tables else "non ha tabelle:"
+        raise NoObjectiveTables(
+            f"il documento {what} è una scheda obiettivo (Titolo, Indicatore, Target...): "
+            "non sembra una sottosezione Performance di un PIAO.",
+            file=doc.file,
+        )
+    objectives = _records(drafts, documento, ente, doc.file, builder.warnings)
+    return Extraction(objectives=objectives, sectors=builder.sectors, warnings=builder.warnings)
+
+
+class _Builder:
+    """Walks the blocks in order, keeping the open objective and the header in force."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.sectors: list[SectorHeading] = []
+        self.warnings: list[str] = []
+        self.drafts: list[_Draft] = []
+        self.draft: _Draft | None = None
+        self.header: _Header | None = None
+        self.after_table = False  # no heading since the last objective table
+        self.collecting_stato = False
+        self._table: Table | None = None
+        self._unknown: set[str] = set()
+
+    # paragraphs -----------------------------------------------------------------------
+    def paragraph(self, block: Paragraph) -> None:
+        looks = block.heading_level is not None or block.bold or block.text.isupper()
+        heading = sector_heading(block.text, looks_like_heading=looks)
+        if heading is not None:
+            self._close()
+            self.sectors.append(SectorHeading(name=heading.name, declared_count=heading.declared_count,
+                                              slug=slugify(heading.slug_base)))
+            return
+        if self.draft is not None and self.after_table and label_kind(block.text.split("\n")[0]) == "stato":
+            label, text = _split_stato(block.text)
+            self._set_stato(label, text)
+            self.collecting_stato = text is None
+        elif self.collecting_stato and self.draft is not None and self.draft.stato is not None:
+            if looks:
+                self.collecting_stato = False
+                return
+            previous = self.draft.stato.testo
+            self.draft.stato.testo = block.text if previous is None else f"{previous}\n{block.text}"
+
+    # tables ---------------------------------------------------------------------------
+    def table(self, table: Table) -> None:
+        self.collecting_stato = False
+        if not self._is_objective_table(table):
+            self.after_table = False
+            self.header = None
+            return
+        self._table = table
+        grid = table.grid or [None] * len(table.rows)  # type: ignore[list-item]
+        for cells, spans in zip(table.rows, grid, strict=True):
+            self._row(cells, spans)
+        self.after_table = True
+
+    def _is_objective_table(self, table: Table) -> bool:
+        fields: set[str] = set()
+        for row in table.rows:
+            for cell in row:
+                kind = label_kind(cell)
+                if kind == "stato":
+                    fields.add("stato")
+                elif kind is not None:
+                    fields.add(match_field(cell, "objective") or match_field(cell, "indicator") or "")
+        if len(fields) >= _MIN_OBJECTIVE_FIELDS:
+            return True
+        # the rest of an objective split across tables: status, or rows under the last header
+        return self.draft is not None and self.after_table and (
+            "stato" in fields or (self.header is not None and self.header.indicator)
+        )
+
+    def _row(self, cells: list[str], spans: list[Span] | None) -> None:
+        nonempty = [c for c in cells if c]
+        if not nonempty:
+            return
+        kinds = [label_kind(c) if c else None for c in cells]
+        if len(nonempty) >= 2 and all(k in _HEADER_KINDS for c, k in zip(cells, kinds, strict=True) if c):
+            self._set_header(cells, spans)
+        elif kinds[0] == "stato":
+            self._set_stato(cells[0], "\n".join(c for c in cells[1:] if c) or None)
+        elif kinds[0] in _HEADER_KINDS:
+            self._label_value(cells)
+        elif self.header is None:
+            self._warn(f"tabella {self._index()}: riga senza intestazione ignorata ({nonempty[0][:40]!r}).")
+        else:
+            fields = align(self.header.fields, cells, self.header.grid, spans)
+            values = {f: null_if_empty(c) for f, c in zip(fields, cells, strict=True) if f is not None}
+            for f, c in zip(fields, cells, strict=True):
+                if f is None and null_if_empty(c) is not None:
+                    self._warn(f"tabella {self._index()}: valore in una colonna senza intestazione: {c[:40]!r}.")
+            if self.header.indicator:
+                self._indicator(values)
+            else:
+                self._objective_fields(values)
+
+    def _set_header(self, cells: list[str], spans: list[Span] | None) -> None:
+        indicator = any(match_field(c, "indicator") in _INDICATOR_ONLY for c in cells if c)
+        scope = "indicator" if indicator else "objective"
+        fields = [match_field(c, scope) if c else None for c in cells]
+        for cell, found in zip(cells, fields, strict=True):
+            if cell and found is None and cell not in self._unknown:
+                self._unknown.add(cell)
+                self._warn(f"tabella {self._index()}: intestazione non riconosciuta, colonna ignorata: {cell[:60]!r}.")
+        self.header = _Header(indicator=indicator, fields=fields, grid=spans)
+
+    def _label_value(self, cells: list[str]) -> None:
+        name = match_field(cells[0], "objective")
+        value = next((c for c in cells[1:] if c), "")
+        if name is not None:
+            self._objective_fields({name: null_if_empty(value)})
+        else:
+            self._warn(f"tabella {self._index()}: riga {cells[0][:40]!r} fuori da una tabella di indicatori, ignorata.")
+
+    def _objective_fields(self, values: dict[str, str | None]) -> None:
+        draft = self.draft
+        if draft is None or draft.closed or any(k in draft.values for k in values):
+            draft = self._open()
+        draft.values.update(values)
+
+    def _indicator(self, values: dict[str, str | None]) -> None:
+        if self.draft is None:
+            self._warn(f"tabella {self._index()}: riga di indicatori prima di ogni obiettivo, ignorata.")
+            return
+        raw_year = values.pop("anno", None)
+        year = self.draft.last_year
+        if raw_year is not None:
+            match = _YEAR.search(raw_year)
+            year = int(match.group(1)) if match and len(raw_year) <= 20 else None
+            if year is None:
+                self._warn(f"tabella {self._index()}: anno non riconosciuto {raw_year!r}.")
+            self.draft.last_year = year
+        if all(v is None for v in values.values()):
+            return  # an empty year row
+        self.draft.indicators.append(Indicator(anno=year, **values))
+
+    def _set_stato(self, label: str, text: str | None) -> None:
+        if self.draft is None:
+            self._warn(f"stato di attuazione senza un obiettivo a cui riferirlo: {label[:40]!r}.")
+            return
+        if self.draft.stato is not None:
+            self._warn(f"obiettivo {self._title()}: secondo stato di attuazione ignorato ({label[:40]!r}).")
+            return
+        self.draft.stato = StatoAttuazione(data=_iso_date(label), testo=null_if_empty(text))
+
+    # objectives -----------------------------------------------------------------------
+    def _open(self) -> _Draft:
+        table = self._table
+        sector = self.sectors[-1] if self.sectors else None
+        if sector is not None and sector.first_table is None and table is not None:
+            sector.first_table = table.index
+        self.draft = _Draft(sector=sector, table=table.index if table else 0, page=table.page if table else None)
+        self.drafts.append(self.draft)
+        return self.draft
+
+    def _close(self) -> None:
+        self.draft = None
+        self.header = None
+        self.after_table = False
+        self.collecting_stato = False
+
+    def finish(self) -> list[_Draft]:
+        return self.drafts
+
+    def _index(self) -> int:
+        return self._table.index if self._table else 0
+
+    def _title(self) -> str:
+        return repr((self.draft.values.get("titolo") or "")[:40]) if self.draft else "''"
+
+    def _warn(self, message: str) -> None:
+        logger.info("%s: %s", self.file, message)
+        self.warnings.append(message)
+
+
+def _split_stato(text: str) -> tuple[str, str | None]:
+    """``'Stato di attuazione al 30/06/2023: testo'`` -> (label, text or None)."""
+    first, _, rest = text.partition("\n")
+    match = _STATO_SPLIT.match(first)
+    if match is None:
+        return first, null_if_empty(rest) if rest else None
+    inline = first[match.end():]
+    body = "\n".join(p for p in (inline, rest) if p.strip())
+    return match.group("label"), null_if_empty(body) if body else None
+
+
+def _iso_date(label: str) -> str | None:
+    """The date in a status label, ISO form (``al 30/06/2023`` -> ``2023-06-30``)."""
+    match = _NUMERIC_DATE.search(label)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        year = year + 2000 if year < 100 else year
+    else:
+        word = _WORD_DATE.search(label)
+        if word is None:
+            return None
+        day, month, year = int(word.group(1)), _MONTHS.index(word.group(2).lower()) + 1, int(word.group(3))
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _records(drafts: list[_Draft], documento: str, ente: str | None, file: str,
+             warnings: list[str]) -> list[Objective]:
+    ordinals: dict[str, int] = {}
+    records: list[Objective] = []
+    for draft in drafts:
+        if draft.sector is not None:
+            settore, slug = draft.sector.name, draft.sector.slug
+        else:
+            settore = draft.values.get("settore_cdr") or "Settore non indicato"
+            slug = slugify(settore)
+            warnings.append(f"tabella {draft.table}: obiettivo senza intestazione di settore sopra: "
+                            f"uso {settore!r}.")
+        ordinals[slug] = ordinals.get(slug, 0) + 1
+        titolo = draft.values.get("titolo")
+        if titolo is None:
+            warnings.append(f"tabella {draft.table}: obiettivo senza titolo.")
+        fields = {k: draft.values.get(k) for k in OBJECTIVE_FIELDS if k != "titolo"}
+        records.append(Objective(
+            id=f"{slug}-{ordinals[slug]}", ente=ente, documento=documento, settore=settore,
+            titolo=titolo or "", indicatori=draft.indicators, stato_attuazione=draft.stato,
+            fonte=Fonte(file=file, tabella=draft.table, pagina=draft.page), **fields,
+        ))
+    return records
