@@ -1,0 +1,107 @@
+"""Accessibility in a real Chromium: axe-core (WCAG 2.1 A/AA) with an answer shown, keyboard-only use."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.conftest import ask
+
+pytestmark = pytest.mark.browser
+
+WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+SOS = "Chi è responsabile dell'obiettivo \"Potenziare il servizio SOS Computer\"?"
+
+
+def assert_no_violations(page: Any) -> None:
+    results = Axe().run(page, options=WCAG_21_AA)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def open_all_footnotes(answer: Any) -> None:
+    for details in answer.locator(".citations details").all():
+        details.locator("summary").click()
+    answer.locator(".citations details").first.get_by_role("button").first.click()
+    answer.locator(".objective-card").first.wait_for()
+
+
+def test_axe_staff_chat_with_answer(page: Any) -> None:
+    page.goto("/")
+    assert_no_violations(page)
+    open_all_footnotes(ask(page, SOS))
+    assert_no_violations(page)
+
+
+def test_axe_citizen_desk_with_answer(page: Any) -> None:
+    page.goto("/sportello")
+    page.locator("#domande-guidate button").first.wait_for()
+    open_all_footnotes(ask(page, "Chi segue il servizio SOS Computer?"))
+    assert_no_violations(page)
+
+
+def test_axe_evaluators_view(page: Any) -> None:
+    page.goto("/valutazione")
+    page.locator("#qualita h3").first.wait_for()
+    page.wait_for_function("document.querySelectorAll('#tabella-obiettivi tbody tr').length > 0")
+    for summary in page.locator("details summary").all()[:3]:
+        summary.click()
+    assert_no_violations(page)
+
+
+def test_axe_accessibility_statement(page: Any) -> None:
+    page.goto("/accessibilita")
+    assert_no_violations(page)
+
+
+def focused(page: Any) -> dict[str, str]:
+    return page.evaluate("""() => {
+      const el = document.activeElement;
+      const style = getComputedStyle(el);
+      return {id: el.id, tag: el.tagName, text: (el.textContent || '').trim().slice(0, 80),
+              outline: style.outlineStyle, shadow: style.boxShadow};
+    }""")
+
+
+def tab_to(page: Any, predicate: Any, limit: int = 40) -> dict[str, str]:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        state = focused(page)
+        assert state["outline"] != "none" or state["shadow"] != "none", f"focus not visible on {state}"
+        if predicate(state):
+            return state
+    raise AssertionError("the element was not reachable with Tab")
+
+
+def test_keyboard_only_chat_flow(page: Any) -> None:
+    page.goto("/")
+    page.keyboard.press("Tab")
+    assert focused(page)["text"] == "Vai al contenuto principale"
+    page.keyboard.press("Enter")
+    tab_to(page, lambda s: s["id"] == "domanda")
+    page.keyboard.type("Chi segue il servizio SOS Computer?")
+    page.keyboard.press("Enter")
+    answer = page.locator(".message-assistant").first
+    answer.locator(".answer-actions").wait_for()
+    assert focused(page)["id"] == "domanda"  # ready for the follow-up
+    assert "Jessica Curti" in page.locator("#avviso").inner_text()  # announced to screen readers
+    tab_to(page, lambda s: s["tag"] == "A" and s["text"].startswith("["))  # the [1] marker
+    page.keyboard.press("Enter")
+    assert focused(page)["tag"] == "SUMMARY"
+    assert answer.locator(".citations details").first.get_attribute("open") is not None
+    tab_to(page, lambda s: s["text"] == "Mostra la scheda dell'obiettivo")
+    page.keyboard.press("Enter")
+    answer.locator(".objective-card").first.wait_for()
+    tab_to(page, lambda s: s["text"] == "Nuova conversazione", limit=80)
+    page.keyboard.press("Enter")
+    assert page.locator("#conversazione > li").count() == 0
+
+
+def test_keyboard_only_evaluators_filters(page: Any) -> None:
+    page.goto("/valutazione")
+    page.wait_for_function("document.querySelectorAll('#tabella-obiettivi tbody tr').length > 0")
+    tab_to(page, lambda s: s["id"] == "f-testo")
+    page.keyboard.type("SOS Computer")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('conteggio').textContent.startsWith('1 ')")
+    assert "SOS Computer" in page.locator("#tabella-obiettivi tbody tr").first.inner_text()
