@@ -56,6 +56,10 @@ class Plan(BaseModel):
     objective_keys: list[str] = Field(default_factory=list)  # resolved from the question or history
     expanded_terms: list[str] = Field(default_factory=list)  # lexicon expansions
     injection: bool = False
+    direction: Literal["max", "min"] | None = None  # for intent "max"
+    unsupported: str | None = None  # a request the records cannot answer (lexicon 'unsupported' name)
+    unknown_entities: list[str] = Field(default_factory=list)  # names that match no stored value
+    followup: bool = False  # resolved against the previous turn's objectives (objective_keys)
 
 
 class Citation(BaseModel):

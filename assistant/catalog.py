@@ -1,0 +1,107 @@
+"""What the records contain, prepared once per revision: sectors, people, classifications, vocabulary."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from assistant.dates import parse_deadline
+from assistant.lexicon import Lexicon
+from assistant.normalize import Speller, norm, tokens
+from ingest.types import Indicator, Objective
+
+CARD_FIELDS = ("settore", "settore_cdr", "classificazione", "titolo", "destinatari", "contributor",
+               "obiettivo_strategico", "responsabile", "personale_coinvolto", "peso", "pnrr", "anticorruzione")
+_NOT_A_PERSON = {"settore", "responsabile", "servizio", "ufficio", "dirigente", "segretario"}
+
+
+@dataclass(frozen=True)
+class Sector:
+    """A sector heading and the normalised names it is known by."""
+
+    name: str
+    variants: tuple[tuple[str, ...], ...]  # token sequences
+
+
+@dataclass(frozen=True)
+class Person:
+    """A named person of the records (responsabile or staff involved)."""
+
+    name: str
+    tokens: tuple[str, ...]
+
+
+def field_text(obj: Objective, name: str) -> str | None:
+    """The text of a card field, or of the status text for 'stato_attuazione'."""
+    if name == "stato_attuazione":
+        return obj.stato_attuazione.testo if obj.stato_attuazione else None
+    value = getattr(obj, name, None)
+    return value if isinstance(value, str) else None
+
+
+def record_strings(obj: Objective) -> Iterator[str]:
+    """Every text of a record (card, indicator rows, status)."""
+    for name in CARD_FIELDS:
+        value = getattr(obj, name)
+        if value:
+            yield value
+    for ind in obj.indicatori:
+        for value in ind.model_dump().values():
+            if isinstance(value, str) and value:
+                yield value
+    if obj.stato_attuazione and obj.stato_attuazione.testo:
+        yield obj.stato_attuazione.testo
+
+
+def _sector_variants(name: str, cdrs: set[str]) -> tuple[tuple[str, ...], ...]:
+    out: set[tuple[str, ...]] = set()
+    for raw in {name, *cdrs}:
+        toks = tokens(re.sub(r"\(.*?\)", " ", raw))
+        if toks and toks[0] == "settore":
+            toks = toks[1:]
+        if toks:
+            out.add(tuple(toks))
+            # the part before a dash or 'ed/e' joins ('Servizi scolastici ed educativi - Politiche giovanili')
+            for cut in ("ed", "e"):
+                if cut in toks[1:]:
+                    out.add(tuple(toks[:toks.index(cut, 1)]))
+    return tuple(sorted(out, key=len, reverse=True))
+
+
+def _persons(records: Sequence[Objective]) -> list[Person]:
+    seen: dict[tuple[str, ...], Person] = {}
+    for obj in records:
+        for value in (obj.responsabile, obj.personale_coinvolto):
+            for line in (value or "").split("\n"):
+                toks = tuple(tokens(line))
+                if 2 <= len(toks) <= 4 and not (set(toks) & _NOT_A_PERSON):
+                    seen.setdefault(toks, Person(line.strip(), toks))
+    return list(seen.values())
+
+
+class Catalog:
+    """Records plus what linking and retrieval need to know about them."""
+
+    def __init__(self, records: Sequence[Objective], lexicon: Lexicon) -> None:
+        self.records: tuple[Objective, ...] = tuple(records)
+        self.by_key: dict[str, Objective] = {o.key: o for o in self.records}
+        cdrs: dict[str, set[str]] = {}
+        for o in self.records:
+            cdrs.setdefault(o.settore, set()).update({o.settore_cdr} if o.settore_cdr else set())
+        self.sectors = [Sector(name, _sector_variants(name, c)) for name, c in cdrs.items()]
+        self.persons = _persons(self.records)
+        self.classifications = sorted({o.classificazione for o in self.records if o.classificazione})
+        self.vocabulary: set[str] = set()
+        for o in self.records:
+            for text in record_strings(o):
+                self.vocabulary.update(tokens(text))
+        self.speller = Speller(self.vocabulary | lexicon.words(), protected=lexicon.stopwords)
+        self.deadlines: dict[str, list[tuple[Indicator, date | None]]] = {
+            o.key: [(i, parse_deadline(i.scadenza, lexicon)) for i in o.indicatori] for o in self.records}
+        self.years = sorted({y for o in self.records for y in o.anni})
+        self.normalized: dict[str, str] = {o.key: norm(" \n ".join(record_strings(o))) for o in self.records}
+
+    def get(self, keys: Sequence[str]) -> list[Objective]:
+        """The records with these keys, in that order (unknown keys skipped)."""
+        return [self.by_key[k] for k in keys if k in self.by_key]

@@ -1,0 +1,349 @@
+"""Compose: a deterministic Italian (or English) answer from the evidence, every fact cited [n].
+
+Each citation quotes text that occurs verbatim in the cited field of the record.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assistant.catalog import Catalog, field_text
+from assistant.evidence import Evidence
+from assistant.lexicon import Lexicon
+from assistant.normalize import norm
+from assistant.records import format_number, parse_weight, weight_rows
+from assistant.types import Answer, Citation, Plan
+from ingest.types import Indicator, Objective
+
+TEMPLATES_PATH = Path(__file__).with_name("templates.yaml")
+
+
+@lru_cache(maxsize=1)
+def templates() -> dict[str, dict[str, Any]]:
+    """The answer sentences per language (``templates.yaml``)."""
+    with open(TEMPLATES_PATH, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _date(iso: str | None) -> str | None:
+    if not iso or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", iso):
+        return iso
+    y, m, d = iso.split("-")
+    return f"{d}/{m}/{y}"
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+class Cites:
+    """Numbered citations, one per distinct (objective, field, year, quote)."""
+
+    def __init__(self) -> None:
+        self.items: list[Citation] = []
+
+    def add(self, obj: Objective, campo: str, quote: str, anno: int | None = None) -> str:
+        """Cite ``quote`` from field ``campo`` of ``obj``; returns the marker '[n]'."""
+        quote = quote.strip()
+        for c in self.items:
+            if (c.objective_id, c.campo, c.anno, c.citazione) == (obj.id, campo, anno, quote) \
+                    and c.documento == obj.documento:
+                return f"[{c.n}]"
+        n = len(self.items) + 1
+        self.items.append(Citation(n=n, objective_id=obj.id, titolo=obj.titolo, settore=obj.settore, campo=campo,
+                                   anno=anno, citazione=quote, documento=obj.documento,
+                                   tabella=obj.fonte.tabella, pagina=obj.fonte.pagina))
+        return f"[{n}]"
+
+
+class Composer:
+    """Turns (plan, evidence) into an Answer."""
+
+    def __init__(self, catalog: Catalog, lexicon: Lexicon) -> None:
+        self.catalog, self.lexicon = catalog, lexicon
+
+    def compose(self, plan: Plan, ev: Evidence) -> Answer:
+        """The answer text, its citations and the objectives it relies on."""
+        t = templates()[plan.language]
+        cites = Cites()
+        handler = getattr(self, f"_{ev.kind}", self._describe)
+        lines: list[str] = handler(plan, ev, t, cites)
+        refused = ev.kind == "refusal" or (ev.kind == "list" and not ev.objectives and ev.suggestions != [])
+        if plan.injection:
+            lines.insert(0, t["injection"])
+        if plan.mode == "citizen":
+            lines += self._glossary("\n".join(lines), t)
+        return Answer(answer="\n".join(line for line in lines if line), citations=cites.items,
+                      objective_ids=[o.id for o in (ev.objectives or ev.suggestions)],
+                      refused=refused, language=plan.language)
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _label(self, plan: Plan, name: str) -> str:
+        return self.lexicon.field_labels.get(plan.language, {}).get(name, name)
+
+    def _head(self, obj: Objective, t: dict[str, Any], cites: Cites) -> str:
+        return t["objective"].format(titolo=_flat(obj.titolo), c=cites.add(obj, "titolo", obj.titolo),
+                                     settore=obj.settore)
+
+    def _status_line(self, obj: Objective, ev: Evidence, t: dict[str, Any], cites: Cites, key: str = "status") -> str:
+        parts = ev.passages.get(obj.key, {}).get("stato_attuazione")
+        if not parts:
+            return t["no_status"]
+        data = _date(obj.stato_attuazione.data if obj.stato_attuazione else None)
+        quoted = " […] ".join(_flat(p) for p in parts)
+        marks = " ".join(cites.add(obj, "stato_attuazione", p) for p in parts)
+        if data:
+            return t[key].format(data=data, text=quoted, c=marks)
+        return t["status_nodate"].format(text=quoted, c=marks)
+
+    def _desc(self, plan: Plan, ev: Evidence, t: dict[str, Any]) -> str:
+        f = plan.filters
+        out = ""
+        if plan.followup:
+            out += t["desc_context"]
+        if f.settore:
+            out += t["desc_settore"].format(value=f.settore)
+        if f.classificazione:
+            value = next((c for c in self.catalog.classifications if norm(f.classificazione) in norm(c)),
+                         f.classificazione)
+            out += t["desc_class"].format(value=value)
+        if f.responsabile:
+            out += t["desc_person"].format(value=f.responsabile)
+        if f.pnrr:
+            out += t["desc_pnrr"]
+        if f.destinatari:
+            out += t["desc_dest"].format(value=f.destinatari)
+        if f.scadenza_da and f.scadenza_a:
+            out += t["desc_range"].format(da=_date(f.scadenza_da), a=_date(f.scadenza_a))
+        if f.anno and ev.kind in ("list", "count"):
+            out += t["desc_year"].format(value=f.anno)
+        return out
+
+    def _glossary(self, text: str, t: dict[str, Any]) -> list[str]:
+        found = [f"{k} = {v}" for k, v in self.lexicon.glossary.items()
+                 if re.search(rf"(?<![A-Za-z]){re.escape(k)}(?![A-Za-z])", text)]
+        return [t["glossary"].format(value="; ".join(found))] if found else []
+
+    # --- one objective -----------------------------------------------------------------------
+    def _field(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        lines: list[str] = []
+        for obj in ev.objectives:
+            lines.append(self._head(obj, t, cites))
+            for name in ev.fields or ["responsabile"]:
+                lines += self._one_field(plan, ev, obj, name, t, cites)
+        if ev.missing_years:
+            lines.append(t["missing_years"].format(years=", ".join(map(str, ev.missing_years))))
+        return lines
+
+    def _one_field(self, plan: Plan, ev: Evidence, obj: Objective, name: str, t: dict[str, Any],
+                   cites: Cites) -> list[str]:
+        label = self._label(plan, name)
+        if name == "stato_attuazione":
+            return [self._status_line(obj, ev, t, cites)]
+        if name == "peso" and obj.peso:
+            return [t["card_field"].format(label=label.capitalize(), value=obj.peso, c=cites.add(obj, "peso", obj.peso))]
+        if name in self.lexicon.indicator_fields:
+            return self._row_lines(plan, obj, ev.rows.get(obj.key, []), name, t, cites) or [
+                t["missing_field"].format(label=label)]
+        value = field_text(obj, name)
+        if not value:
+            return [t["missing_field"].format(label=label)]
+        return [t["card_field"].format(label=label.capitalize(), value=_flat(value), c=cites.add(obj, name, value))]
+
+    def _row_lines(self, plan: Plan, obj: Objective, rows: list[Indicator], name: str, t: dict[str, Any],
+                   cites: Cites) -> list[str]:
+        out = []
+        many = len({r.indicatore for r in rows}) > 1 or name != "indicatore"
+        for r in rows:
+            value = getattr(r, name)
+            if not value:
+                continue
+            ind = ""
+            if many and r.indicatore and name != "indicatore":
+                ind = t["row_indicator"].format(indicatore=_flat(r.indicatore))
+                ind += " " + cites.add(obj, "indicatore", r.indicatore, r.anno)
+            out.append(t["row_field"].format(label=self._label(plan, name).capitalize(), anno=r.anno or "",
+                                             ind=ind, value=_flat(value), c=cites.add(obj, name, value, r.anno)))
+        return out
+
+    def _status(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        return [line for obj in ev.objectives
+                for line in (self._head(obj, t, cites), self._status_line(obj, ev, t, cites))]
+
+    def _compare_years(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        lines: list[str] = []
+        for obj in ev.objectives:
+            for name in ev.fields or ["target"]:
+                if name not in self.lexicon.indicator_fields:
+                    lines += self._one_field(plan, ev, obj, name, t, cites)
+                    continue
+                lines.append(t["compare_head"].format(titolo=_flat(obj.titolo), c=cites.add(obj, "titolo", obj.titolo),
+                                                      label=self._label(plan, name)))
+                for r in ev.rows.get(obj.key, []):
+                    value = getattr(r, name)
+                    if not value:
+                        continue
+                    ind = ""
+                    if r.indicatore:
+                        ind = t["row_indicator"].format(indicatore=_flat(r.indicatore)) + " " + cites.add(
+                            obj, "indicatore", r.indicatore, r.anno)
+                    lines.append(t["compare_row"].format(anno=r.anno, ind=ind, value=_flat(value),
+                                                         vc=cites.add(obj, name, value, r.anno)))
+        if ev.missing_years:
+            lines.append(t["missing_years"].format(years=", ".join(map(str, ev.missing_years))))
+        return lines
+
+    def _describe(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        lines: list[str] = []
+        for obj in ev.objectives:
+            lines.append(self._head(obj, t, cites))
+            if obj.responsabile:
+                lines.append(t["responsabile"].format(value=obj.responsabile,
+                                                      c=cites.add(obj, "responsabile", obj.responsabile)))
+            if obj.destinatari:
+                lines.append(t["card_field"].format(label=self._label(plan, "destinatari").capitalize(),
+                                                    value=_flat(obj.destinatari),
+                                                    c=cites.add(obj, "destinatari", obj.destinatari)))
+            if obj.peso:
+                lines.append(t["card_field"].format(label=self._label(plan, "peso").capitalize(), value=obj.peso,
+                                                    c=cites.add(obj, "peso", obj.peso)))
+            rows = ev.rows.get(obj.key, [])
+            if rows:
+                lines.append(t["describe_rows"])
+                lines += [self._describe_row(obj, r, t, cites) for r in rows if r.indicatore or r.target]
+            lines.append(self._status_line(obj, ev, t, cites))
+        return lines
+
+    def _describe_row(self, obj: Objective, r: Indicator, t: dict[str, Any], cites: Cites) -> str:
+        scad = t["describe_scad"].format(scadenza=r.scadenza, sc=cites.add(obj, "scadenza", r.scadenza, r.anno)) \
+            if r.scadenza else ""
+        peso = t["describe_peso"].format(peso=r.peso, pc=cites.add(obj, "peso", r.peso, r.anno)) if r.peso else ""
+        return t["describe_row"].format(
+            anno=r.anno or "", indicatore=_flat(r.indicatore or ""),
+            ic=cites.add(obj, "indicatore", r.indicatore, r.anno) if r.indicatore else "",
+            target=_flat(r.target or "-"), tc=cites.add(obj, "target", r.target, r.anno) if r.target else "",
+            scad=scad, peso=peso)
+
+    def _guidance(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        lines: list[str] = []
+        for obj in ev.objectives:
+            lines.append(t["guidance_intro"].format(titolo=_flat(obj.titolo), c=cites.add(obj, "titolo", obj.titolo)))
+            if obj.destinatari:
+                lines.append(t["guidance_for"].format(value=_flat(obj.destinatari),
+                                                      c=cites.add(obj, "destinatari", obj.destinatari)))
+            for r in ev.rows.get(obj.key, []):
+                lines.append(t["guidance_row"].format(
+                    anno=r.anno or "", indicatore=_flat(r.indicatore or ""), target=_flat(r.target or "-"),
+                    tc=cites.add(obj, "target", r.target, r.anno) if r.target else "",
+                    baseline=_flat(r.baseline or "-"),
+                    bc=cites.add(obj, "baseline", r.baseline, r.anno) if r.baseline else ""))
+            if ev.passages.get(obj.key, {}).get("stato_attuazione"):
+                lines.append(self._status_line(obj, ev, t, cites, key="guidance_status"))
+            lines += self._places(obj, ev, t, cites)
+        return lines
+
+    def _places(self, obj: Objective, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        from assistant.retrieve import sentences  # noqa: PLC0415 - avoids a cycle at import time
+
+        status = field_text(obj, "stato_attuazione") or ""
+        shown = set(ev.passages.get(obj.key, {}).get("stato_attuazione", []))
+        for s in sentences(status):
+            if s not in shown and re.search(r"\bpresso\b", norm(s)) and self.lexicon.place_cues.search(norm(s)):
+                return [t["guidance_place"].format(text=_flat(s), c=cites.add(obj, "stato_attuazione", s))]
+        return []
+
+    # --- many objectives ---------------------------------------------------------------------
+    def _items(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        extra = [f for f in plan.fields if f in ("pnrr", "destinatari", "classificazione", "anticorruzione",
+                                                  "contributor")]
+        lines = []
+        for i, obj in enumerate(ev.objectives, 1):
+            resp = obj.responsabile or t["none"]
+            rc = cites.add(obj, "responsabile", obj.responsabile) if obj.responsabile else ""
+            line = t["item"].format(i=i, titolo=_flat(obj.titolo), c=cites.add(obj, "titolo", obj.titolo),
+                                    settore=obj.settore, responsabile=f"{_flat(resp)} {rc}".strip())
+            for name in extra:
+                value = field_text(obj, name)
+                if value:
+                    line += t["item_extra"].format(label=self._label(plan, name), value=_flat(value),
+                                                   c=cites.add(obj, name, value))
+            if plan.filters.scadenza_da:
+                for r in ev.rows.get(obj.key, []) or [r for r in obj.indicatori if r.scadenza]:
+                    if r.scadenza and self._in_range(obj, r, plan):
+                        line += t["item_extra"].format(label=self._label(plan, "scadenza"), value=r.scadenza,
+                                                       c=cites.add(obj, "scadenza", r.scadenza, r.anno))
+            lines.append(line)
+        return lines
+
+    def _in_range(self, obj: Objective, row: Indicator, plan: Plan) -> bool:
+        for r, d in self.catalog.deadlines.get(obj.key, []):
+            if r is row and d is not None:
+                return plan.filters.scadenza_da <= d.isoformat() <= plan.filters.scadenza_a  # type: ignore[operator]
+        return False
+
+    def _list(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        desc = self._desc(plan, ev, t)
+        if not ev.objectives:
+            if ev.suggestions:
+                return [t["refuse_list"].format(desc=desc or t["desc_topic"].format(value=plan.filters.text or "")),
+                        *self._suggestions(ev, t, cites)]
+            return [t["list_none"].format(desc=desc)]
+        head = t["list_one"] if len(ev.objectives) == 1 else t["list_head"]
+        return [head.format(n=len(ev.objectives), desc=desc), *self._items(plan, ev, t, cites)]
+
+    def _count(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        desc = self._desc(plan, ev, t)
+        if not ev.objectives:
+            return [t["list_none"].format(desc=desc)]
+        return [t["count_head"].format(n=len(ev.objectives), desc=desc), *self._items(plan, ev, t, cites)]
+
+    def _sum(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        desc = self._desc(plan, ev, t)
+        lines = [t["sum"].format(anno=ev.year or "", desc=desc, total=format_number(ev.total or 0.0),
+                                 n=len(ev.objectives))]
+        lines += self._weight_items(ev, t, cites, "sum_item")
+        return lines
+
+    def _max(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        if not ev.objectives:
+            return [t["list_none"].format(desc=self._desc(plan, ev, t))]
+        value, _ = weight_rows(ev.objectives[0], ev.year)
+        head = t["max"].format(which=t["max_which"][plan.direction or "max"], anno=ev.year or "",
+                               desc=self._desc(plan, ev, t), peso=format_number(value or 0.0))
+        return [head, *self._weight_items(ev, t, cites, "sum_item")]
+
+    def _weight_items(self, ev: Evidence, t: dict[str, Any], cites: Cites, key: str) -> list[str]:
+        lines = []
+        for i, obj in enumerate(ev.objectives, 1):
+            value, rows = weight_rows(obj, ev.year)
+            if obj.peso and parse_weight(obj.peso) is not None:
+                pc = cites.add(obj, "peso", obj.peso)
+            else:
+                pc = " ".join(cites.add(obj, "peso", r.peso, r.anno) for r in rows if r.peso)
+            lines.append(t[key].format(i=i, titolo=_flat(obj.titolo), c=cites.add(obj, "titolo", obj.titolo),
+                                       peso=format_number(value) if value is not None else "-", pc=pc))
+        return lines
+
+    # --- refusals ----------------------------------------------------------------------------
+    def _refusal(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        lines = [t[f"refuse_{ev.refusal}"].format(detail=ev.detail)]
+        if ev.refusal == "year":
+            for obj in ev.suggestions:
+                lines.append(t["refuse_year_have"].format(titolo=_flat(obj.titolo),
+                                                          c=cites.add(obj, "titolo", obj.titolo),
+                                                          anni=", ".join(map(str, obj.anni))))
+            return lines
+        if ev.refusal == "entity" and plan.unknown_entities and plan.unknown_entities[0].startswith("settore"):
+            lines.append(t["sectors"].format(value=", ".join(sorted(s.name for s in self.catalog.sectors))))
+        return lines + self._suggestions(ev, t, cites)
+
+    def _suggestions(self, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        if not ev.suggestions:
+            return []
+        return [t["suggestions"], *(t["suggestion"].format(titolo=_flat(o.titolo), settore=o.settore,
+                                                          c=cites.add(o, "titolo", o.titolo)) for o in ev.suggestions)]
+

@@ -1,0 +1,119 @@
+"""The Assistant: understand -> retrieve / query records -> compose, over one set of records."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.catalog import Catalog
+from assistant.compose import Composer
+from assistant.evidence import Evidence, gather
+from assistant.lexicon import Lexicon, load_lexicon
+from assistant.retrieve import DenseSearch, Retriever
+from assistant.types import Answer, Message, Mode, Plan
+from assistant.understand import understand
+from ingest.types import Objective
+
+logger = logging.getLogger(__name__)
+
+MAX_REPLAYED_TURNS = 6
+
+
+@dataclass(frozen=True)
+class _State:
+    """Everything derived from one revision of the records (replaced whole on refresh)."""
+
+    catalog: Catalog
+    retriever: Retriever
+    composer: Composer
+    revision: str | None
+
+
+class Assistant:
+    """Grounded answers about the records; thread-safe for reads, one instance per process.
+
+    ``Assistant(records)`` works on records in memory (tests, scripts); ``Assistant.from_settings``
+    loads them from the store, searches the Chroma index and wires the optional LLM rewriter.
+    """
+
+    def __init__(self, records: Sequence[Objective], dense: DenseSearch | None = None,
+                 llm: Any | None = None, *, lexicon: Lexicon | None = None, store: Any | None = None) -> None:
+        self.lexicon = lexicon or load_lexicon()
+        self.dense = dense
+        self.llm = llm
+        self._store = store
+        self._lock = threading.Lock()
+        self._state = self._build(records, store.revision() if store is not None else None)
+
+    def _build(self, records: Sequence[Objective], revision: str | None) -> _State:
+        catalog = Catalog(records, self.lexicon)
+        return _State(catalog, Retriever(catalog, self.lexicon, self.dense), Composer(catalog, self.lexicon), revision)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Assistant:
+        """An assistant over the store's records, with dense search on the index and the LLM if set."""
+        from ingest.embed import get_embedder  # noqa: PLC0415 - heavy imports only when serving
+        from ingest.index import Index  # noqa: PLC0415
+        from ingest.store import Store  # noqa: PLC0415
+
+        store = Store(settings)
+        dense = Index(settings, get_embedder(settings))
+        llm = None
+        if importlib.util.find_spec("assistant.llm") is not None:
+            llm = importlib.import_module("assistant.llm").build_rewriter(settings)
+        return cls(store.objectives(), dense=dense, llm=llm, store=store)
+
+    @property
+    def records(self) -> tuple[Objective, ...]:
+        """The records answered from."""
+        return self._state.catalog.records
+
+    def refresh(self) -> bool:
+        """Reload the records when the store's revision changed; cheap when it did not."""
+        if self._store is None:
+            return False
+        revision = self._store.revision()
+        if revision == self._state.revision:
+            return False
+        with self._lock:
+            if revision != self._state.revision:
+                self._state = self._build(self._store.objectives(), revision)
+                logger.info("assistant reloaded %d records (revision %s)", len(self._state.catalog.records), revision)
+                return True
+        return False
+
+    def plan(self, messages: Sequence[Message], mode: Mode = "staff") -> tuple[Plan, Evidence]:
+        """The plan and evidence of the last user message, follow-ups resolved by replaying the
+        earlier user turns (each turn's objectives are the context of the next)."""
+        state = self._state
+        questions = [m.content for m in messages if m.role == "user"]
+        if not questions:
+            raise ValueError("nessuna domanda nei messaggi")
+        previous: Plan | None = None
+        context: list[str] | None = None
+        for question in questions[-MAX_REPLAYED_TURNS:-1]:
+            previous, ev = self._step(state, question, mode, previous, context)
+            context = ev.keys or context
+        return self._step(state, questions[-1], mode, previous, context)
+
+    def _step(self, state: _State, question: str, mode: Mode, previous: Plan | None,
+              context: list[str] | None) -> tuple[Plan, Evidence]:
+        plan = understand(question, state.catalog, self.lexicon, mode, previous, context)
+        return plan, gather(plan, state.catalog, state.retriever, self.lexicon)
+
+    def answer(self, messages: Sequence[Message], mode: Mode = "staff") -> Answer:
+        """The answer to the last user message of a conversation."""
+        state = self._state
+        plan, evidence = self.plan(messages, mode)
+        draft = state.composer.compose(plan, evidence)
+        if self.llm is not None and not draft.refused:
+            return self.llm.rewrite(plan.question, plan, draft, mode)
+        return draft
+
+    def ask(self, question: str, mode: Mode = "staff") -> Answer:
+        """One question, no conversation."""
+        return self.answer([Message(role="user", content=question)], mode)

@@ -1,0 +1,196 @@
+"""From a Plan to the evidence an answer is composed from: which records, rows and sentences.
+
+Lists, counts, sums and max/min go through ``records`` (exact, over all records); questions about
+one objective go through ``retrieve`` (hybrid search, with a confidence to refuse on).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.catalog import Catalog, field_text, record_strings
+from assistant.lexicon import Lexicon
+from assistant.records import default_year, extreme_weight, filter_records, sum_weights, weight_rows
+from assistant.retrieve import Concept, Retriever, best_sentences, rank_rows, sentences
+from assistant.types import Filters, Plan
+from ingest.types import Indicator, Objective
+
+MIN_COVERAGE = {"staff": 0.5, "citizen": 0.4}
+LIST_COVERAGE = 0.5
+LONG_TEXT = 700
+LIST_INTENTS = ("list", "count", "sum", "max")
+
+
+@dataclass
+class Evidence:
+    """What the answer may say, all taken from the records."""
+
+    kind: str  # the plan's intent, or 'refusal'
+    objectives: list[Objective] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    rows: dict[str, list[Indicator]] = field(default_factory=dict)  # key -> indicator rows to state
+    passages: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # key -> field -> sentences
+    year: int | None = None
+    total: float | None = None
+    refusal: str | None = None  # unsupported | year | entity | nomatch | empty | injection
+    detail: str = ""
+    suggestions: list[Objective] = field(default_factory=list)
+    missing_years: list[int] = field(default_factory=list)
+
+    @property
+    def keys(self) -> list[str]:
+        """The objectives the answer relies on (suggestions for a refusal)."""
+        return [o.key for o in (self.objectives or self.suggestions)]
+
+
+def gather(plan: Plan, catalog: Catalog, retriever: Retriever, lexicon: Lexicon) -> Evidence:
+    """The evidence for a plan."""
+    if plan.unknown_entities:
+        return _refuse("entity", plan.unknown_entities[0], _suggest(plan, catalog, retriever))
+    if plan.intent in LIST_INTENTS:
+        return _aggregate(plan, catalog, retriever)
+    concepts = retriever.concepts(plan.filters.text or "")
+    targets = _targets(plan, catalog, retriever, concepts)
+    if plan.unsupported:
+        return _unsupported(plan, targets, lexicon)
+    if not targets:
+        if not concepts and plan.injection:
+            return _refuse("injection", "", [])
+        return _refuse("nomatch", plan.filters.text or "", _suggest(plan, catalog, retriever))
+    return _about(plan, targets, concepts)
+
+
+def _refuse(reason: str, detail: str, suggestions: list[Objective]) -> Evidence:
+    return Evidence(kind="refusal", refusal=reason, detail=detail, suggestions=suggestions)
+
+
+def _suggest(plan: Plan, catalog: Catalog, retriever: Retriever, n: int = 3) -> list[Objective]:
+    ranked = retriever.search(plan.filters.text or "", question=plan.question)
+    return catalog.get([s.key for s in ranked if s.coverage > 0][:n])
+
+
+def _candidate_filters(plan: Plan) -> Filters:
+    f = plan.filters
+    return Filters(documento=f.documento, ente=f.ente, settore=f.settore, classificazione=f.classificazione,
+                   responsabile=f.responsabile, pnrr=f.pnrr)
+
+
+def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[Concept]) -> list[Objective]:
+    """The objective(s) a single-objective question is about (empty when nothing matches well)."""
+    within = plan.objective_keys if plan.followup else None
+    pool = filter_records(catalog, _candidate_filters(plan), within)
+    if not concepts:
+        restricted = plan.followup or pool != list(catalog.records)
+        return pool if restricted else []
+    ranked = retriever.search(plan.filters.text or "", [o.key for o in pool], plan.question)
+    threshold = MIN_COVERAGE[plan.mode]
+    if plan.followup and (not ranked or ranked[0].coverage < threshold):
+        ranked = retriever.search(plan.filters.text or "", question=plan.question)
+    if not ranked or ranked[0].coverage < threshold:
+        return []
+    top = ranked[0]
+    keys = [top.key]
+    if plan.intent == "guidance":
+        keys += [s.key for s in ranked[1:2] if s.strong >= threshold and s.coverage >= 0.9 * top.coverage]
+    return catalog.get(keys)
+
+
+def _unsupported(plan: Plan, targets: list[Objective], lexicon: Lexicon) -> Evidence:
+    rule = next(u for u in lexicon.unsupported if u.name == plan.unsupported)
+    label = rule.label.get(plan.language, rule.label["it"])
+    if rule.answer_pattern is not None:
+        for obj in targets[:1]:
+            found = [s for text in record_strings(obj) for s in sentences(text) if rule.answer_pattern.search(s)]
+            if found:
+                return Evidence(kind="field", objectives=[obj], fields=["stato_attuazione"],
+                                passages={obj.key: {"stato_attuazione": found[:3]}})
+    return _refuse("unsupported", label, targets[:3])
+
+
+def _about(plan: Plan, targets: list[Objective], concepts: list[Concept]) -> Evidence:
+    fields = list(plan.fields) or (["target"] if plan.intent == "compare_years" else [])
+    ev = Evidence(kind=plan.intent, objectives=targets, fields=fields)
+    years = plan.years if plan.intent in ("field", "compare_years") else []
+    indicator_asked = plan.intent == "compare_years" or any(f in _INDICATOR_FIELDS for f in fields)
+    for obj in targets:
+        if years and indicator_asked and obj.indicatori:
+            missing = [y for y in years if y not in obj.anni]
+            if len(missing) == len(years):
+                return _refuse("year", ", ".join(str(y) for y in years), targets)
+            ev.missing_years = missing
+        ev.rows[obj.key] = _rows(obj, years, concepts, fields, plan.intent)
+        ev.passages[obj.key] = _passages(obj, plan, concepts)
+    return ev
+
+
+_INDICATOR_FIELDS = ("target", "baseline", "scadenza", "peso", "fonte_verifica", "indicatore",
+                     "target_intermedio", "target_raggiunto")
+
+
+def _rows(obj: Objective, years: list[int], concepts: list[Concept], fields: list[str], intent: str,
+          ) -> list[Indicator]:
+    rows = [r for r in obj.indicatori if not years or r.anno in years]
+    scores = rank_rows(rows, concepts)
+    best = max(scores, default=0.0)
+    if intent in ("guidance",) and best == 0:
+        return []
+    if best > 0 and intent != "describe":
+        rows = [r for r, s in zip(rows, scores, strict=True) if s >= 0.5 * best]
+    asked = [f for f in fields if f in _INDICATOR_FIELDS]
+    if asked and intent != "compare_years":
+        with_value = [r for r in rows if any(getattr(r, f) for f in asked)]
+        rows = with_value or rows
+    return rows
+
+
+def _passages(obj: Objective, plan: Plan, concepts: list[Concept]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    status = field_text(obj, "stato_attuazione")
+    if status and (plan.intent in ("status", "describe", "guidance") or "stato_attuazione" in plan.fields):
+        if plan.intent == "guidance":
+            out["stato_attuazione"] = best_sentences(status, concepts, 2) or sentences(status)[:1]
+        elif len(status) <= LONG_TEXT:
+            out["stato_attuazione"] = [status]
+        else:
+            out["stato_attuazione"] = best_sentences(status, concepts, 3) or sentences(status)[:3]
+    for name in plan.fields:
+        text = field_text(obj, name)
+        if name != "stato_attuazione" and text:
+            out[name] = [text]
+    return out
+
+
+def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever) -> Evidence:
+    within = plan.objective_keys if plan.followup else None
+    records = filter_records(catalog, plan.filters, within)
+    if plan.filters.destinatari and not records:
+        records = filter_records(catalog, plan.filters.model_copy(update={"destinatari": None}), within)
+    records = _by_topic(plan, records, retriever)
+    year = plan.filters.anno or default_year(records)
+    ev = Evidence(kind=plan.intent, objectives=records, fields=list(plan.fields), year=year)
+    if plan.intent == "sum":
+        ev.total = sum_weights(records, year)
+    if plan.intent == "max":
+        ev.objectives = extreme_weight(records, year, plan.direction or "max")
+    for obj in ev.objectives:
+        ev.rows[obj.key] = weight_rows(obj, year)[1]
+    if not ev.objectives and plan.intent != "count":
+        ev.suggestions = _suggest(plan, catalog, retriever)
+    return ev
+
+
+def _structured(f: Filters) -> bool:
+    return any((f.settore, f.classificazione, f.responsabile, f.pnrr, f.destinatari, f.scadenza_da))
+
+
+def _by_topic(plan: Plan, records: list[Objective], retriever: Retriever) -> list[Objective]:
+    """Records restricted to a topic ('obiettivi sulla biblioteca'): title, indicators or card must
+    cover it; a topic that matches none of the filtered records is ignored when filters were given."""
+    topic = plan.filters.text or ""
+    if plan.filters.destinatari or not retriever.concepts(topic):
+        return records
+    ranked = retriever.search(topic, [o.key for o in records], plan.question)
+    best = max((s.strong for s in ranked), default=0.0)
+    if best < LIST_COVERAGE:
+        return records if _structured(plan.filters) or plan.followup else []
+    keep = {s.key for s in ranked if s.strong >= max(LIST_COVERAGE, 0.75 * best)}
+    return [o for o in records if o.key in keep]

@@ -1,0 +1,146 @@
+"""Entity linking: sector, people and classification named in a question, matched to stored values."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from assistant.catalog import Catalog
+from assistant.lexicon import Lexicon
+from assistant.normalize import norm, tokens
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass
+class Links:
+    """What a question names: stored values, and names that match nothing stored."""
+
+    settore: str | None = None
+    persons: list[str] = field(default_factory=list)
+    classificazione: str | None = None
+    unknown: list[str] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)  # character spans to mask
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def _find_seq(words: list[tuple[str, int, int]], seq: tuple[str, ...], start: int = 0) -> int:
+    n = len(seq)
+    for i in range(start, len(words) - n + 1):
+        if tuple(w for w, _, _ in words[i:i + n]) == seq:
+            return i
+    return -1
+
+
+def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, links: Links) -> None:
+    """Link 'settore Entrate', 'Vita della Comunità', 'SUAP' to a sector heading; remember
+    'settore Polizia Locale' as unknown."""
+    words = _words(text)
+    best: tuple[int, str, int, int] | None = None  # (length, name, start word, end word)
+    for sector in catalog.sectors:
+        for variant in sector.variants:
+            i = _find_seq(words, variant)
+            while i >= 0:
+                cued = i > 0 and words[i - 1][0] in lexicon.sector_cues
+                acronym = len(variant) == 1 and re.search(rf"\b{re.escape(variant[0].upper())}\b", original)
+                if (len(variant) >= 2 or cued or acronym) and (best is None or len(variant) > best[0]):
+                    best = (len(variant), sector.name, i - (1 if cued else 0), i + len(variant))
+                i = _find_seq(words, variant, i + 1)
+    if best:
+        links.settore = best[1]
+        links.spans.append((words[best[2]][1], words[best[3] - 1][2]))
+        return
+    _unknown_sector(words, catalog, lexicon, links)
+
+
+def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon: Lexicon,
+                    links: Links) -> None:
+    """'settore X' where X names no stored sector: a first word of some variant still links."""
+    for i, (w, _, _) in enumerate(words[:-1]):
+        if w not in {"settore", "settori"}:
+            continue
+        after = [x for x, _, _ in words[i + 1:i + 4] if x not in lexicon.stopwords or x in {"e", "ed"}]
+        if not after:
+            continue
+        for sector in catalog.sectors:
+            if any(v[0] == after[0] for v in sector.variants):
+                links.settore = sector.name
+                links.spans.append((words[i][1], words[i + 1][2]))
+                return
+        name = " ".join(x for x, _, _ in words[i + 1:i + 4] if x not in {"e", "ed"})
+        links.unknown.append("settore " + name.strip())
+        links.spans.append((words[i][1], words[min(i + 3, len(words) - 1)][2]))
+        return
+
+
+def link_persons(text: str, original: str, catalog: Catalog, links: Links) -> None:
+    """Link full names and capitalised surnames ('Giomo', 'Natascia Giomo') to stored people."""
+    words = _words(text)
+    for person in catalog.persons:
+        i = _find_seq(words, person.tokens)
+        if i >= 0:
+            links.persons.append(person.name)
+            links.spans.append((words[i][1], words[i + len(person.tokens) - 1][2]))
+            continue
+        surname = person.tokens[-1]
+        if len(surname) < 4:
+            continue
+        j = _find_seq(words, (surname,))
+        capital = any(catalog.speller.correct(t.lower()) == surname and t[0].isupper()
+                      for t in tokens_keep_case(original))
+        if j >= 0 and capital:
+            links.persons.append(person.name)
+            links.spans.append((words[j][1], words[j][2]))
+
+
+def tokens_keep_case(text: str) -> list[str]:
+    """Word tokens of a text with accents stripped but case kept."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return re.findall(r"[A-Za-z0-9]+", plain)
+
+
+def link_classification(text: str, catalog: Catalog, lexicon: Lexicon, links: Links) -> None:
+    """Link a classification named in full or in part ('pari opportunità', 'accessibilità, fisica e
+    digitale'); a one-word class needs a cue ('classificati come Efficienza')."""
+    words = _words(text)
+    cued = lexicon.classification_cues.search(text) is not None
+    best: tuple[int, str, int, int] | None = None
+    for value in catalog.classifications:
+        vt = tokens(value)
+        for i in range(len(words)):
+            for j in range(len(vt)):
+                k = 0
+                while i + k < len(words) and j + k < len(vt) and words[i + k][0] == vt[j + k]:
+                    k += 1
+                content = sum(1 for w in vt[j:j + k] if w not in lexicon.stopwords)
+                whole = k == len(vt)
+                if (content >= 2 or (whole and (cued or len(vt) >= 2)) or (content == 1 and cued and j == 0)) \
+                        and (best is None or k > best[0]):
+                    best = (k, " ".join(vt[j:j + k]), i, i + k)
+    if best:
+        links.classificazione = best[1]
+        links.spans.append((words[best[2]][1], words[best[3] - 1][2]))
+
+
+def link_all(text: str, original: str, catalog: Catalog, lexicon: Lexicon) -> Links:
+    """Every entity of a normalised question."""
+    links = Links()
+    link_persons(text, original, catalog, links)
+    link_classification(text, catalog, lexicon, links)
+    link_sector(text, original, catalog, lexicon, links)
+    return links
+
+
+def mask(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with the spans blanked out (same length, so other spans stay valid)."""
+    chars = list(text)
+    for a, b in spans:
+        for i in range(a, b):
+            chars[i] = " "
+    return "".join(chars)
+
+
+__all__ = ["Links", "link_all", "link_sector", "link_persons", "link_classification", "mask", "norm"]

@@ -1,0 +1,80 @@
+"""Text normalisation shared by every stage: case, accents, quotes, spacing, tokens, stems, typos."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+import Stemmer
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"', "«": '"', "»": '"',
+                         "„": '"', "–": "-", "—": "-", "\u00a0": " "})
+_TOKEN = re.compile(r"[a-z0-9]+")
+_STEMMER = Stemmer.Stemmer("italian")
+
+
+def norm(text: str) -> str:
+    """Lower case, no accents, plain quotes and dashes, single spaces (as the eval scorer does)."""
+    text = unicodedata.normalize("NFKD", str(text).translate(_QUOTES))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.casefold().split())
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens of a text, normalised (letters and digits only)."""
+    return _TOKEN.findall(norm(text))
+
+
+@lru_cache(maxsize=65536)
+def stem(token: str) -> str:
+    """Italian Snowball stem, then a final vowel dropped so that 'orto'/'orti' meet."""
+    s = _STEMMER.stemWord(token)
+    if len(s) > 4 and s[-1] in "aeiou":
+        s = s[:-1]
+    return s
+
+
+def stems(text: str) -> list[str]:
+    """Stems of the word tokens of a text."""
+    return [stem(t) for t in tokens(text)]
+
+
+def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex matching any of the (normalised) phrases at word boundaries, longest first."""
+    items = sorted({norm(p) for p in phrases if norm(p)}, key=len, reverse=True)
+    if not items:
+        return None
+    body = "|".join(re.escape(p) for p in items)
+    return re.compile(r"(?<![a-z0-9])(?:" + body + r")(?![a-z0-9])")
+
+
+class Speller:
+    """Corrects typos against a known vocabulary.
+
+    A word is corrected only when it is unknown, has four letters or more, and a vocabulary word with
+    the same first letter lies within Levenshtein distance 1 (2 for words of nine letters or more).
+    """
+
+    def __init__(self, vocabulary: Iterable[str], protected: Iterable[str] = ()) -> None:
+        protected = set(protected)
+        by_letter: dict[str, list[str]] = {}
+        for w in sorted({w for w in vocabulary if len(w) >= 3 and w.isalpha() and w not in protected}):
+            by_letter.setdefault(w[0], []).append(w)
+        self._by_letter = by_letter
+        self._known = set(vocabulary) | protected
+
+    def correct(self, token: str) -> str:
+        """The closest known word, or the token itself when it is known or nothing is close."""
+        if token in self._known or len(token) < 4 or not token.isalpha():
+            return token
+        limit = 1 if len(token) < 9 else 2
+        found = process.extractOne(token, self._by_letter.get(token[0], []), scorer=Levenshtein.distance,
+                                   score_cutoff=limit)
+        return found[0] if found else token
+
+    def correct_text(self, text: str) -> str:
+        """A normalised text with each unknown word replaced by its correction."""
+        return re.sub(r"[a-z]+", lambda m: self.correct(m.group()), text)

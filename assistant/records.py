@@ -1,0 +1,118 @@
+"""Exact filters and aggregates over ALL records (never a top-k): lists, counts, weight sums, max/min."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+from assistant.catalog import Catalog
+from assistant.normalize import norm, stem, tokens
+from assistant.types import Filters
+from ingest.types import Indicator, Objective
+
+_PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%?")
+
+
+def parse_weight(text: str | None) -> float | None:
+    """A weight as a number: '30%' -> 30, '30' -> 30 (the documents write both), else None."""
+    if not text:
+        return None
+    found = _PERCENT.fullmatch(text.strip())
+    return float(found.group(1).replace(",", ".")) if found else None
+
+
+def _contains_words(value: str | None, phrase: str) -> bool:
+    """Every word of the phrase (by stem) occurs in the value."""
+    if not value:
+        return False
+    have = {stem(t) for t in tokens(value)}
+    return all(stem(t) in have for t in tokens(phrase))
+
+
+def _class_match(value: str | None, phrase: str, exact: bool) -> bool:
+    if not value:
+        return False
+    v = " ".join(tokens(value))
+    return v == phrase if exact else re.search(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", v) is not None
+
+
+def _in_range(catalog: Catalog, obj: Objective, start: date, end: date) -> bool:
+    return any(d is not None and start <= d <= end for _, d in catalog.deadlines[obj.key])
+
+
+def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | None = None) -> list[Objective]:
+    """Every record matching all the filters (document order), optionally within some keys."""
+    allowed = set(within) if within is not None else None
+    exact_class = filters.classificazione is not None and any(
+        " ".join(tokens(c)) == filters.classificazione for c in catalog.classifications)
+    out = []
+    for o in catalog.records:
+        if allowed is not None and o.key not in allowed:
+            continue
+        if filters.documento and o.documento != filters.documento:
+            continue
+        if filters.ente and norm(o.ente or "") != norm(filters.ente):
+            continue
+        if filters.settore and o.settore != filters.settore:
+            continue
+        if filters.classificazione and not _class_match(o.classificazione, filters.classificazione, exact_class):
+            continue
+        if filters.responsabile and norm(filters.responsabile) not in norm(o.responsabile or ""):
+            continue
+        if filters.pnrr and not o.pnrr:
+            continue
+        if filters.anno and filters.anno not in o.anni:
+            continue
+        if filters.destinatari and not _contains_words(o.destinatari, filters.destinatari):
+            continue
+        if filters.scadenza_da and filters.scadenza_a and not _in_range(
+                catalog, o, date.fromisoformat(filters.scadenza_da), date.fromisoformat(filters.scadenza_a)):
+            continue
+        out.append(o)
+    return out
+
+
+def rows_in_range(catalog: Catalog, obj: Objective, start: date, end: date) -> list[Indicator]:
+    """The indicator rows of a record whose deadline falls in the range."""
+    return [i for i, d in catalog.deadlines[obj.key] if d is not None and start <= d <= end]
+
+
+def weight_rows(obj: Objective, year: int | None) -> tuple[float | None, list[Indicator]]:
+    """The weight of an objective for a year and the rows it comes from.
+
+    The card's own weight when it states one; otherwise the sum of the weights of that year's
+    indicator rows (None when no row of that year has a weight).
+    """
+    card = parse_weight(obj.peso)
+    if card is not None:
+        return card, []
+    rows = [i for i in obj.indicatori if (year is None or i.anno == year) and parse_weight(i.peso) is not None]
+    if not rows:
+        return None, []
+    return sum(parse_weight(i.peso) or 0.0 for i in rows), rows
+
+
+def default_year(records: Sequence[Objective]) -> int | None:
+    """The first year with indicator rows among the records."""
+    years = sorted({y for o in records for y in o.anni})
+    return years[0] if years else None
+
+
+def sum_weights(records: Sequence[Objective], year: int | None) -> float:
+    """Sum of the objectives' weights for a year."""
+    return sum(weight_rows(o, year)[0] or 0.0 for o in records)
+
+
+def extreme_weight(records: Sequence[Objective], year: int | None, direction: str) -> list[Objective]:
+    """The objectives with the highest (or lowest) weight for a year; ties all returned."""
+    weights = {o.key: weight_rows(o, year)[0] for o in records}
+    known = [w for w in weights.values() if w is not None]
+    if not known:
+        return []
+    target = max(known) if direction == "max" else min(known)
+    return [o for o in records if weights[o.key] == target]
+
+
+def format_number(value: float) -> str:
+    """30.0 -> '30', 12.5 -> '12,5' (Italian decimal comma)."""
+    return str(int(value)) if value == int(value) else f"{value:.2f}".rstrip("0").replace(".", ",")

@@ -1,0 +1,194 @@
+"""Hybrid retrieval: BM25 with Italian stems over per-field texts + optional dense hits, fused by
+reciprocal rank fusion, restricted to candidate objectives, with a confidence (topic coverage)."""
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import bm25s
+import numpy as np
+
+from assistant.catalog import Catalog
+from assistant.lexicon import Lexicon
+from assistant.normalize import stem, tokens
+from ingest.types import Indicator, Objective
+
+logger = logging.getLogger(__name__)
+
+RRF_K = 60
+LEXICAL_RRF_WEIGHT = 2.0
+_END = re.compile(r"([.;!?])(?=\s+[A-ZÀ-Ý“\"«(-])")
+
+
+class DenseSearch(Protocol):
+    """Dense search over the objective index (``ingest.index.Index`` in production)."""
+
+    def search(self, query: str, k: int = 10, where: dict[str, Any] | None = None) -> list[Any]: ...
+
+
+def _indicator_texts(o: Objective) -> list[str]:
+    return [v for i in o.indicatori for v in (i.indicatore, i.target, i.baseline, i.target_intermedio) if v]
+
+
+def _card_texts(o: Objective) -> list[str]:
+    fonti = [i.fonte_verifica for i in o.indicatori if i.fonte_verifica]
+    return [v for v in (o.settore_cdr, o.classificazione, o.destinatari, o.contributor, o.obiettivo_strategico,
+                        o.responsabile, o.personale_coinvolto, o.pnrr, o.anticorruzione) if v] + fonti
+
+
+def _status_texts(o: Objective) -> list[str]:
+    return [o.stato_attuazione.testo] if o.stato_attuazione and o.stato_attuazione.testo else []
+
+
+# field group -> (weight, texts); titles and indicator rows weigh more than a mention in a status text
+GROUPS: dict[str, tuple[float, Callable[[Objective], list[str]]]] = {
+    "titolo": (3.0, lambda o: [o.titolo]),
+    "indicatori": (2.0, _indicator_texts),
+    "scheda": (1.0, _card_texts),
+    "stato": (1.0, _status_texts),
+}
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One topic word of the question, with the lexicon terms that may stand for it."""
+
+    word: str
+    stems: frozenset[str]
+    weight: float
+
+
+@dataclass(frozen=True)
+class Scored:
+    """An objective with its fused rank score and how much of the topic it covers."""
+
+    key: str
+    score: float
+    coverage: float  # share of the topic (idf-weighted) found anywhere in the record
+    strong: float  # the same, outside the status text (title, indicators, card)
+
+
+def _bm25(texts: list[list[str]]) -> bm25s.BM25:
+    index = bm25s.BM25()
+    index.index([t or [""] for t in texts], show_progress=False)
+    return index
+
+
+class Retriever:
+    """Lexical (and optionally dense) search over one catalog of records."""
+
+    def __init__(self, catalog: Catalog, lexicon: Lexicon, dense: DenseSearch | None = None) -> None:
+        self.catalog, self.lexicon, self.dense = catalog, lexicon, dense
+        self.keys = [o.key for o in catalog.records]
+        self._groups: dict[str, tuple[float, bm25s.BM25]] = {}
+        self._stems: dict[str, dict[str, set[str]]] = {k: {} for k in self.keys}
+        for name, (weight, texts) in GROUPS.items():
+            docs = [[stem(t) for text in texts(o) for t in tokens(text)] for o in catalog.records]
+            self._groups[name] = (weight, _bm25(docs))
+            for key, doc in zip(self.keys, docs, strict=True):
+                self._stems[key][name] = set(doc)
+        df: dict[str, int] = {}
+        for key in self.keys:
+            for s in set().union(*self._stems[key].values()):
+                df[s] = df.get(s, 0) + 1
+        n = max(1, len(self.keys))
+        self._idf = {s: math.log(1 + (n - d + 0.5) / (d + 0.5)) for s, d in df.items()}
+        self._max_idf = math.log(1 + (n + 0.5) / 0.5)
+
+    def concepts(self, topic: str) -> list[Concept]:
+        """The topic words of a (normalised) topic text, each with its lexicon alternatives."""
+        alternatives: dict[str, set[str]] = {}
+        for m in self.lexicon.synonym_pattern.finditer(topic):
+            terms = [t for i in self.lexicon.synonym_index[m.group()] for t in self.lexicon.synonyms[i].terms]
+            alt = {stem(w) for t in terms for w in tokens(t) if w not in self.lexicon.stopwords}
+            for w in tokens(m.group()):
+                alternatives.setdefault(w, set()).update(alt)
+        out: list[Concept] = []
+        seen: set[str] = set()
+        for w in tokens(topic):
+            if w in self.lexicon.stopwords or w.isdigit() or len(w) < 2 or w in seen:
+                continue
+            seen.add(w)
+            s = stem(w)
+            out.append(Concept(w, frozenset({s} | alternatives.get(w, set())),
+                               self._idf.get(s, self._max_idf)))
+        return out
+
+    def coverage(self, concepts: Sequence[Concept], key: str, groups: Sequence[str] | None = None) -> float:
+        """Share (idf-weighted) of the concepts found in the record's texts."""
+        total = sum(c.weight for c in concepts)
+        if not total:
+            return 0.0
+        names = groups or list(GROUPS)
+        have = set().union(*(self._stems[key][g] for g in names))
+        return sum(c.weight for c in concepts if c.stems & have) / total
+
+    def search(self, topic: str, candidates: Sequence[str] | None = None, question: str | None = None,
+               ) -> list[Scored]:
+        """Candidates ranked for a topic (best first), each with its topic coverage."""
+        concepts = self.concepts(topic)
+        allowed = set(candidates) if candidates is not None else set(self.keys)
+        query = sorted({s for c in concepts for s in c.stems} | {t for t in tokens(topic) if t.isdigit()})
+        lexical = np.zeros(len(self.keys))
+        if query:
+            for weight, index in self._groups.values():
+                lexical += weight * index.get_scores(query)
+        top = float(lexical.max()) if len(lexical) and lexical.max() > 0 else 1.0
+        scored = {k: (self.coverage(concepts, k) + 0.5 * float(lexical[i]) / top,
+                      self.coverage(concepts, k), self.coverage(concepts, k, ["titolo", "indicatori", "scheda"]))
+                  for i, k in enumerate(self.keys) if k in allowed}
+        order = sorted(scored, key=lambda k: -scored[k][0])
+        fused = {k: LEXICAL_RRF_WEIGHT / (RRF_K + r) for r, k in enumerate(order, 1)}
+        if self.dense is not None and question:
+            for r, k in enumerate(self._dense_keys(question, allowed), 1):
+                fused[k] = fused.get(k, 0.0) + 1.0 / (RRF_K + r)
+        ranked = sorted(fused, key=lambda k: (-fused[k], -scored[k][0]))
+        return [Scored(k, fused[k], scored[k][1], scored[k][2]) for k in ranked]
+
+    def _dense_keys(self, question: str, allowed: set[str]) -> list[str]:
+        hits = self.dense.search(question, k=30) if self.dense is not None else []
+        out: list[str] = []
+        for hit in hits:
+            if hit.key in allowed and hit.key not in out:
+                out.append(hit.key)
+        return out
+
+
+def rank_rows(rows: Sequence[Indicator], concepts: Sequence[Concept]) -> list[float]:
+    """How well each indicator row matches the topic (idf-weighted concepts in its texts)."""
+    out = []
+    for row in rows:
+        have = {stem(t) for v in (row.indicatore, row.target, row.baseline) if v for t in tokens(v)}
+        out.append(sum(c.weight for c in concepts if c.stems & have))
+    return out
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences (and lines) of a text, each a verbatim substring of it.
+
+    A sentence ends at . ; ! ? followed by a capital letter (or the end), unless the word before
+    is a short abbreviation ('n. 3', 'det. n. 317', 'prot. N.').
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        start = 0
+        for m in _END.finditer(line):
+            word = re.findall(r"[\w’']+$", line[:m.start()])
+            if word and len(word[0]) <= 4 and word[0].isalpha() and m.group(1) == ".":
+                continue
+            out.append(line[start:m.end(1)])
+            start = m.end(1)
+        out.append(line[start:])
+    return [s.strip() for s in out if s.strip()]
+
+
+def best_sentences(text: str, concepts: Sequence[Concept], n: int = 2) -> list[str]:
+    """The ``n`` sentences of a text that match the topic best, in text order (none when none match)."""
+    parts = sentences(text)
+    scores = [sum(c.weight for c in concepts if c.stems & {stem(t) for t in tokens(p)}) for p in parts]
+    best = sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: -scores[i])[:n]
+    return [parts[i] for i in sorted(best)]

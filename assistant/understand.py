@@ -1,0 +1,143 @@
+"""Understanding: a question (and the plan of the previous turn) -> a query Plan.
+
+Normalise, strip injected instructions, translate English words, correct typos against the
+records' vocabulary, link entities, detect the fields and the intent, keep the rest as the topic.
+"""
+from __future__ import annotations
+
+import re
+
+from assistant.catalog import Catalog
+from assistant.dates import question_range, question_years
+from assistant.lexicon import Lexicon
+from assistant.linking import link_all, mask
+from assistant.normalize import norm, tokens
+from assistant.types import Filters, Mode, Plan
+
+LIST_INTENTS = ("list", "count", "sum", "max")
+_STRONG_ANAPHORA = re.compile(r"\b(?:questi|queste|quelli|quelle|loro|these|those|them)\b")
+
+
+def detect_language(text: str, lexicon: Lexicon) -> str:
+    """'en' when two or more English marker words occur and outnumber Italian stop words."""
+    words = tokens(text)
+    en = sum(1 for w in words if w in lexicon.english_markers)
+    it = sum(1 for w in words if w in lexicon.stopwords and w not in lexicon.english_markers)
+    return "en" if en >= 2 and en > it else "it"
+
+
+def translate(text: str, lexicon: Lexicon) -> str:
+    """English words and phrases replaced by their Italian equivalents."""
+    return lexicon.english_pattern.sub(lambda m: lexicon.english[m.group()], text)
+
+
+def topic_text(text: str, lexicon: Lexicon) -> str:
+    """What is left of a question once cue phrases, years and month names are removed."""
+    for pat in [*lexicon.fields.values(), *lexicon.intents.values(), *(u.cues for u in lexicon.unsupported),
+                lexicon.deadline_cues, lexicon.month_pattern, lexicon.classification_cues]:
+        text = pat.sub(" ", text)
+    text = re.sub(r"(?<![\d.,/])20\d{2}(?![\d.,/]\d)", " ", text)
+    return " ".join(text.split())
+
+
+def content_words(text: str, lexicon: Lexicon) -> list[str]:
+    """The topic words that carry meaning (no stop words, fillers or bare numbers)."""
+    return [w for w in tokens(text) if w not in lexicon.stopwords and not w.isdigit() and len(w) > 1]
+
+
+def expansions(text: str, lexicon: Lexicon) -> list[str]:
+    """Lexicon terms added by the synonym variants found in a text."""
+    out: list[str] = []
+    for m in lexicon.synonym_pattern.finditer(text):
+        for i in lexicon.synonym_index[m.group()]:
+            out.extend(t for t in lexicon.synonyms[i].terms if t not in out)
+    return out
+
+
+def _intent(intents: set[str], fields: list[str], years: list[int], has_filter: bool, has_topic: bool,
+            mode: Mode) -> tuple[str, str | None]:
+    if "count" in intents:
+        return "count", None
+    if "sum" in intents:
+        return "sum", None
+    if "max" in intents or "min" in intents:
+        return "max", "max" if "max" in intents else "min"
+    if "list" in intents or (has_filter and not has_topic and not fields):
+        return "list", None
+    if "compare_years" in intents or len(years) >= 2:
+        return "compare_years", None
+    if fields == ["stato_attuazione"]:
+        return "status", None
+    if fields:
+        return "field", None
+    if "describe" in intents:
+        return "describe", None
+    if mode == "citizen" or "guidance" in intents:
+        return "guidance", None
+    return "describe", None
+
+
+def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "staff",
+               previous: Plan | None = None, context: list[str] | None = None) -> Plan:
+    """Plan one question; ``previous``/``context`` are the plan and the objectives of the turn before."""
+    text = norm(question)
+    language = detect_language(text, lexicon)
+    injection = lexicon.injection.search(text) is not None
+    text = " ".join(lexicon.injection.sub(" ", text).split())
+    if language == "en":
+        text = translate(text, lexicon)
+    text = catalog.speller.correct_text(text)
+    links = link_all(text, question, catalog, lexicon)
+    years = question_years(text)
+    masked = mask(text, links.spans)
+    unsupported = next((u.name for u in lexicon.unsupported if u.cues.search(masked)), None)
+    fields = [f for f, pat in lexicon.fields.items() if pat.search(masked)]
+    intents = {k for k, pat in lexicon.intents.items() if pat.search(masked)}
+    topic = topic_text(masked, lexicon)
+    content = content_words(topic, lexicon)
+    has_filter = bool(links.settore or links.persons or links.classificazione or links.unknown)
+    followup = _is_followup(text, context, has_filter, bool(content), lexicon)
+    if followup and previous and not fields and not (intents - {"guidance"}) and previous.intent in (
+            "field", "status", "compare_years"):
+        fields = list(previous.fields)
+    intent, direction = _intent(intents, fields, years, has_filter or ("pnrr" in fields and not content),
+                                bool(content), mode)
+    if unsupported:
+        intent = "unknown"
+    filters = _filters(text, intent, fields, years, links, content, topic, catalog, lexicon)
+    return Plan(question=question, normalized=text, language=language, mode=mode, intent=intent,
+                fields=fields, years=years, filters=filters,
+                objective_keys=list(context or []) if followup else [],
+                expanded_terms=expansions(topic, lexicon), injection=injection, direction=direction,
+                unsupported=unsupported, unknown_entities=links.unknown, followup=followup)
+
+
+def _is_followup(text: str, context: list[str] | None, has_filter: bool, has_topic: bool,
+                 lexicon: Lexicon) -> bool:
+    if not context:
+        return False
+    if _STRONG_ANAPHORA.search(text):
+        return True
+    if has_filter:
+        return False
+    if lexicon.followup_leading.match(text) or lexicon.followup_anaphora.search(text):
+        return True
+    return not has_topic
+
+
+def _filters(text: str, intent: str, fields: list[str], years: list[int], links, content: list[str],
+             topic: str, catalog: Catalog, lexicon: Lexicon) -> Filters:
+    filters = Filters(settore=links.settore, classificazione=links.classificazione,
+                      responsabile=links.persons[0] if links.persons else None, text=topic or None)
+    if "pnrr" in fields and (intent in LIST_INTENTS or not content):
+        filters.pnrr = True
+    if len(years) == 1:
+        filters.anno = years[0]
+    if intent in LIST_INTENTS and (lexicon.deadline_cues.search(text) or lexicon.month_pattern.search(text)):
+        rng = question_range(text, lexicon, catalog.years[0] if catalog.years else None)
+        if rng:
+            filters.scadenza_da, filters.scadenza_a = rng[0].isoformat(), rng[1].isoformat()
+            filters.anno = None
+    if intent in LIST_INTENTS and "destinatari" in fields and content:
+        filters.destinatari = " ".join(content)
+    return filters
