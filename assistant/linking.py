@@ -62,17 +62,20 @@ def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon
     for i, (w, _, _) in enumerate(words[:-1]):
         if w not in {"settore", "settori"}:
             continue
-        after = [x for x, _, _ in words[i + 1:i + 4] if x not in lexicon.stopwords or x in {"e", "ed"}]
+        after: list[str] = []
+        for x, _, _ in words[i + 1:i + 3]:
+            if x in lexicon.stopwords:
+                break
+            after.append(x)
         if not after:
             continue
         for sector in catalog.sectors:
-            if any(v[0] == after[0] for v in sector.variants):
+            if any(v[:len(after)] == tuple(after) for v in sector.variants):
                 links.settore = sector.name
-                links.spans.append((words[i][1], words[i + 1][2]))
+                links.spans.append((words[i][1], words[i + len(after)][2]))
                 return
-        name = " ".join(x for x, _, _ in words[i + 1:i + 4] if x not in {"e", "ed"})
-        links.unknown.append("settore " + name.strip())
-        links.spans.append((words[i][1], words[min(i + 3, len(words) - 1)][2]))
+        links.unknown.append("settore " + " ".join(after))
+        links.spans.append((words[i][1], words[i + len(after)][2]))
         return
 
 

@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 RRF_K = 60
 LEXICAL_RRF_WEIGHT = 2.0
+UNKNOWN_WEIGHT = 0.6
 _END = re.compile(r"([.;!?])(?=\s+[A-ZÀ-Ý“\"«(-])")
 
 
@@ -114,8 +115,9 @@ class Retriever:
                 continue
             seen.add(w)
             s = stem(w)
+            # a word no record contains weighs less than the rarest stored word: it may be phrasing
             out.append(Concept(w, frozenset({s} | alternatives.get(w, set())),
-                               self._idf.get(s, self._max_idf)))
+                               self._idf.get(s, UNKNOWN_WEIGHT * self._max_idf)))
         return out
 
     def coverage(self, concepts: Sequence[Concept], key: str, groups: Sequence[str] | None = None) -> float:
@@ -138,9 +140,12 @@ class Retriever:
             for weight, index in self._groups.values():
                 lexical += weight * index.get_scores(query)
         top = float(lexical.max()) if len(lexical) and lexical.max() > 0 else 1.0
-        scored = {k: (self.coverage(concepts, k) + 0.5 * float(lexical[i]) / top,
-                      self.coverage(concepts, k), self.coverage(concepts, k, ["titolo", "indicatori", "scheda"]))
-                  for i, k in enumerate(self.keys) if k in allowed}
+        scored: dict[str, tuple[float, float, float]] = {}
+        for i, k in enumerate(self.keys):
+            if k in allowed:
+                cov, strong = self.coverage(concepts, k), self.coverage(concepts, k, ["titolo", "indicatori", "scheda"])
+                # a match in the title, indicators or card counts more than a mention in the status
+                scored[k] = (0.5 * cov + 0.5 * strong + 0.5 * float(lexical[i]) / top, cov, strong)
         order = sorted(scored, key=lambda k: -scored[k][0])
         fused = {k: LEXICAL_RRF_WEIGHT / (RRF_K + r) for r, k in enumerate(order, 1)}
         if self.dense is not None and question:
