@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import docx
+from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 
@@ -67,6 +68,8 @@ class _StyleInfo:
 
     def __init__(self, document: Any) -> None:
         self._by_id: dict[str, tuple[str, int | None, bool]] = {}
+        default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        self._default_id: str | None = default.style_id if default is not None else None
         for style in document.styles:
             style_id = getattr(style, "style_id", None)
             if style_id is None:
@@ -82,6 +85,8 @@ class _StyleInfo:
             self._by_id[style_id] = (name, level, bold)
 
     def get(self, style_id: str | None) -> tuple[str | None, int | None, bool]:
+        """(name, heading level, bold) of a paragraph style; no id means the default style."""
+        style_id = style_id or self._default_id
         if style_id is None or style_id not in self._by_id:
             return None, None, False
         return self._by_id[style_id]
