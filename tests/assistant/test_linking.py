@@ -1,0 +1,58 @@
+"""Entity linking to stored values: sectors, people, classifications, with typos."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.catalog import Catalog
+from assistant.lexicon import load_lexicon
+from assistant.linking import link_all
+from assistant.normalize import norm
+
+
+@pytest.fixture(scope="module")
+def catalog(gold_records):
+    return Catalog(gold_records, load_lexicon())
+
+
+def links(q, catalog):
+    text = catalog.speller.correct_text(norm(q))
+    return link_all(text, q, catalog, load_lexicon())
+
+
+@pytest.mark.parametrize(("question", "sector"), [
+    ("Quanti obiettivi ha il settore Entrate?", "SETTORE ENTRATE"),
+    ("obiettivi della Vita della Comunità", "SETTORE VITA DELLA COMUNITÀ"),
+    ("Quali obiettivi ha il SUAP?", "SETTORE SUAP"),
+    ("obiettivi del settore pianificazione", "SETTORE PIANIFICAZIONE TERRITORIALE"),
+    ("obiettivi dei Servizi scolastici ed educativi", "SETTORE SERVIZI SCOLASTICI"),
+])
+def test_sector(catalog, question, sector):
+    assert links(question, catalog).settore == sector
+
+
+def test_unknown_sector_is_reported(catalog):
+    found = links("Quali sono gli obiettivi del settore Polizia Locale?", catalog)
+    assert found.settore is None and found.unknown == ["settore polizia locale"]
+    assert links("Obiettivi del settore Servizi Sociali", catalog).unknown == ["settore servizi sociali"]
+
+
+@pytest.mark.parametrize(("question", "person"), [
+    ("Quali obiettivi sono in capo a Natascia Giomo?", "Natascia Giomo"),
+    ("obiettivi di Giomo", "Natascia Giomo"),
+    ("Quanti obiettivi ha Desi Zanelati?", "Desi Zanellati"),
+])
+def test_person_with_typos_and_surname_only(catalog, question, person):
+    assert links(question, catalog).persons == [person]
+
+
+def test_lowercase_common_word_is_not_a_surname(catalog):
+    assert links("un amico mi ha detto del nido", catalog).persons == []
+
+
+@pytest.mark.parametrize(("question", "value"), [
+    ("obiettivi classificati come pari opportunità ed equilibrio di genere", "pari opportunita ed equilibrio di genere"),
+    ('classificazione "Accessibilità, fisica e digitale"', "accessibilita fisica e digitale"),
+    ("obiettivi di semplificazione e reingegnerizzazione", "semplificazione e reingegnerizzazione"),
+])
+def test_classification_full_or_partial(catalog, question, value):
+    assert links(question, catalog).classificazione == value
