@@ -46,11 +46,13 @@ _BROKEN_PDF = (PSException, MalformedPDFException, ValueError, KeyError, TypeErr
                AttributeError, AssertionError, RecursionError, OverflowError)
 _EPS = 0.75  # pt: tolerance of position comparisons (rounding in the PDF writer)
 # A wrapped line may look up to this much (x font size) shorter than the width it had:
-# glyph advances in the PDF and in the word processor's layout differ a little. Bold labels
-# are short, and their paragraph breaks need the exact rule.
-_FIT_TOLERANCE = {False: 0.15, True: 0.0}
+# glyph advances in the PDF and in the word processor's layout differ a little.
+_FIT_TOLERANCE = 0.15
+# Of the lines that could have wrapped, the share that must end with a space glyph to tell
+# that the producer keeps the space at a line break (LibreOffice does).
+_SPACED_SHARE = 0.5
 _LIST_START = re.compile(r"^(?:[-–•▪●*+]|>=?|<=?|\d{1,2}[).])\s")
-_HYPHEN_BREAK = re.compile(r"[^\W\d_]-$")
+_HYPHEN_BREAK = re.compile(r"[^\W\d_][-/]$")  # a line broken inside a word
 _NO_TEXT = ("il PDF non contiene testo (forse è una scansione): va prima passato a un "
             "riconoscimento del testo (OCR) e poi caricato di nuovo.")
 
@@ -70,6 +72,7 @@ class _Line:
     first_word: float  # width of the line's first unbreakable piece
     end: float  # right end including trailing spaces (a word processor keeps them on the line)
     spaced: bool  # the line ends with a space glyph
+    space: float = 0.0  # width of a space in the line's font
 
 
 @dataclass
@@ -113,6 +116,7 @@ class _Metrics:
     top: float
     bottom: float
     table_gap: float  # least room between two tables on a page (the paragraph between them)
+    spaced_breaks: bool  # the producer keeps a space glyph at the end of a wrapped line
 
 
 def read_pdf(path: Path) -> DocumentModel:
@@ -161,6 +165,9 @@ def _cell_lines(page: _PageContent) -> list[_Line]:
 
 def _read_page(page: Page) -> _PageContent:
     chars = [c for c in page.chars if c["text"] and c.get("upright", True)]
+    if len(chars) < len(page.chars):
+        logger.warning("page %d: %d rotated characters left out (rotated text is not read)",
+                       page.page_number, len(page.chars) - len(chars))
     fragments = [_fragment(t, page.page_number) for t in page.find_tables(TABLE_SETTINGS)]
     free: list[dict[str, Any]] = []
     in_cells: dict[int, list[dict[str, Any]]] = {}
@@ -257,19 +264,28 @@ def _line(chars: list[dict[str, Any]], page: int) -> _Line:
 
 def _measure(pages: list[_PageContent]) -> _Metrics:
     spaces = [s for p in pages for s in p.spaces]
+    space = statistics.median(spaces) if spaces else 0.278  # Helvetica/Arial/Liberation
+    for p in pages:
+        for ln in p.lines + _cell_lines(p):
+            ln.space = space * ln.size
     pads = Counter(round(c.lines[0].x0 - c.x0, 1) for p in pages for f in p.fragments
                    for row in f.rows for c in row if c.lines)
+    pad = pads.most_common(1)[0][0] if pads else 0.0
     xs = [(ln.x0, ln.x1) for p in pages for ln in p.lines] + [(f.x0, f.x1) for p in pages for f in p.fragments]
     ys = ([(ln.top, ln.bottom) for p in pages for ln in p.lines + _cell_lines(p)]
           + [(f.top, f.bottom) for p in pages for f in p.fragments])
     sizes = [ln.size for p in pages for ln in p.lines + _cell_lines(p)]
     gaps = [b.top - a.bottom for p in pages for a, b in zip(p.fragments, p.fragments[1:], strict=False)]
+    left, right = min(x for x, _ in xs), max(x for _, x in xs)
+    breaks = [a.spaced for p in pages for a, b in zip(p.lines, p.lines[1:], strict=False)
+              if _may_wrap(a, b, left, right)]
+    breaks += [a.spaced for p in pages for f in p.fragments for row in f.rows for c in row
+               for a, b in zip(c.lines, c.lines[1:], strict=False) if _may_wrap(a, b, c.x0 + pad, c.x1 - pad)]
     return _Metrics(
-        space=statistics.median(spaces) if spaces else 0.278,  # Helvetica/Arial/Liberation
-        pad=pads.most_common(1)[0][0] if pads else 0.0,
-        left=min(x for x, _ in xs), right=max(x for _, x in xs),
+        space=space, pad=pad, left=left, right=right,
         top=min(y for y, _ in ys), bottom=max(y for _, y in ys),
         table_gap=min(gaps, default=3 * statistics.median(sizes)),
+        spaced_breaks=len(breaks) >= 3 and sum(breaks) >= _SPACED_SHARE * len(breaks),
     )
 
 
@@ -289,19 +305,34 @@ def _drop_running_lines(pages: list[_PageContent]) -> None:
 
 
 def _wraps(prev: _Line, nxt: _Line, left: float, right: float, m: _Metrics) -> bool:
-    """True when ``nxt`` goes on with the paragraph of ``prev``: its first word did not fit
-    on ``prev`` (between ``left`` and ``right``), same font, no blank line between."""
+    """True when ``nxt`` goes on with the paragraph of ``prev`` (text between ``left`` and
+    ``right``): same font, no blank line or list item, and ``nxt``'s first word did not fit
+    on ``prev``. When the producer keeps the space at a line break, a line that ends with no
+    space though one had room ended its paragraph."""
+    if not _may_wrap(prev, nxt, left, right):
+        return False
+    if not m.spaced_breaks or prev.spaced or _HYPHEN_BREAK.search(prev.text):
+        return True
+    return _start(prev, left, right) + (prev.end - prev.x0) + prev.space > right - 0.07 * prev.size
+
+
+def _may_wrap(prev: _Line, nxt: _Line, left: float, right: float) -> bool:
+    """The line-breaking rule alone: could ``nxt`` be the rest of ``prev``'s paragraph?"""
     if abs(nxt.size - prev.size) > 0.5 or nxt.bold != prev.bold:
         return False
     if nxt.page == prev.page and nxt.top - prev.bottom > 0.8 * prev.size:
         return False  # an empty paragraph or paragraph spacing in between
     if _LIST_START.match(nxt.text) or prev.text.endswith(";"):
         return False  # a list item
-    centred = prev.x0 > left + 2 * _EPS and abs((prev.x0 - left) - (right - prev.x1)) < 2 * _EPS
-    start = left if centred else prev.x0
-    space = 0.0 if prev.spaced or _HYPHEN_BREAK.search(prev.text) else m.space * prev.size
+    space = 0.0 if prev.spaced or _HYPHEN_BREAK.search(prev.text) else prev.space
     needed = (prev.end - prev.x0) + space + nxt.first_word
-    return needed > right - start - _FIT_TOLERANCE[prev.bold] * prev.size
+    return needed > right - _start(prev, left, right) - _FIT_TOLERANCE * prev.size
+
+
+def _start(line: _Line, left: float, right: float) -> float:
+    """Where the line could start: the left edge for a centred line, else its own start."""
+    centred = line.x0 > left + 2 * _EPS and abs((line.x0 - left) - (right - line.x1)) < 2 * _EPS
+    return left if centred else line.x0
 
 
 def _join(lines: list[_Line], left: float, right: float, m: _Metrics) -> list[str]:
@@ -431,11 +462,14 @@ def _is_split_row(prev: list[_Cell], nxt: list[_Cell], m: _Metrics) -> bool:
 
 
 def _heading_levels(pages: list[_PageContent]) -> dict[float, int]:
-    """Font size -> heading level, for sizes clearly above the body text's."""
-    counts = Counter({round(ln.size, 1): 0 for p in pages for ln in p.lines + _cell_lines(p)})
-    for p in pages:
-        for ln in p.lines + _cell_lines(p):
-            counts[round(ln.size, 1)] += len(ln.text)
+    """Font size -> heading level, for sizes clearly above the body text's (the size most
+    of the text outside tables is set in), the largest level 1."""
+    counts: Counter[float] = Counter()
+    lines = [ln for p in pages for ln in p.lines] or [ln for p in pages for ln in _cell_lines(p)]
+    for ln in lines:
+        counts[round(ln.size, 1)] += len(ln.text)
+    if not counts:
+        return {}
     body = counts.most_common(1)[0][0]
     bigger = sorted((s for s in counts if s >= 1.15 * body), reverse=True)
     return {s: i + 1 for i, s in enumerate(bigger)}
