@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 RRF_K = 60
 LEXICAL_RRF_WEIGHT = 2.0
 UNKNOWN_WEIGHT = 0.6
+DENSE_BELOW_COVERAGE = 0.75
+DENSE_CACHE_SIZE = 512
 _END = re.compile(r"([.;!?])(?=\s+[A-ZÀ-Ý“\"«(-])")
 
 
@@ -85,6 +87,7 @@ class Retriever:
     def __init__(self, catalog: Catalog, lexicon: Lexicon, dense: DenseSearch | None = None) -> None:
         self.catalog, self.lexicon, self.dense = catalog, lexicon, dense
         self.keys = [o.key for o in catalog.records]
+        self._dense_cache: dict[str, list[str]] = {}  # question -> ranked keys (a whole dict swap is atomic)
         self._groups: dict[str, tuple[float, bm25s.BM25]] = {}
         self._stems: dict[str, dict[str, set[str]]] = {k: {} for k in self.keys}
         for name, (weight, texts) in GROUPS.items():
@@ -148,19 +151,26 @@ class Retriever:
                 scored[k] = (0.5 * cov + 0.5 * strong + 0.5 * float(lexical[i]) / top, cov, strong)
         order = sorted(scored, key=lambda k: -scored[k][0])
         fused = {k: LEXICAL_RRF_WEIGHT / (RRF_K + r) for r, k in enumerate(order, 1)}
-        if self.dense is not None and question:
+        best = max((v[1] for v in scored.values()), default=0.0)
+        # dense search costs an embedding and a Chroma query: used when the lexical match is not clear
+        if self.dense is not None and question and best < DENSE_BELOW_COVERAGE:
             for r, k in enumerate(self._dense_keys(question, allowed), 1):
                 fused[k] = fused.get(k, 0.0) + 1.0 / (RRF_K + r)
         ranked = sorted(fused, key=lambda k: (-fused[k], -scored[k][0]))
         return [Scored(k, fused[k], scored[k][1], scored[k][2]) for k in ranked]
 
     def _dense_keys(self, question: str, allowed: set[str]) -> list[str]:
-        hits = self.dense.search(question, k=30) if self.dense is not None else []
-        out: list[str] = []
-        for hit in hits:
-            if hit.key in allowed and hit.key not in out:
-                out.append(hit.key)
-        return out
+        ranked = self._dense_cache.get(question)
+        if ranked is None:
+            hits = self.dense.search(question, k=30) if self.dense is not None else []
+            ranked = []
+            for hit in hits:
+                if hit.key not in ranked:
+                    ranked.append(hit.key)
+            if len(self._dense_cache) >= DENSE_CACHE_SIZE:
+                self._dense_cache.clear()
+            self._dense_cache[question] = ranked
+        return [k for k in ranked if k in allowed]
 
 
 def rank_rows(rows: Sequence[Indicator], concepts: Sequence[Concept]) -> list[float]:
