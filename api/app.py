@@ -7,12 +7,15 @@ per-user state, so several replicas can run behind a load balancer.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from api.chatlog import ChatLog
@@ -74,8 +77,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+VENDOR_CSS = "css/bootstrap-italia.min.css"
+_DATA_FONT_FACE = re.compile(r"@font-face\{[^}]*url\(data:[^}]*\}")
+
+
+@lru_cache(maxsize=1)
+def vendor_css() -> str:
+    """Bootstrap Italia's CSS without its one ``data:`` font (video.js icons, unused here): the CSP
+    ``font-src 'self'`` would block it and log an error on every page."""
+    return _DATA_FONT_FACE.sub("", (VENDOR_DIR / VENDOR_CSS).read_text(encoding="utf-8"))
+
+
 def _mount_static(app: FastAPI) -> None:
     if VENDOR_DIR.is_dir():
+
+        @app.get(f"/static/vendor/bootstrap-italia/{VENDOR_CSS}", include_in_schema=False)
+        def bootstrap_italia_css() -> Response:
+            return Response(vendor_css(), media_type="text/css; charset=utf-8",
+                            headers={"Cache-Control": "public, max-age=3600"})
+
         app.mount("/static/vendor/bootstrap-italia", StaticFiles(directory=VENDOR_DIR), name="vendor")
     else:
         logger.warning("Bootstrap Italia not found in %s: run `npm ci` (make setup); pages will look plain",

@@ -10,7 +10,7 @@ from api.schemas import Health
 router = APIRouter(tags=["salute"])
 
 
-@router.get("/healthz", response_model=Health)
+@router.get("/healthz", response_model=Health, responses=errors(500))
 def healthz() -> Health:
     """The process answers."""
     return Health(status="ok")

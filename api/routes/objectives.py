@@ -29,7 +29,7 @@ class ObjectiveFilters:
         responsabile: Annotated[str | None, Query(max_length=200, description="Parte del nome")] = None,
         pnrr: Annotated[bool | None, Query(description="true: solo obiettivi collegati al PNRR")] = None,
         anno: Annotated[int | None, Query(ge=1900, le=2200, description="Con un indicatore di quell'anno")] = None,
-        text: Annotated[str | None, Query(max_length=200, description="Parole da cercare nel record")] = None,
+        text: Annotated[str | None, Query(max_length=200, description="Testo da cercare nel record")] = None,
         documento: Annotated[str | None, Query(max_length=255)] = None,
     ) -> None:
         self.store_filters = {
@@ -39,15 +39,16 @@ class ObjectiveFilters:
             "has_pnrr": pnrr,
             "anno": anno,
         }
-        self.words = fold(text or "").split()
+        self.phrase = fold(text or "")
         self.documento = documento or None
 
     def apply(self, store: Store) -> list[Objective]:
-        """The stored records matching every filter (text: every word, accents and case ignored)."""
+        """The stored records matching every filter (text: the phrase anywhere in the record, as a
+        browser's find does, accents, case and spacing ignored)."""
         found = store.objectives(self.documento, **self.store_filters)
-        if not self.words:
+        if not self.phrase:
             return found
-        return [o for o in found if all(w in _searchable(o) for w in self.words)]
+        return [o for o in found if self.phrase in _searchable(o)]
 
 
 def _searchable(obj: Objective) -> str:
@@ -93,7 +94,7 @@ async def objectives_xlsx(filters: FiltersDep, store: StoreDep) -> Response:
     return Response(body, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="obiettivi.xlsx"'})
 
 
-@router.get("/objectives/{key:path}", response_model=Objective, responses=errors(404, 409))
+@router.get("/objectives/{key:path}", response_model=Objective, responses=errors(404, 409, 422))
 def get_objective(key: str, store: StoreDep) -> Objective:
     """One objective by ``documento/id``, or by ``id`` when only one document has it."""
     found = store.get_objective(key)

@@ -55,9 +55,10 @@ def test_follow_up_uses_the_conversation(client: TestClient) -> None:
 
 
 def test_citizen_mode_answers(client: TestClient) -> None:
-    body = ask(client, "Cosa fa il Comune per chi ha difficoltà con il computer?", mode="citizen")
-    assert body["answer"].strip()
+    body = ask(client, "In che giorni è aperto lo sportello SOS Computer?", mode="citizen")
+    assert body["answer"].strip() and body["citations"]
     assert body["refused"] is False
+    assert "affari-generali-2" in [bare_id(i) for i in body["objective_ids"]]
 
 
 def test_stream_sends_deltas_then_the_whole_answer(client: TestClient) -> None:

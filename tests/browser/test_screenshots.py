@@ -24,7 +24,7 @@ def test_screenshots(page: Any, tmp_path: Path) -> None:
 
     page.goto("/sportello")
     page.locator("#domande-guidate button").first.wait_for()
-    ask(page, "Cosa fa il Comune per chi ha difficoltà con il computer?")
+    ask(page, "In che giorni è aperto lo sportello SOS Computer?")
     page.screenshot(path=str(tmp_path / "screenshot-sportello.png"), full_page=True)
 
     page.goto("/valutazione")

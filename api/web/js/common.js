@@ -111,12 +111,14 @@ const FIELD_LABELS = {
   target_raggiunto: "Target raggiunto",
   fonte_verifica: "Fonte di verifica",
   stato_attuazione: "Stato di attuazione",
+  "stato_attuazione.data": "Data dello stato di attuazione",
 };
 
-/** A human label for a record field name. */
+/** A human label for a record field name ("responsabile", "indicatori.target", "stato_attuazione.testo"). */
 export function fieldLabel(name) {
-  const base = String(name).split(".").pop();
-  return FIELD_LABELS[base] || FIELD_LABELS[name] || String(name).replace(/_/g, " ");
+  const parts = String(name).split(".");
+  const label = FIELD_LABELS[name] || FIELD_LABELS[parts[parts.length - 1]] || FIELD_LABELS[parts[0]];
+  return label || String(name).replace(/[._]/g, " ");
 }
 
 /** Format an ISO date (2023-06-30) as 30/06/2023; other text is returned as it is. */

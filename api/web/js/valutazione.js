@@ -107,10 +107,19 @@ async function load(qs) {
   }
 }
 
-function warningText(w) {
-  if (typeof w === "string") return w;
-  const where = [w.objective_id || w.id, w.settore, w.field || w.campo].filter(Boolean).join(", ");
-  return `${where ? `${where}: ` : ""}${w.message || w.messaggio || JSON.stringify(w)}`;
+/** The findings of one document's quality report, as sentences. */
+function findings(quality) {
+  if (!quality) return [];
+  const out = [];
+  for (const s of quality.sectors || []) {
+    if (!s.ok) out.push(`${s.settore}: trovati ${s.found} obiettivi, dichiarati ${s.declared ?? "nessuno"}.`);
+  }
+  for (const w of quality.weights || []) {
+    if (!w.ok) out.push(`${w.settore}, ${w.anno ?? "anno non indicato"}: i pesi sommano a ${w.totale}% (${(w.pesi || []).join(", ")}).`);
+  }
+  for (const i of quality.issues || []) out.push(`${i.objective_id}: ${i.message}`);
+  for (const w of quality.warnings || []) out.push(String(w));
+  return out;
 }
 
 async function loadQuality() {
@@ -118,12 +127,12 @@ async function loadQuality() {
   try {
     const report = await getJSON("/api/quality");
     const blocks = report.documents.map((doc) => {
-      const warnings = doc.warnings || [];
+      const items = findings(doc.quality);
       return el("div", { class: "mb-3" },
-        el("h3", { class: "h5", text: `Documento ${doc.documento}` }),
-        warnings.length
-          ? el("ul", { class: "quality-list" }, ...warnings.map((w) => el("li", { text: warningText(w) })))
-          : el("p", { text: "Nessun avviso." }));
+        el("h3", { class: "h5", text: `Documento ${doc.documento} (${doc.n_objectives} obiettivi)` }),
+        items.length
+          ? el("ul", { class: "quality-list" }, ...items.map((t) => el("li", { text: t })))
+          : el("p", { text: "Nessun avviso: conteggi per settore e pesi corrispondono." }));
     });
     target.replaceChildren(...(blocks.length ? blocks : [el("p", { text: "Nessun documento caricato." })]));
   } catch (err) {
