@@ -10,8 +10,10 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
+import docx
 import pytest
 import uvicorn
 from sqlalchemy import MetaData, select
@@ -91,15 +93,31 @@ def bad_inputs(tmp_path: Path) -> dict[str, Path]:
     binary.write_bytes(bytes(range(256)) * 40)
     wrong = tmp_path / "tabella.xlsx"
     wrong.write_bytes(b"PK\x03\x04 not really a workbook")
+    encrypted = tmp_path / "protetto.docx"
+    encrypted.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le"))
+    bomb = tmp_path / "bomba.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document>" + " " * (8 << 20) + "</w:document>")
+    no_objectives = tmp_path / "verbale.docx"
+    document = docx.Document()
+    document.add_paragraph("Verbale della riunione")
+    document.add_table(rows=2, cols=2).cell(0, 0).text = "Presenti"
+    document.save(str(no_objectives))
     return {"missing": tmp_path / "non_esiste.docx", "truncated": truncated, "empty": empty,
-            "binary": binary, "wrong_extension": wrong}
+            "binary": binary, "wrong_extension": wrong, "encrypted": encrypted, "zip_bomb": bomb,
+            "no_objective_table": no_objectives, "too_big": SAMPLE_DOCX}
 
 
-@pytest.mark.parametrize("case", ["missing", "truncated", "empty", "binary", "wrong_extension"])
+@pytest.mark.parametrize("case", ["missing", "truncated", "empty", "binary", "wrong_extension", "encrypted",
+                                  "zip_bomb", "no_objective_table", "too_big"])
 def test_bad_input_exit_2_italian_message_store_unchanged(loaded_settings: Settings, tmp_path: Path,
-                                                          case: str) -> None:
+                                                          case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     path = bad_inputs(tmp_path)[case]
     before = everything(loaded_settings)
+    if case == "too_big":  # the same file that was ingested, now over a lowered limit
+        monkeypatch.setenv("PIAO_MAX_FILE_MB", str(SAMPLE_DOCX.stat().st_size / 2 / 1024 / 1024))
+        get_settings.cache_clear()
     result = runner.invoke(app, ["ingest", str(path), "--documento", DOC])
     assert result.exit_code == 2
     assert path.name in result.stderr and "Errore" in result.stderr
