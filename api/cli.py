@@ -271,8 +271,47 @@ def serve(
 
 
 # -- ask ------------------------------------------------------------------------------------------
-# (the `ask` command goes here: @app.command() def ask(...))
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="La domanda, in italiano (o in inglese).")],
+    json_out: Annotated[bool, typer.Option("--json", help="Stampa l'oggetto Answer in JSON.")] = False,
+    mode: Annotated[str, typer.Option("--mode", help="staff (uffici) oppure citizen (sportello).")] = "staff",
+) -> None:
+    """Risponde a una domanda sugli obiettivi importati, con le citazioni."""
+    from assistant import Assistant
+    from assistant.types import Message
+
+    if mode not in ("staff", "citizen"):
+        raise _fail("--mode deve essere 'staff' oppure 'citizen'.")
+    if not question.strip():
+        raise _fail("La domanda è vuota.")
+    assistant = Assistant.from_settings(get_settings())
+    answer = assistant.answer([Message(role="user", content=question)], mode=mode)  # type: ignore[arg-type]
+    if json_out:
+        typer.echo(answer.model_dump_json(indent=2))
+        return
+    out = _out()
+    out.print(answer.answer, markup=False, soft_wrap=True)
+    if answer.citations:
+        out.print("\nFonti:", style="bold")
+        for c in answer.citations:
+            year = f", {c.anno}" if c.anno else ""
+            out.print(f"[{c.n}] {c.objective_id} – {c.titolo} ({c.campo}{year}): «{c.citazione}»",
+                      markup=False, soft_wrap=True)
 
 
 # -- eval -----------------------------------------------------------------------------------------
-# (the `eval` command goes here: @app.command(name="eval") def eval_(...))
+
+@app.command(name="eval")
+def eval_(
+    set_path: Annotated[Path, typer.Option("--set", help="Insieme di domande (JSON Lines).")],
+    json_out: Annotated[bool, typer.Option("--json", help="Stampa il report in JSON.")] = False,
+    baseline: Annotated[bool, typer.Option("--baseline/--no-baseline",
+                                           help="Confronta con la pipeline RAG di base.")] = True,
+    gold: Annotated[Path | None, typer.Option("--gold", help="Record di riferimento per le citazioni.")] = None,
+) -> None:
+    """Misura l'assistente su un insieme di domande con risposte di riferimento."""
+    from evals.harness import main as run_harness
+
+    raise typer.Exit(run_harness(set_path, json_out, baseline, gold_path=gold))

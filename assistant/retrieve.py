@@ -18,6 +18,8 @@ from assistant.normalize import stem, tokens
 from ingest.types import Indicator, Objective
 
 logger = logging.getLogger(__name__)
+# bm25s sets its own logger to DEBUG at import, which floods any root handler: keep it quiet.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 RRF_K = 60
 LEXICAL_RRF_WEIGHT = 2.0
