@@ -291,15 +291,15 @@ def _measure(pages: list[_PageContent]) -> _Metrics:
 
 def _drop_running_lines(pages: list[_PageContent]) -> None:
     """Drop running headers and footers: the same text (numbers aside) at the same height
-    on at least half of the pages (three at least)."""
-    if len(pages) < 3:
+    on at least half of the pages (two at least)."""
+    if len(pages) < 2:
         return
 
     def key(ln: _Line) -> tuple[str, int]:
         return re.sub(r"\d+", "#", ln.text), round(ln.top)
 
     counts = Counter(k for p in pages for k in {key(ln) for ln in p.lines})
-    running = {k for k, n in counts.items() if n >= max(3, len(pages) / 2)}
+    running = {k for k, n in counts.items() if n >= max(2, len(pages) / 2)}
     for p in pages:
         p.lines = [ln for ln in p.lines if key(ln) not in running]
 
@@ -322,7 +322,7 @@ def _may_wrap(prev: _Line, nxt: _Line, left: float, right: float) -> bool:
         return False
     if nxt.page == prev.page and nxt.top - prev.bottom > 0.8 * prev.size:
         return False  # an empty paragraph or paragraph spacing in between
-    if _LIST_START.match(nxt.text) or prev.text.endswith(";"):
+    if _LIST_START.match(nxt.text):
         return False  # a list item
     space = 0.0 if prev.spaced or _HYPHEN_BREAK.search(prev.text) else prev.space
     needed = (prev.end - prev.x0) + space + nxt.first_word
@@ -407,14 +407,16 @@ def _continues(prev: _Fragment, nxt: _Fragment, m: _Metrics) -> bool:
 
 def _table(parts: list[_Fragment], m: _Metrics) -> tuple[list[list[str]], list[list[tuple[int, int]]]]:
     """Fragments -> rows of cell texts and the grid (first column, columns spanned) of each cell."""
-    rows: list[list[_Cell]] = []
-    for n, part in enumerate(parts):
-        for i, row in enumerate(part.rows):
-            if n and i == 0 and _is_split_row(rows[-1], row, m):
-                for above, below in zip(rows[-1], row, strict=True):
-                    above.lines += below.lines
-            elif not (n and i == 0 and _texts(row, m) == _texts(rows[0], m)):  # a repeated header
-                rows.append(row)
+    rows = list(parts[0].rows)
+    for part in parts[1:]:
+        below = part.rows
+        if below and _texts(below[0], m) == _texts(rows[0], m):
+            below = below[1:]  # the header row, repeated on the new page
+        if below and _is_split_row(rows[-1], below[0], m):
+            for top_cell, bottom_cell in zip(rows[-1], below[0], strict=True):
+                top_cell.lines += bottom_cell.lines
+            below = below[1:]
+        rows += below
     edges = _edges([c for row in rows for c in row])
     grid = [[(_col(c.x0, edges), max(1, _col(c.x1, edges) - _col(c.x0, edges))) for c in row] for row in rows]
     return [_texts(row, m) for row in rows], grid

@@ -1,0 +1,349 @@
+"""PDF reader.
+
+The fixture PDF (the .docx printed by LibreOffice) must give the records of the gold file and
+the tables of the .docx reader. PDFs written here by a small word processor (greedy line
+breaking, rows cut by page breaks, repeated header rows, running headers) test the layout
+rules on a layout and a producer other than the fixture's.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pdfminer.fontmetrics import FONT_METRICS
+
+from ingest.errors import EmptyDocument, UnreadableDocument
+from ingest.objectives import extract
+from ingest.readers.docx import read_docx
+from ingest.readers.pdf import read_pdf
+from ingest.types import DocumentModel, Objective, Paragraph
+from tests.conftest import SAMPLE_DOCUMENTO, SAMPLE_DOCX, SAMPLES
+
+SAMPLE_PDF = SAMPLES / "piao_casalgrande_2023_performance.pdf"
+# Page on which each of the 32 tables starts (table 21 runs over pages 14-16, 26 over 19-21).
+TABLE_PAGES = [1, 1, 2, 2, 3, 4, 5, 5, 6, 7, 7, 8, 9, 10, 11, 11, 12, 13, 13, 14, 14, 16, 17, 17, 18,
+               19, 21, 22, 22, 23, 23, 24]
+
+
+@pytest.fixture(scope="module")
+def pdf_model() -> DocumentModel:
+    started = time.perf_counter()
+    model = read_pdf(SAMPLE_PDF)
+    print(f"\nread_pdf({SAMPLE_PDF.name}): {time.perf_counter() - started:.2f} s")
+    return model
+
+
+@pytest.fixture(scope="module")
+def docx_model() -> DocumentModel:
+    return read_docx(SAMPLE_DOCX)
+
+
+def difference_report(expected: list[Objective], got: list[Objective]) -> list[tuple[str, str, Any, Any]]:
+    """(objective id, field, expected, got) for every field that differs, ``fonte`` aside."""
+    report: list[tuple[str, str, Any, Any]] = []
+    if [o.id for o in expected] != [o.id for o in got]:
+        report.append(("*", "id", [o.id for o in expected], [o.id for o in got]))
+    for want, have in zip(expected, got, strict=False):
+        a, b = want.model_dump(exclude={"fonte"}), have.model_dump(exclude={"fonte"})
+        for name in a:
+            if name == "indicatori":
+                if len(a[name]) != len(b[name]):
+                    report.append((want.id, "indicatori (count)", len(a[name]), len(b[name])))
+                for i, (x, y) in enumerate(zip(a[name], b[name], strict=False)):
+                    report += [(want.id, f"indicatori[{i}].{k}", x[k], y[k]) for k in x if x[k] != y[k]]
+            elif name == "stato_attuazione" and a[name] and b[name]:
+                report += [(want.id, f"{name}.{k}", a[name][k], b[name][k]) for k in a[name]
+                           if a[name][k] != b[name][k]]
+            elif a[name] != b[name]:
+                report.append((want.id, name, a[name], b[name]))
+    return report
+
+
+# ----------------------------------------------------------------------------- the fixture PDF
+
+
+def test_records_from_the_pdf_equal_the_gold(pdf_model: DocumentModel, gold_records: list[Objective]) -> None:
+    records = extract(pdf_model, SAMPLE_DOCUMENTO).objectives
+    report = difference_report(gold_records, records)
+    for objective_id, name, expected, got in report:
+        print(f"{objective_id} | {name} | expected {expected!r} | got {got!r}")
+    assert report == []
+    assert {r.fonte.file for r in records} == {SAMPLE_PDF.name}
+    assert [r.fonte.tabella for r in records] == [g.fonte.tabella for g in gold_records]
+    pages = {r.id: r.fonte.pagina for r in records}
+    assert pages["finanziario-1"] == 1 and pages["finanziario-2"] == 2
+    assert pages["entrate-1"] == pages["entrate-3"] == 19 and pages["entrate-4"] == 21
+    assert pages["servizi-scolastici-5"] == 24
+
+
+def test_tables_equal_the_docx_readers(pdf_model: DocumentModel, docx_model: DocumentModel) -> None:
+    assert len(pdf_model.tables) == len(docx_model.tables) == 32
+    assert [t.grid for t in pdf_model.tables] == [t.grid for t in docx_model.tables]
+    differences = [(t.index, r, c, want, got)
+                   for t, d in zip(pdf_model.tables, docx_model.tables, strict=True)
+                   for r, (row_t, row_d) in enumerate(zip(t.rows, d.rows, strict=True))
+                   for c, (got, want) in enumerate(zip(row_t, row_d, strict=True)) if got != want]
+    assert [len(t.rows) for t in pdf_model.tables] == [len(t.rows) for t in docx_model.tables]
+    # One bold label: its "(in %" line leaves no room for a space, so the line end cannot tell
+    # a paragraph break from a wrap. Labels are matched with white space folded.
+    assert differences == [(26, 17, 7, "Peso (in %\nmax 100)", "Peso (in % max 100)")]
+
+
+def test_blocks_in_reading_order_with_pages(pdf_model: DocumentModel, docx_model: DocumentModel) -> None:
+    def outline(model: DocumentModel) -> list[tuple[str, str | int]]:
+        return [("p", b.text) if isinstance(b, Paragraph) else ("t", b.index) for b in model.blocks]
+
+    assert outline(pdf_model) == outline(docx_model)
+    assert [t.page for t in pdf_model.tables] == TABLE_PAGES
+    paragraphs = [b for b in pdf_model.blocks if isinstance(b, Paragraph)]
+    assert (paragraphs[0].text, paragraphs[0].heading_level, paragraphs[0].page) == (
+        "Sottosezione 2.2 Performance", 1, 1)
+    sectors = [p for p in paragraphs if p.text.startswith("SETTORE ")]
+    assert len(sectors) == 9 and all(p.bold and p.heading_level == 2 for p in sectors)
+    assert [p.page for p in sectors] == [1, 4, 7, 9, 11, 13, 14, 19, 22]
+    assert all(p.heading_level is None for p in paragraphs[1:] if p not in sectors)
+
+
+def test_a_row_cut_by_a_page_break_is_one_row(pdf_model: DocumentModel) -> None:
+    first = pdf_model.tables[1]  # rows on pages 1 and 2, its 2023 row cut by the break
+    assert first.page == 1
+    assert first.rows[6][3] == ("Attuare le procedure contabili, amministrative e organizzativo-gestionali "
+                                "necessarie per effettuare il passaggio al nuovo Tesoriere garantendo "
+                                "l'efficienza delle prestazioni")
+    stato = pdf_model.tables[16].rows[-1][1]  # cut between two paragraphs, pages 12-13
+    assert "prot. n. 3624 del 17/02/2023;\n2) RADIO STELLA LIVE 13/05/2023" in stato
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def test_a_password_protected_pdf_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "protetto.pdf"
+    doc = PdfDoc()
+    doc.paragraph("Testo riservato.")
+    path.write_bytes(doc.build(encrypted=True))
+    with pytest.raises(UnreadableDocument, match="protetto da password") as caught:
+        read_pdf(path)
+    assert "protetto.pdf" in caught.value.message
+
+
+@pytest.mark.parametrize("content", [
+    pytest.param(SAMPLE_PDF.read_bytes()[:30_000], id="truncated"),
+    pytest.param(b"%PDF-1.4\nthis is not a PDF body\n", id="garbage"),
+])
+def test_a_corrupt_pdf_is_refused(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "rotto.pdf"
+    path.write_bytes(content)
+    with pytest.raises(UnreadableDocument, match="danneggiato") as caught:
+        read_pdf(path)
+    assert caught.value.file == "rotto.pdf"
+
+
+def test_a_scan_without_text_asks_for_ocr(tmp_path: Path) -> None:
+    from PIL import Image
+
+    path = tmp_path / "scansione.pdf"
+    Image.new("RGB", (420, 595), "white").save(path)
+    with pytest.raises(EmptyDocument, match="OCR") as caught:
+        read_pdf(path)
+    assert caught.value.file == "scansione.pdf"
+
+
+# ----------------------------------------------------------------------------- built PDFs
+
+LONG = ("Il piano integrato di attività e organizzazione raccoglie in un unico documento la "
+        "programmazione della performance, dei rischi corruttivi e del fabbisogno di personale.")
+SPLIT_TEXT = ("Nel primo semestre sono stati organizzati tre incontri con le associazioni del territorio "
+              "e due laboratori nelle scuole, con una partecipazione superiore alle attese; "
+              "le attività proseguiranno nel secondo semestre con un calendario condiviso.")
+
+
+def _built_document(trailing_spaces: bool) -> tuple[PdfDoc, list[list[str]]]:
+    doc = PdfDoc(trailing_spaces=trailing_spaces)
+    doc.paragraph("Sottosezione 2.2 Performance", size=16, bold=True)
+    doc.paragraph(LONG)
+    doc.paragraph("Un secondo paragrafo, breve.")
+    doc.paragraph("SETTORE DI PROVA (1 OBIETTIVI)", size=12, bold=True)
+    header = ["Anno", "Indicatore", "Target", "Peso"]
+    rows = [
+        ["2024", "Numero di incontri con le associazioni del territorio", ">= 3 incontri", "20%"],
+        [None, "Questionari raccolti\nReport semestrale", "100 questionari\n1 report", "10%"],
+        ["2025", "Numero di laboratori nelle scuole primarie e secondarie", ">= 2 laboratori", "30%"],
+        ["2026", "Stato di avanzamento", SPLIT_TEXT, "40%"],
+        ["2027", "Obiettivo concluso", "-", "-"],
+    ]
+    doc.table([40, 150, 210, 50], header, rows, merged_down={(1, 0)})
+    doc.paragraph("Testo dopo la tabella, sulla seconda pagina.")
+    expected_rows = [header, *[[r[0] if r[0] is not None else "2024", *r[1:]] for r in rows]]
+    return doc, expected_rows
+
+
+@pytest.mark.parametrize("trailing_spaces", [True, False], ids=["space-at-line-end", "no-space-at-line-end"])
+def test_a_built_pdf_reads_back_as_written(tmp_path: Path, trailing_spaces: bool) -> None:
+    doc, rows = _built_document(trailing_spaces)
+    path = tmp_path / "piano.pdf"
+    path.write_bytes(doc.build())
+    assert doc.split_rows == [3] and len(doc.pages) == 2  # the layout this test is about
+
+    model = read_pdf(path)
+
+    texts = [(b.text, b.page, b.heading_level, b.bold) if isinstance(b, Paragraph) else ("table", b.page)
+             for b in model.blocks]
+    assert texts == [
+        ("Sottosezione 2.2 Performance", 1, 1, True),
+        (LONG, 1, None, False),
+        ("Un secondo paragrafo, breve.", 1, None, False),
+        ("SETTORE DI PROVA (1 OBIETTIVI)", 1, 2, True),
+        ("table", 1),
+        ("Testo dopo la tabella, sulla seconda pagina.", 2, None, False),
+    ]  # running header and page numbers dropped, the repeated header row too
+    table = model.tables[0]
+    assert table.index == 1
+    assert table.rows == rows
+
+
+# ----------------------------------------------------------------------------- a small PDF writer
+
+_WIDTHS = {False: FONT_METRICS["Helvetica"][1], True: FONT_METRICS["Helvetica-Bold"][1]}
+
+
+def _width(text: str, size: float, bold: bool) -> float:
+    return sum(_WIDTHS[bold].get(ch, 556) for ch in text) * size / 1000
+
+
+def _escape(text: str) -> bytes:
+    return text.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
+@dataclass
+class PdfDoc:
+    """Lays out paragraphs and ruled tables on small pages, breaking lines greedily as a word
+    processor does, cutting table rows at the page end and repeating the header row; writes
+    a running header and a page number on every page. Fonts: Helvetica, Helvetica-Bold."""
+
+    trailing_spaces: bool = True  # keep the space at the end of a wrapped line, if it fits
+    width: float = 500
+    height: float = 300
+    margin: float = 25
+    pages: list[list[bytes]] = field(default_factory=list)
+    split_rows: list[int] = field(default_factory=list)
+    y: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._new_page()
+
+    def _new_page(self) -> None:
+        self.pages.append([])
+        n = len(self.pages)
+        self._text(self.margin, 8, "Comune di Prova - PIAO 2024-2026", 7, False)
+        self._text(self.width - 60, self.height - 16, f"Pagina {n}", 7, False)
+        self.y = self.margin + 10
+
+    def _text(self, x: float, top: float, text: str, size: float, bold: bool) -> None:
+        baseline = self.height - top - 0.8 * size
+        font = "F2" if bold else "F1"
+        self.pages[-1].append(b"BT /%s %g Tf %.2f %.2f Td (%s) Tj ET" % (
+            font.encode(), size, x, baseline, _escape(text)))
+
+    def _rule(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        self.pages[-1].append(b"%.2f %.2f m %.2f %.2f l S" % (
+            x0, self.height - y0, x1, self.height - y1))
+
+    def _wrap(self, text: str, width: float, size: float, bold: bool) -> list[str]:
+        lines: list[str] = []
+        for para in text.split("\n"):
+            line = ""
+            for word in para.split():
+                candidate = f"{line} {word}" if line else word
+                if line and _width(candidate, size, bold) > width:
+                    fits = _width(line + " ", size, bold) <= width
+                    lines.append(line + (" " if self.trailing_spaces and fits else ""))
+                    line = word
+                else:
+                    line = candidate
+            lines.append(line)
+        return lines
+
+    def paragraph(self, text: str, size: float = 10, bold: bool = False) -> None:
+        for line in self._wrap(text, self.width - 2 * self.margin, size, bold):
+            if self.y + 1.2 * size > self.height - self.margin:
+                self._new_page()
+            self._text(self.margin, self.y, line, size, bold)
+            self.y += 1.2 * size
+        self.y += 0.6 * size  # paragraph spacing
+
+    def table(self, widths: list[float], header: list[str], rows: list[list[str | None]],
+              merged_down: set[tuple[int, int]] = frozenset(), size: float = 8) -> None:
+        """``merged_down``: (row, column) of cells merged with the cell above (text None)."""
+        xs = [self.margin + sum(widths[:i]) for i in range(len(widths) + 1)]
+        lead, pad = 1.2 * size, 3.0
+
+        def cells(values: list[str | None], bold: bool) -> list[list[str]]:
+            return [self._wrap(v or "", w - 2 * pad, size, bold) if v is not None else []
+                    for v, w in zip(values, widths, strict=True)]
+
+        def draw_row(lines: list[list[str]], n: int, bold: bool, open_columns: set[int]) -> None:
+            top, height = self.y, n * lead + 2 * pad
+            for c, cell in enumerate(lines):
+                for i, line in enumerate(cell[:n]):
+                    self._text(xs[c] + pad, top + pad + i * lead, line, size, bold)
+                self._rule(xs[c], top, xs[c], top + height)
+                if c not in open_columns:
+                    self._rule(xs[c], top, xs[c + 1], top)
+            self._rule(xs[-1], top, xs[-1], top + height)
+            self.y += height
+
+        head = cells(header, True)
+        draw_row(head, max(map(len, head)), True, set())
+        for r, values in enumerate(rows):
+            lines = cells(values, False)
+            open_columns = {c for (row, c) in merged_down if row == r}
+            while True:
+                room = int((self.height - self.margin - self.y - 2 * pad) // lead)
+                n = max(map(len, lines))
+                if n <= room:
+                    draw_row(lines, n, False, open_columns)
+                    break
+                if room >= 1:  # cut the row: what fits here, the rest on the next page
+                    self.split_rows.append(r)
+                    draw_row(lines, room, False, open_columns)
+                    lines = [cell[room:] for cell in lines]
+                self._rule(xs[0], self.y, xs[-1], self.y)
+                self._new_page()
+                draw_row(head, max(map(len, head)), True, set())
+                open_columns = set()
+        self._rule(xs[0], self.y, xs[-1], self.y)
+        self.y += 8
+
+    def build(self, encrypted: bool = False) -> bytes:
+        fonts = [b"<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>" % name
+                 for name in (b"Helvetica", b"Helvetica-Bold")]
+        objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", *fonts]
+        kids = []
+        for ops in self.pages:
+            stream = b"\n".join(ops)
+            objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
+            objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %g %g] /Contents %d 0 R "
+                           b"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> >>"
+                           % (self.width, self.height, len(objects)))
+            kids.append(b"%d 0 R" % len(objects))
+        objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), len(kids))
+        trailer = b""
+        if encrypted:  # standard security handler, RC4 40 bit; the user password is not empty
+            objects.append(b"<< /Filter /Standard /V 1 /R 2 /P -4 /O <%s> /U <%s> >>"
+                           % (b"ab" * 32, b"cd" * 32))
+            trailer = b" /Encrypt %d 0 R /ID [<%s> <%s>]" % (len(objects), b"01" * 16, b"01" * 16)
+        out = bytearray(b"%PDF-1.4\n")
+        offsets = []
+        for number, body in enumerate(objects, start=1):
+            offsets.append(len(out))
+            out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+        xref = len(out)
+        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+        out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+        out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (
+            len(objects) + 1, trailer, xref)
+        return bytes(out)
