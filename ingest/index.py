@@ -162,7 +162,8 @@ def normalise_where(where: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def collection_name(base: str, model: str) -> str:
     """A valid Chroma collection name per (base, embedding model)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", model.lower().rstrip("/").rsplit("/", 1)[-1]).strip("-")[:40]
+    tail = "-".join(model.lower().rstrip("/").split("/")[-2:])  # 'org/name' or 'parent/dir' of a path
+    slug = re.sub(r"[^a-z0-9]+", "-", tail).strip("-")[-40:].strip("-")
     digest = hashlib.sha256(model.encode("utf-8")).hexdigest()[:8]
     return f"{base}-{slug or 'model'}-{digest}"
 

