@@ -10,7 +10,10 @@ An objective starts at the first objective field after the previous objective's 
 status, or when a field it already has comes again (so a table may hold several objectives,
 each from its ``Classificazione`` row, and an objective may go on in the next table). The sector
 is the ``SETTORE ... (N OBIETTIVI)`` heading above; the status is the ``Stato di attuazione al
-DD/MM/YYYY`` row, or a paragraph with that label right after the table. Text stays as written.
+DD/MM/YYYY`` row, or a paragraph with that label right after the table (its text inline after
+the label, or in the paragraphs that follow, up to the next heading or table). Text stays as
+written. A text export has no styles: there a short line without closing punctuation counts as a
+heading (a sector heading without its count, or the end of a status text).
 """
 from __future__ import annotations
 
@@ -37,6 +40,8 @@ _MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio
 _WORD_DATE = re.compile(r"\b(\d{1,2})\s+(" + "|".join(_MONTHS) + r")\s+(\d{4})\b", re.IGNORECASE)
 _STATO_SPLIT = re.compile(r"^(?P<label>[^:\n]*?\d{1,2}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{2,4}|[^:\n]*?:)\s*[:\-–]?\s*")
 _MIN_OBJECTIVE_FIELDS = 3
+_MAX_HEADING_WORDS = 6
+_SENTENCE_END = (".", ":", ";", ",", "!", "?")
 
 
 class SectorHeading(BaseModel):
@@ -80,7 +85,7 @@ class _Draft:
 
 def extract(doc: DocumentModel, documento: str, ente: str | None = None) -> Extraction:
     """Build the objective records of a document; raise ``NoObjectiveTables`` when it has none."""
-    builder = _Builder(doc.file)
+    builder = _Builder(doc.file, styled=doc.format == "docx")
     for block in doc.blocks:
         if isinstance(block, Paragraph):
             builder.paragraph(block)
@@ -101,8 +106,9 @@ def extract(doc: DocumentModel, documento: str, ente: str | None = None) -> Extr
 class _Builder:
     """Walks the blocks in order, keeping the open objective and the header in force."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, *, styled: bool) -> None:
         self.file = file
+        self.styled = styled  # the format carries styles (bold, Heading); a text export does not
         self.sectors: list[SectorHeading] = []
         self.warnings: list[str] = []
         self.drafts: list[_Draft] = []
@@ -115,7 +121,7 @@ class _Builder:
 
     # paragraphs -----------------------------------------------------------------------
     def paragraph(self, block: Paragraph) -> None:
-        looks = block.heading_level is not None or block.bold or block.text.isupper()
+        looks = _looks_like_heading(block, styled=self.styled)
         heading = sector_heading(block.text, looks_like_heading=looks)
         if heading is not None:
             self._close()
@@ -158,9 +164,18 @@ class _Builder:
         if len(fields) >= _MIN_OBJECTIVE_FIELDS:
             return True
         # the rest of an objective split across tables: status, or rows under the last header
-        return self.draft is not None and self.after_table and (
-            "stato" in fields or (self.header is not None and self.header.indicator)
-        )
+        if self.draft is None or not self.after_table:
+            return False
+        return "stato" in fields or self._continues_indicators(table)
+
+    def _continues_indicators(self, table: Table) -> bool:
+        """Rows shaped like the indicator rows above: the header's width, a year or nothing first."""
+        if self.header is None or not self.header.indicator:
+            return False
+        width = len(self.header.fields)
+        rows = [r for r in table.rows if any(r)]
+        return bool(rows) and all(
+            width - 1 <= len(r) <= width and (not r[0] or _YEAR.fullmatch(r[0].strip())) for r in rows)
 
     def _row(self, cells: list[str], spans: list[Span] | None) -> None:
         nonempty = [c for c in cells if c]
@@ -263,6 +278,16 @@ class _Builder:
     def _warn(self, message: str) -> None:
         logger.info("%s: %s", self.file, message)
         self.warnings.append(message)
+
+
+def _looks_like_heading(block: Paragraph, *, styled: bool) -> bool:
+    """A heading by its style (Heading, bold, capitals), or, where the format has no styles,
+    a short line with no closing punctuation (``Settore Servizi Sociali``, ``Allegati``)."""
+    if block.heading_level is not None or block.bold or block.text.isupper():
+        return True
+    text = block.text.strip()
+    return not styled and len(text.split()) <= _MAX_HEADING_WORDS and not text.endswith(_SENTENCE_END) \
+        and text[:1].isupper()
 
 
 def _split_stato(text: str) -> tuple[str, str | None]:

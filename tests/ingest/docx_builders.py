@@ -11,6 +11,7 @@ from pathlib import Path
 import docx
 from docx.document import Document
 from docx.table import Table as DocxTable
+from docx.table import _Cell
 
 VMERGE = "\x00vmerge"  # marker: merge this cell with the one above
 
@@ -71,3 +72,28 @@ def soft_break(cell, before: str, after: str) -> None:  # type: ignore[no-untype
 def save(doc: Document, path: Path) -> Path:
     doc.save(str(path))
     return path
+
+
+def export_text(path: Path) -> str:
+    """The document as a Tika-like text export (see the fixtures README), written from python-docx.
+
+    Paragraph: one line. Table cell: a tab, then its paragraphs one per line; a row ends with a
+    blank line, a table with one more. A merged cell is written once (a vertically merged one
+    as an empty cell), as the exporter does.
+    """
+    document = docx.Document(str(path))
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, DocxTable):
+            for tr in block._tbl.tr_lst:
+                for tc in tr.tc_lst:
+                    texts = [p.text for p in _Cell(tc, block).paragraphs]
+                    if tc.vMerge == "continue":
+                        texts = [""]
+                    lines.append("\t" + texts[0])
+                    lines.extend(texts[1:])
+                lines.append("")
+            lines.append("")
+        else:
+            lines.append(block.text)
+    return "\n".join(lines) + "\n"

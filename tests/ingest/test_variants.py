@@ -15,7 +15,7 @@ import pytest
 
 from ingest.objectives import Extraction, extract
 from ingest.quality import build_report
-from ingest.readers import read_document
+from ingest.readers import parse_text, read_document
 from ingest.settings import Settings
 from tests.ingest import docx_builders as b
 from tests.ingest.test_objectives import field_diff
@@ -36,7 +36,8 @@ def build_variant(path: Path) -> Path:
         ["Destinatari", "Contributor", "Obiettivo strategico", "Responsabile", "PNRR", "Anticorruzione"],
         ["Cittadini\nStudiosi", "-", "OS 3 - Trasparenza", "Maria Verdi", "Misura 1.2 Abilitazione al cloud", "---"],
         INDICATOR_HEADER,
-        ["2023", "Pratiche digitalizzate", "31/12/2023", "0", "500", "", "40%", "Gestionale documentale"],
+        # "31/12/2023\n": an empty last paragraph (in the text export, a blank line inside the row)
+        ["2023", "Pratiche digitalizzate", "31/12/2023\n", "0", "500", "", "40%", "Gestionale documentale"],
         [V, "Fascicoli indicizzati", "31/12/2023", "0", "200", "", "20%", "Gestionale documentale"],
         ["2024", "Pratiche digitalizzate", "31/12/2024", "500", "1000", "", "60%", "Gestionale documentale"],
         ["2025", "", "", "", "", "", "", ""],
@@ -57,7 +58,7 @@ def build_variant(path: Path) -> Path:
     b.paragraph(doc, "")
     b.table(doc, [  # the same objective goes on in a second table
         ["2024", "Accessi evasi entro 30 giorni", "31/12/2024", "70%", "90%", "", "", "Registro degli accessi"],
-        ["Stato di attuazione al 31/07/2023", "Bozza in revisione\nParere dei revisori atteso"],
+        ["Stato di attuazione al 31/07/2023\n", "Bozza in revisione\nParere dei revisori atteso"],
     ], cols=8)
     b.heading(doc, "Settore Servizi Sociali", level=2)
     b.table(doc, [
@@ -162,3 +163,34 @@ def test_variant_quality(variant: Extraction) -> None:
         ("Settore Servizi Sociali", 2023, 100.0, True),
     ]
     assert report.issues == []
+
+
+def test_variant_text_export_gives_the_same_records(tmp_path: Path) -> None:
+    path = build_variant(tmp_path / "variante.docx")
+    exported = parse_text(b.export_text(path), "variante.txt")
+    assert [t.index for t in exported.tables] == [1, 2, 3, 4]
+    got = [o.model_dump(mode="json") for o in extract(exported, "variante", ente="Comune di Esempio").objectives]
+    expected = [{**r, "fonte": {**r["fonte"], "file": "variante.txt"}} for r in EXPECTED]
+    diff = field_diff(expected, got)
+    assert not diff, "\n".join(diff)
+
+
+def test_rows_continued_in_a_table_without_labels_and_a_foreign_table_after(tmp_path: Path) -> None:
+    doc = b.new_document()
+    b.paragraph(doc, "SETTORE TRIBUTI (1 OBIETTIVI)", bold=True)
+    b.table(doc, [
+        ["Titolo", "Recupero evasione IMU"],
+        ["Anno", "Indicatore", "Target", "Peso"],
+        ["2023", "Avvisi emessi", ">= 100", "100%"],
+    ], cols=4)
+    b.paragraph(doc, "")
+    b.table(doc, [["", "Somme incassate", "> 50.000 euro", ""], ["2024", "Avvisi emessi", ">= 120", "100%"]])
+    b.paragraph(doc, "")
+    b.table(doc, [["Ufficio", "Telefono", "Email", "Orari"], ["Tributi", "0522 1", "t@x.it", "9-12"]])
+    path = b.save(doc, tmp_path / "tributi.docx")
+    extraction = extract(read_document(path, Settings()), "tributi")
+    [only] = extraction.objectives
+    assert [(i.anno, i.indicatore, i.target, i.peso) for i in only.indicatori] == [
+        (2023, "Avvisi emessi", ">= 100", "100%"), (2023, "Somme incassate", "> 50.000 euro", None),
+        (2024, "Avvisi emessi", ">= 120", "100%")]
+    assert (only.id, only.fonte.tabella, extraction.warnings) == ("tributi-1", 1, [])
