@@ -18,10 +18,14 @@ help:           ## list the targets
 	# torch first, from the CPU wheel: a bare requirement would pull a multi-GB CUDA build
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -e '.[test]'
-	@if [ -f package.json ]; then npm ci --silent --no-audit --no-fund || npm install --silent --no-audit --no-fund; fi
 	@touch $@
 
-setup: .venv/.installed ## create/reuse .venv and install everything
+# Bootstrap Italia (pages' CSS, JS and fonts), self-hosted from node_modules: no CDN at run time.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: .venv/.installed node_modules/.installed ## create/reuse .venv and node_modules, install everything
 
 run: setup      ## main job: ingest the bundled sample and serve the chat on http://127.0.0.1:8000
 	$(PIAO) ingest $(SAMPLE)
