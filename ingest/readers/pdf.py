@@ -310,8 +310,9 @@ def _is_split_row(prev: list[_Cell], nxt: list[_Cell], m: _Metrics) -> bool:
     """Is ``nxt`` (first row on a page) the rest of ``prev`` (last row of the previous page)?
 
     Yes when nothing but padding went over; no when a cell has text below but not above, or
-    ended well above the page's end; yes when a cell's text runs on mid-sentence; no when the
-    first cell has text of its own (a year, a label); else yes only if a single cell went on.
+    ended well above the page's end; yes when most cells going on in lower case run on
+    mid-sentence; no when the first cell has text of its own (a year, a label); else yes
+    only if a single cell went on.
     """
     if len(prev) != len(nxt) or any(abs(a.x0 - b.x0) > 2 * EPS for a, b in zip(prev, nxt, strict=True)):
         return False
@@ -322,9 +323,9 @@ def _is_split_row(prev: list[_Cell], nxt: list[_Cell], m: _Metrics) -> bool:
     if any(not a.lines or bottom - a.lines[-1].bottom > 1.5 * a.lines[-1].size + 2 * m.pad
            for a, _ in going_on):
         return False
-    if any(b.lines[0].text[0].islower()
-           and wraps(a.lines[-1], b.lines[0], a.x0 + m.pad, a.x1 - m.pad, m.spaced_breaks)
-           for a, b in going_on):
+    lower = [wraps(a.lines[-1], b.lines[0], a.x0 + m.pad, a.x1 - m.pad, m.spaced_breaks)
+             for a, b in going_on if b.lines[0].text[0].islower()]
+    if lower and 2 * sum(lower) >= len(lower):
         return True
     return not nxt[0].lines and len(going_on) == 1
 

@@ -205,6 +205,29 @@ def test_a_built_pdf_reads_back_as_written(tmp_path: Path, trailing_spaces: bool
     assert table.rows == rows
 
 
+@pytest.mark.parametrize("trailing_spaces", [True, False], ids=["space-at-line-end", "no-space-at-line-end"])
+def test_rows_starting_a_page_stay_rows(tmp_path: Path, trailing_spaces: bool) -> None:
+    doc = PdfDoc(trailing_spaces=trailing_spaces, height=125)
+    doc.paragraph("SETTORE DI PROVA (1 OBIETTIVI)", size=12, bold=True)
+    header = ["Anno", "Indicatore", "Target", "Peso"]
+    rows = [
+        ["2024", "Numero di incontri", ">= 3 incontri", "20%"],
+        ["", "numero di questionari raccolti tra gli iscritti ai corsi, le famiglie, i docenti e il personale "
+         "delle scuole",
+         "almeno cento questionari", "10%"],
+        ["2025", "Numero di laboratori", ">= 2 laboratori", "30%"],
+    ]
+    doc.table([40, 150, 210, 50], header, rows)
+    path = tmp_path / "righe.pdf"
+    path.write_bytes(doc.build())
+    assert doc.moved_rows == [1, 2] and doc.split_rows == [] and len(doc.pages) == 3
+
+    model = read_pdf(path)
+
+    assert len(model.tables) == 1
+    assert model.tables[0].rows == [header, *rows]
+
+
 # ----------------------------------------------------------------------------- a small PDF writer
 
 _WIDTHS = {False: FONT_METRICS["Helvetica"][1], True: FONT_METRICS["Helvetica-Bold"][1]}
@@ -229,7 +252,8 @@ class PdfDoc:
     height: float = 300
     margin: float = 25
     pages: list[list[bytes]] = field(default_factory=list)
-    split_rows: list[int] = field(default_factory=list)
+    split_rows: list[int] = field(default_factory=list)  # rows cut by a page break
+    moved_rows: list[int] = field(default_factory=list)  # rows that start a page whole
     y: float = 0.0
 
     def __post_init__(self) -> None:
@@ -311,6 +335,8 @@ class PdfDoc:
                     self.split_rows.append(r)
                     draw_row(lines, room, False, open_columns)
                     lines = [cell[room:] for cell in lines]
+                else:
+                    self.moved_rows.append(r)
                 self._rule(xs[0], self.y, xs[-1], self.y)
                 self._new_page()
                 draw_row(head, max(map(len, head)), True, set())
