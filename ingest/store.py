@@ -29,7 +29,9 @@ from sqlalchemy import (
     event,
     exists,
     func,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -59,6 +61,20 @@ class DocumentInfo(BaseModel):
     sectors: list[dict[str, Any]] = Field(default_factory=list)  # [{"name", "declared_count"}, ...]
     quality: dict[str, Any] | None = None  # QualityReport.to_dict()
     quality_text: str | None = None  # QualityReport.render()
+    periodo: str | None = None  # plan period, '2023-2025'
+    data_monitoraggio: str | None = None  # ISO date of the 'Stato di attuazione al ...' it reports
+
+
+class StatusEntry(BaseModel):
+    """One dated status of an objective, kept across monitoring versions of the same plan."""
+
+    ente: str | None = None
+    periodo: str | None = None
+    objective_id: str
+    data: str  # ISO date
+    testo: str
+    documento: str  # the document it was read from
+    titolo: str = ""
 
 
 class _Base(DeclarativeBase):
@@ -79,6 +95,22 @@ class DocumentRow(_Base):
     sectors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     quality: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     quality_text: Mapped[str | None] = mapped_column(Text)
+    periodo: Mapped[str | None] = mapped_column(String(32))
+    data_monitoraggio: Mapped[str | None] = mapped_column(String(10))
+
+
+class StatusHistoryRow(_Base):
+    """Every dated status ever ingested for an objective of a plan (ente + periodo + id)."""
+
+    __tablename__ = "status_history"
+
+    ente: Mapped[str] = mapped_column(String(255), primary_key=True)  # '' when unknown
+    periodo: Mapped[str] = mapped_column(String(32), primary_key=True)  # '' when unknown
+    objective_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    data: Mapped[str] = mapped_column(String(10), primary_key=True)
+    testo: Mapped[str] = mapped_column(Text)
+    documento: Mapped[str] = mapped_column(String(255), index=True)
+    titolo: Mapped[str] = mapped_column(Text)
 
 
 class ObjectiveRow(_Base):
@@ -159,6 +191,7 @@ class Store:
         try:
             self.engine = _make_engine(self.settings)
             _Base.metadata.create_all(self.engine)
+            _add_missing_columns(self.engine)
         except (SQLAlchemyError, OSError) as exc:
             raise StoreError(f"impossibile aprire l'archivio dei dati ({self._where()}): {exc}") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -201,8 +234,8 @@ class Store:
         rec_hash = records_hash(objectives)
         with self._session("il salvataggio del documento") as session, session.begin():
             old = session.get(DocumentRow, info.documento)
-            if old is not None and (old.content_hash, old.ente, old.records_hash) == (
-                info.content_hash, info.ente, rec_hash
+            if old is not None and (old.content_hash, old.ente, old.records_hash, old.periodo) == (
+                info.content_hash, info.ente, rec_hash, info.periodo
             ):
                 return "unchanged"
             status: UpsertStatus = "new" if old is None else "updated"
@@ -210,6 +243,7 @@ class Store:
             session.flush()
             session.add(_document_row(info, objectives, rec_hash))
             session.add_all(_objective_rows(objectives))
+            _record_history(session, info, objectives)
             session.flush()
             if before_commit is not None:
                 before_commit()
@@ -221,6 +255,18 @@ class Store:
             existed = session.get(DocumentRow, documento) is not None
             _delete_document_rows(session, documento)
         return existed
+
+    def status_history(self, objective_id: str | None = None, *, ente: str | None = None,
+                       periodo: str | None = None) -> list[StatusEntry]:
+        """Dated statuses kept across monitoring versions, oldest first (all, or one objective of a plan)."""
+        query = select(StatusHistoryRow)
+        if objective_id is not None:
+            query = query.where(StatusHistoryRow.objective_id == objective_id,
+                                StatusHistoryRow.ente == (ente or ""), StatusHistoryRow.periodo == (periodo or ""))
+        query = query.order_by(StatusHistoryRow.ente, StatusHistoryRow.periodo, StatusHistoryRow.objective_id,
+                               StatusHistoryRow.data)
+        with self._session("la lettura dello storico degli stati") as session:
+            return [_status_entry(row) for row in session.scalars(query)]
 
     def document(self, documento: str) -> DocumentInfo | None:
         """One stored document, or ``None``."""
@@ -240,7 +286,7 @@ class Store:
         with self._session("la lettura della revisione") as session:
             rows = session.execute(
                 select(DocumentRow.documento, DocumentRow.content_hash, DocumentRow.records_hash,
-                       DocumentRow.ente, DocumentRow.ingested_at).order_by(DocumentRow.documento)
+                       DocumentRow.ente, DocumentRow.ingested_at, DocumentRow.periodo).order_by(DocumentRow.documento)
             )
             for row in rows:
                 digest.update("\t".join(str(v) for v in row).encode("utf-8") + b"\n")
@@ -347,6 +393,37 @@ def _filter_clause(name: str, value: Any) -> Any:
     return column.icontains(str(value), autoescape=True)
 
 
+def _add_missing_columns(engine: Engine) -> None:
+    """Add the nullable columns of newer versions to tables created by older ones (portable DDL)."""
+    existing = {c["name"] for c in inspect(engine).get_columns(DocumentRow.__tablename__)}
+    with engine.begin() as conn:
+        for name in ("periodo", "data_monitoraggio"):
+            if name not in existing:
+                column = DocumentRow.__table__.c[name]
+                conn.execute(text(f"ALTER TABLE {DocumentRow.__tablename__} ADD COLUMN {name} "
+                                  f"{column.type.compile(engine.dialect)}"))
+
+
+def _record_history(session: Session, info: DocumentInfo, objectives: Sequence[Objective]) -> None:
+    """Keep each dated status (a later version of the same date replaces the text; other dates stay)."""
+    for obj in objectives:
+        stato = obj.stato_attuazione
+        if stato is None or not stato.data or not stato.testo:
+            continue
+        key = (info.ente or "", info.periodo or "", obj.id, stato.data)
+        row = session.get(StatusHistoryRow, key)
+        if row is None:
+            session.add(StatusHistoryRow(ente=key[0], periodo=key[1], objective_id=obj.id, data=stato.data,
+                                         testo=stato.testo, documento=info.documento, titolo=obj.titolo))
+        else:
+            row.testo, row.documento, row.titolo = stato.testo, info.documento, obj.titolo
+
+
+def _status_entry(row: StatusHistoryRow) -> StatusEntry:
+    return StatusEntry(ente=row.ente or None, periodo=row.periodo or None, objective_id=row.objective_id,
+                       data=row.data, testo=row.testo, documento=row.documento, titolo=row.titolo)
+
+
 def _delete_document_rows(session: Session, documento: str) -> None:
     session.execute(delete(IndicatorRow).where(IndicatorRow.documento == documento))
     session.execute(delete(ObjectiveRow).where(ObjectiveRow.documento == documento))
@@ -366,6 +443,8 @@ def _document_row(info: DocumentInfo, objectives: Sequence[Objective], rec_hash:
         sectors=list(info.sectors),
         quality=info.quality,
         quality_text=info.quality_text,
+        periodo=info.periodo,
+        data_monitoraggio=info.data_monitoraggio,
     )
 
 
@@ -412,4 +491,6 @@ def _document_info(row: DocumentRow) -> DocumentInfo:
         sectors=row.sectors or [],
         quality=row.quality,
         quality_text=row.quality_text,
+        periodo=row.periodo,
+        data_monitoraggio=row.data_monitoraggio,
     )

@@ -1,0 +1,77 @@
+"""Which plan a document is: its period ('2023-2025') and its monitoring date (pure).
+
+A PIAO covers three years and is monitored during the year ("Stato di attuazione al 30/06/2023",
+then "al 31/12/2023"): several documents may hold the same plan at different monitoring dates, and
+an entity publishes a new plan every year. The period comes from the document's own text
+("PIAO 2023-2025", "triennio 2023/2025"), else from the file name ('piao_2023_2025.docx', or a
+single year 'piao_casalgrande_2023.docx' taken as the first of three), else it is unknown.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ingest.types import DocumentModel, Objective, Paragraph
+
+PLAN_YEARS = 3  # a PIAO is triennial: a single year Y stands for Y-(Y+2)
+_HEAD_PARAGRAPHS = 60  # the period is stated near the start (title page, introduction)
+_RANGE = re.compile(r"(?<!\d)(20\d\d)\s*[-–/_]\s*(20\d\d)(?!\d)")
+_CUED_RANGE = re.compile(r"(?:piao|piano|triennio|programmazione)\D{0,40}?(?<!\d)(20\d\d)\s*[-–/]\s*(20\d\d)(?!\d)",
+                         re.IGNORECASE)
+_FILE_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+_PERIODO = re.compile(r"\s*(20\d\d)\s*[-–/]\s*(20\d\d)\s*")
+
+
+def normalise_periodo(text: str) -> str | None:
+    """'2023/2025' or '2023 – 2025' -> '2023-2025'; a single year '2023' -> '2023-2025'; else None."""
+    found = _PERIODO.fullmatch(text)
+    if found:
+        first, last = int(found.group(1)), int(found.group(2))
+        return f"{first}-{last}" if 0 < last - first <= 5 else None
+    if re.fullmatch(r"\s*20\d\d\s*", text):
+        first = int(text)
+        return f"{first}-{first + PLAN_YEARS - 1}"
+    return None
+
+
+def _plausible(first: str, last: str) -> str | None:
+    a, b = int(first), int(last)
+    return f"{a}-{b}" if 1 <= b - a <= 5 else None
+
+
+def periodo_from_text(doc: DocumentModel) -> str | None:
+    """The plan period stated in the first paragraphs ('PIAO 2023-2025'), preferring a cued one."""
+    head = [b.text for b in doc.blocks if isinstance(b, Paragraph)][:_HEAD_PARAGRAPHS]
+    for pattern in (_CUED_RANGE, _RANGE):
+        for text in head:
+            for found in pattern.finditer(text):
+                periodo = _plausible(found.group(1), found.group(2))
+                if periodo:
+                    return periodo
+    return None
+
+
+def periodo_from_file(name: str) -> str | None:
+    """The plan period a file name states: 'piao_2023-2025' or a single year 'piao_casalgrande_2023'."""
+    found = _RANGE.search(name)
+    if found and _plausible(found.group(1), found.group(2)):
+        return _plausible(found.group(1), found.group(2))
+    years = _FILE_YEAR.findall(name)
+    return normalise_periodo(years[0]) if len(years) == 1 else None
+
+
+def detect_periodo(doc: DocumentModel, file_name: str) -> str | None:
+    """The plan period of a document: from its text, else from its file name, else ``None``."""
+    return periodo_from_text(doc) or periodo_from_file(file_name)
+
+
+def monitoring_date(objectives: Sequence[Objective]) -> str | None:
+    """The monitoring date of a document: the latest ``Stato di attuazione`` date of its records (ISO)."""
+    dates = [o.stato_attuazione.data for o in objectives if o.stato_attuazione and o.stato_attuazione.data]
+    return max(dates) if dates else None
+
+
+def periodo_start(periodo: str | None) -> int:
+    """The first year of a period (0 when unknown), to order plans."""
+    found = re.match(r"(20\d\d)", periodo or "")
+    return int(found.group(1)) if found else 0
