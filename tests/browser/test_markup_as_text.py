@@ -38,10 +38,10 @@ def test_citizen_desk_shows_markup_as_text(page: Any) -> None:
 
 def test_evaluators_view_shows_markup_as_text(page: Any) -> None:
     page.goto("/valutazione")
-    page.wait_for_function("document.querySelectorAll('#tabella-obiettivi tbody tr').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('#tabella-obiettivi tbody tr').length > 0")
     page.fill("#f-testo", "orti urbani")
     page.click("button[type=submit]")
-    page.wait_for_function("document.getElementById('conteggio').textContent.startsWith('1 ')")
+    page.wait_for_function("() => document.getElementById('conteggio').textContent.startsWith('1 ')")
     row = page.locator("#tabella-obiettivi tbody tr").first
     row.locator("summary").click()
     text = row.inner_text()

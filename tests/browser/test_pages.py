@@ -1,6 +1,8 @@
 """The three pages in a real Chromium: ask or filter, see the answer and its citations."""
 from __future__ import annotations
 
+import csv as csv_module
+import io
 import re
 from typing import Any
 
@@ -28,7 +30,7 @@ def test_staff_chat_answer_citations_card_copy_and_new_conversation(page: Any) -
     card.wait_for()
     assert "SOS Computer" in card.inner_text() and "Jessica Curti" in card.inner_text()
     answer.get_by_role("button", name="Copia la risposta").click()
-    page.wait_for_function("document.getElementById('avviso').textContent.includes('copiata')")
+    page.wait_for_function("() => document.getElementById('avviso').textContent.includes('copiata')")
     assert "Jessica Curti" in page.evaluate("navigator.clipboard.readText()")
     page.get_by_role("button", name="Nuova conversazione").click()
     assert page.locator("#conversazione > li").count() == 0
@@ -90,31 +92,32 @@ def rows(page: Any) -> Any:
 
 def test_evaluators_table_filters_chart_quality_downloads(page: Any) -> None:
     page.goto("/valutazione")
-    page.wait_for_function("document.querySelectorAll('#tabella-obiettivi tbody tr').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('#tabella-obiettivi tbody tr').length > 0")
     total = rows(page).count()
     assert total >= 35
     assert page.locator("#grafico svg[role=img] rect").count() >= 9
     assert page.locator("#tabella-grafico tbody tr").count() >= 9
-    assert "Con stato al 30/06/2023" in page.locator("#tabella-grafico thead").inner_text()
+    assert "Con stato al 30/06/2023" in page.locator("#tabella-grafico thead").text_content()
     page.locator("#qualita h3").first.wait_for()
 
     page.select_option("#f-settore", "SETTORE ENTRATE")
     page.click("button[type=submit]")
-    page.wait_for_function("document.getElementById('conteggio').textContent.startsWith('4 ')")
+    page.wait_for_function("() => document.getElementById('conteggio').textContent.startsWith('4 ')")
     assert rows(page).count() == 4
     assert all("ENTRATE" in t for t in rows(page).locator("td:first-child").all_inner_texts())
     csv_href = page.get_attribute("#scarica-csv", "href")
     assert csv_href and "settore=SETTORE+ENTRATE" in csv_href
     csv = page.request.get(csv_href)
     assert csv.ok and csv.headers["content-type"].startswith("text/csv")
-    assert len(csv.text().strip().splitlines()) == 5
+    assert len(list(csv_module.reader(io.StringIO(csv.text())))) == 5
 
     page.click("button[type=reset]")
-    page.wait_for_function(f"document.querySelectorAll('#tabella-obiettivi tbody tr').length === {total}")
-    page.check("#f-pnrr")
+    page.wait_for_function(f"() => document.querySelectorAll('#tabella-obiettivi tbody tr').length === {total}")
+    page.click("label[for=f-pnrr]")
+    assert page.is_checked("#f-pnrr")
     page.fill("#f-testo", "energetico")
     page.click("button[type=submit]")
-    page.wait_for_function("document.getElementById('conteggio').textContent.startsWith('1 ')")
+    page.wait_for_function("() => document.getElementById('conteggio').textContent.startsWith('1 ')")
     assert "Efficientamento energetico" in rows(page).first.inner_text()
     xlsx = page.request.get(page.get_attribute("#scarica-xlsx", "href"))
     assert xlsx.ok and xlsx.body()[:2] == b"PK"
@@ -122,7 +125,7 @@ def test_evaluators_table_filters_chart_quality_downloads(page: Any) -> None:
 
 def test_fonts_and_styles_are_self_hosted(page: Any) -> None:
     page.goto("/")
-    page.wait_for_function("document.fonts.status === 'loaded'")
+    page.wait_for_function("() => document.fonts.status === 'loaded'")
     loaded = page.evaluate("[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
     assert any("Titillium Web" in family for family in loaded), loaded
     family = page.evaluate("getComputedStyle(document.body).fontFamily")

@@ -29,7 +29,7 @@ def test_screenshots(page: Any, tmp_path: Path) -> None:
 
     page.goto("/valutazione")
     page.locator("#qualita h3").first.wait_for()
-    page.wait_for_function("document.querySelectorAll('#tabella-obiettivi tbody tr').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('#tabella-obiettivi tbody tr').length > 0")
     page.screenshot(path=str(tmp_path / "screenshot-valutazione.png"), full_page=False)
     for name in ("chat", "sportello", "valutazione"):
         shot = tmp_path / f"screenshot-{name}.png"
