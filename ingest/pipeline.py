@@ -1,9 +1,13 @@
 """Ingest one file: read → extract records → quality report → embed → index + store, atomically.
 
-Store and index never disagree: texts are embedded before anything is written; the database
-transaction is opened, every row written, then the Chroma entries are replaced *inside* it, and the
-transaction commits only after Chroma succeeded. If Chroma or the commit fails, the transaction is
-rolled back and the document's previous Chroma entries are put back from a snapshot.
+Store and index never disagree, even when the process is killed (``SIGKILL``, power cut) half-way:
+texts are embedded before anything is written; the new version's Chroma entries are then added as a
+new *generation* beside the old one (named after the records' hash); the database transaction that
+replaces the records commits, which switches the document to the new generation; only then are the
+other generations deleted. A crash before the commit leaves the old records with their whole old
+generation (plus an orphan, ignored by readers of the store); a crash after it, the new records with
+their whole new generation (plus the old one, not yet deleted). ``Ingestor.recover()`` (run by
+``piao ingest`` before it starts, and by ingesting the same document again) removes the orphans.
 
 Re-ingesting a file whose bytes (and ``ente``) match what is stored returns ``"unchanged"`` without
 parsing or embedding anything; ``force=True`` parses again (e.g. after upgrading the extractor).
@@ -22,7 +26,7 @@ from pydantic import BaseModel, Field
 
 from ingest.embed import CachedEmbedder, Embedder, EmbeddingError, get_embedder
 from ingest.errors import IngestError, StoreError
-from ingest.index import Index, IndexEntry, IndexSnapshot, build_entries
+from ingest.index import Index, IndexEntry, build_entries
 from ingest.settings import Settings, get_settings
 from ingest.store import DocumentInfo, Store, records_hash
 from ingest.types import Objective
@@ -32,7 +36,7 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``; stages: ``"read"``, ``"embed"``, ``"store"``."""
 
-EMBED_BATCH = 16
+EMBED_BATCH = 64  # larger batches embed faster (the engine parallelises a batch); 64 keeps progress moving
 _BAD_KEY = re.compile(r"[/#\x00-\x1f]")
 
 
@@ -162,10 +166,21 @@ class Ingestor:
             return None
         objectives = self.store.objectives(documento)
         entries = build_entries(objectives)
-        if self.index.count(documento) != len(entries):
+        if not self._settled(documento, generation_of(stored.records_hash or records_hash(objectives)), len(entries)):
             logger.warning("index of %s out of step with the store: rebuilding it", documento)
             return None
         return _report(stored, objectives, "unchanged", len(entries), 0)
+
+    def _settled(self, documento: str, generation: str, n_entries: int) -> bool:
+        """Whether the index holds ``generation`` of the document whole; if so, other generations
+        (left by a crash) are deleted."""
+        gens = self.index.generations(documento).get(documento, {})
+        if gens.get(generation) != n_entries:
+            return False
+        if len(gens) > 1:
+            removed = self.index.delete_generations(documento, keep=generation)
+            logger.warning("removed %d index entries of %s left by an interrupted ingest", removed, documento)
+        return True
 
     def ingest_records(self, info: DocumentInfo, objectives: Sequence[Objective], *,
                        progress: Progress | None = None, force: bool = False) -> IngestReport:
@@ -174,7 +189,8 @@ class Ingestor:
         stored = self.store.document(info.documento)
         same_records = stored is not None and (stored.content_hash, stored.ente, stored.records_hash) == (
             info.content_hash, info.ente, records_hash(objectives))
-        if same_records and not force and self.index.count(info.documento) == len(entries):
+        if same_records and not force and self._settled(info.documento, generation_of(records_hash(objectives)),
+                                                        len(entries)):
             return _report(stored, objectives, "unchanged", len(entries), 0)  # type: ignore[arg-type]
         t0 = time.perf_counter()
         before = self._counter.embedded
@@ -205,45 +221,79 @@ class Ingestor:
 
     def _write(self, info: DocumentInfo, objectives: Sequence[Objective], entries: Sequence[IndexEntry],
                vectors: Sequence[Sequence[float]]) -> Literal["new", "updated", "unchanged"]:
-        """DB rows and Chroma entries together: on any failure both are left as they were."""
-        snapshot = self.index.snapshot(info.documento)
-        index_written = False
-
-        def write_index() -> None:
-            nonlocal index_written
-            index_written = True
-            self.index.replace_entries(info.documento, entries, vectors)
-
+        """Index generation first, then the DB commit (the switch), then the old generations go."""
+        documento = info.documento
+        generation = generation_of(records_hash(objectives))
+        stored = self.store.document(documento)
+        current = generation_of(stored.records_hash) if stored is not None and stored.records_hash else None
+        gens = self.index.generations(documento).get(documento, {})
+        written = False
         done = False
         try:
-            status = self.store.upsert_document(info, objectives, before_commit=write_index)
-            if status == "unchanged":  # same records, but the index was stale (or force): rewrite it
-                write_index()
+            if gens.get(generation) != len(entries):
+                if generation in gens:  # part of it, left by an interrupted ingest
+                    self.index.delete_generation(documento, generation)
+                written = True
+                self.index.write_generation(documento, generation, entries, vectors)
+            status = self.store.upsert_document(info, objectives)
             done = True
         finally:
-            if not done and index_written:
-                self._restore(info.documento, snapshot)
+            if not done and written and generation != current:
+                self._forget(documento, generation)
+        removed = self.index.delete_generations(documento, keep=generation)
+        logger.debug("%s: generation %s in place, %d old entries removed", documento, generation, removed)
         return status
 
-    def _restore(self, documento: str, snapshot: IndexSnapshot) -> None:
+    def _forget(self, documento: str, generation: str) -> None:
+        """Remove a generation the store never switched to (the failure that led here propagates)."""
         try:
-            self.index.restore(documento, snapshot)
+            self.index.delete_generation(documento, generation)
         except StoreError:
-            logger.exception("could not restore the index entries of %s: run `piao ingest` again", documento)
-            raise
+            logger.exception("could not remove the unused index entries of %s: `piao ingest` removes them "
+                             "at its next run", documento)
 
     def delete(self, documento: str) -> bool:
-        """Remove a document from the store and the index; ``False`` if it was not stored."""
-        snapshot = self.index.snapshot(documento)
-        self.index.delete_document(documento)
-        done = False
-        try:
-            existed = self.store.delete_document(documento)
-            done = True
-        finally:
-            if not done:
-                self._restore(documento, snapshot)
+        """Remove a document from the store and the index; ``False`` if it was not stored.
+
+        The store first: a crash in between leaves index entries of no stored document, which
+        ``recover`` removes.
+        """
+        existed = self.store.delete_document(documento)
+        self.index.delete_generations(documento)
         return existed
+
+    def recover(self) -> int:
+        """Make the index agree with the store after an interrupted ingest; the entries removed.
+
+        Removes the entries of documents the store does not hold and of generations the store does
+        not point to; rebuilds (from the embedding cache) a stored document whose generation is
+        incomplete (an index written before generations existed, or damaged by hand).
+        """
+        stored = {d.documento: d for d in self.store.documents()}
+        indexed = self.index.generations()
+        removed = 0
+        for documento, gens in indexed.items():
+            info = stored.get(documento)
+            keep = generation_of(info.records_hash) if info is not None and info.records_hash else None
+            if any(gen != keep for gen in gens):
+                removed += self.index.delete_generations(documento, keep)
+        for documento, info in stored.items():
+            objectives = self.store.objectives(documento)
+            entries = build_entries(objectives)
+            generation = generation_of(info.records_hash or records_hash(objectives))
+            if indexed.get(documento, {}).get(generation) != len(entries):
+                logger.warning("index of %s incomplete: rebuilding it from the stored records", documento)
+                self.index.delete_generation(documento, generation)
+                vectors = self._embed([e.text for e in entries], None)
+                self.index.write_generation(documento, generation, entries, vectors)
+        if removed:
+            logger.warning("removed %d index entries left by an interrupted ingest", removed)
+        return removed
+
+
+def generation_of(records_digest: str) -> str:
+    """The index generation of a version of a document's records (from ``records_hash``)."""
+    return records_digest[:16]
 
 
 def _notify(progress: Progress | None, stage: str, done: int, total: int) -> None:
