@@ -87,18 +87,12 @@ def flatten(model: DocumentModel) -> str:
 
 
 def document_text(path: Path) -> tuple[str, str]:
-    """(text, source) of a document: the project's reader, or the text export beside a .docx when
-    the reader is not available; a .txt file is read as it is (bookmark marks dropped)."""
+    """(text, source) of a document: a .txt export is read as it is (bookmark marks dropped), any
+    other format through the project's reader and :func:`flatten`."""
     if path.suffix.lower() == ".txt":
         return _BOOKMARK.sub("", path.read_text(encoding="utf-8")), "text export"
-    try:
-        from ingest.readers import read_document  # type: ignore[attr-defined]
-    except ImportError:
-        export = path.with_suffix(".txt")
-        if not export.is_file():
-            raise
-        log.warning("ingest.readers.read_document is not available: the baseline reads %s", export.name)
-        return document_text(export)[0], "text export"
+    from ingest.readers import read_document
+
     return flatten(read_document(path)), "reader"
 
 

