@@ -214,14 +214,14 @@ def _measure(pages: list[_PageContent]) -> _Metrics:
     xs = [(ln.x0, ln.x1) for p in pages for ln in p.lines] + [(f.x0, f.x1) for p in pages for f in p.fragments]
     ys = ([(ln.top, ln.bottom) for p in pages for ln in p.lines + p.cell_lines()]
           + [(f.top, f.bottom) for p in pages for f in p.fragments])
-    sizes = [ln.size for p in pages for ln in p.lines + p.cell_lines()]
+    sizes = [ln.size for p in pages for ln in p.lines] or [ln.size for p in pages for ln in p.cell_lines()]
     gaps = [b.top - a.bottom for p in pages for a, b in zip(p.fragments, p.fragments[1:], strict=False)]
     left, right = min(x for x, _ in xs), max(x for _, x in xs)
     pairs = [(a, b, left, right) for p in pages for a, b in zip(p.lines, p.lines[1:], strict=False)]
     pairs += [(a, b, c.x0 + pad, c.x1 - pad) for p in pages for f in p.fragments for row in f.rows
               for c in row for a, b in zip(c.lines, c.lines[1:], strict=False)]
     return _Metrics(pad=pad, left=left, right=right, top=min(y for y, _ in ys), bottom=max(y for _, y in ys),
-                    table_gap=min(gaps, default=3 * statistics.median(sizes)),
+                    table_gap=min(gaps, default=1.2 * statistics.median(sizes)),  # an empty line
                     spaced_breaks=keeps_line_end_spaces(pairs))
 
 
@@ -252,7 +252,7 @@ def _blocks(pages: list[_PageContent], m: _Metrics) -> list[Block]:
                 last.lines.append(item)
             else:
                 groups.append(_Text([item]))
-        elif isinstance(last, _TableParts) and _continues(last.parts[-1], item, m):
+        elif isinstance(last, _TableParts) and _continues(last.parts, item, m):
             last.parts.append(item)
         else:
             groups.append(_TableParts([item]))
@@ -268,14 +268,24 @@ def _blocks(pages: list[_PageContent], m: _Metrics) -> list[Block]:
     return blocks
 
 
-def _continues(prev: _Fragment, nxt: _Fragment, m: _Metrics) -> bool:
-    """``nxt`` goes on with ``prev`` across a page break: ``prev`` ends its page with no room
-    left for the paragraph that separates two tables, ``nxt`` starts the next page, and
-    they have the same width (nothing stands between them: the caller checks that)."""
-    return (nxt.page == prev.page + 1
-            and m.bottom - prev.bottom < m.table_gap
-            and nxt.top - m.top < m.table_gap / 2
-            and abs(prev.x0 - nxt.x0) <= 2 * EPS and abs(prev.x1 - nxt.x1) <= 2 * EPS)
+def _continues(parts: list[_Fragment], nxt: _Fragment, m: _Metrics) -> bool:
+    """``nxt`` goes on with the table ``parts`` across a page break: it starts the next page
+    with the same width (nothing stands between them: the caller checks that), and either
+    the table ends its page with no room left for the paragraph that separates two tables,
+    or ``nxt`` repeats the table's header row over a row too tall for the room left."""
+    prev = parts[-1]
+    if (nxt.page != prev.page + 1 or nxt.top - m.top >= m.table_gap / 2
+            or abs(prev.x0 - nxt.x0) > 2 * EPS or abs(prev.x1 - nxt.x1) > 2 * EPS):
+        return False
+    room = m.bottom - prev.bottom
+    if room < m.table_gap:
+        return True
+    return (_repeats_header(parts[0], nxt, m) and len(nxt.rows) > 1
+            and max(c.bottom for c in nxt.rows[1]) - min(c.top for c in nxt.rows[1]) > room)
+
+
+def _repeats_header(first: _Fragment, nxt: _Fragment, m: _Metrics) -> bool:
+    return bool(first.rows and nxt.rows) and _texts(nxt.rows[0], m) == _texts(first.rows[0], m)
 
 
 def _table(parts: list[_Fragment], m: _Metrics) -> tuple[list[list[str]], list[list[tuple[int, int]]]]:
@@ -283,8 +293,8 @@ def _table(parts: list[_Fragment], m: _Metrics) -> tuple[list[list[str]], list[l
     rows = list(parts[0].rows)
     for part in parts[1:]:
         below = part.rows
-        if below and _texts(below[0], m) == _texts(rows[0], m):
-            below = below[1:]  # the header row, repeated on the new page
+        if _repeats_header(parts[0], part, m):
+            below = below[1:]
         if below and _is_split_row(rows[-1], below[0], m):
             for top_cell, bottom_cell in zip(rows[-1], below[0], strict=True):
                 top_cell.lines += bottom_cell.lines

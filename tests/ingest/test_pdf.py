@@ -228,6 +228,46 @@ def test_rows_starting_a_page_stay_rows(tmp_path: Path, trailing_spaces: bool) -
     assert model.tables[0].rows == [header, *rows]
 
 
+def test_a_tall_row_moved_under_a_repeated_header_continues_the_table(tmp_path: Path) -> None:
+    doc = PdfDoc(height=200)
+    doc.paragraph("SETTORE DI PROVA (1 OBIETTIVI)", size=12, bold=True)
+    header = ["Anno", "Indicatore", "Target", "Peso"]
+    tall = "\n".join(f"Azione {n}: incontri con le scuole" for n in range(1, 8))
+    rows = [["2024", "Numero di incontri", ">= 3 incontri", "20%"],
+            ["2024", "Numero di laboratori", ">= 2 laboratori", "20%"],
+            ["2025", tall, "7 azioni", "30%"]]
+    doc.table([40, 150, 210, 50], header, rows, split=False)
+    doc.paragraph(LONG)  # fills page 2: the room left on page 1 is larger than a paragraph
+    path = tmp_path / "righe.pdf"
+    path.write_bytes(doc.build())
+    assert doc.moved_rows == [2] and len(doc.pages) == 2
+
+    model = read_pdf(path)
+
+    assert [t.rows for t in model.tables] == [[header, *rows]]
+    assert [b.text for b in model.blocks if isinstance(b, Paragraph)][1:] == [LONG]
+
+
+def test_a_table_after_an_empty_paragraph_on_a_new_page_is_a_new_table(tmp_path: Path) -> None:
+    doc = PdfDoc(height=150)
+    header = ["Classificazione", "Efficienza"]
+    first = [["Titolo", "Primo obiettivo"]]
+    second = [["Titolo", "Secondo obiettivo"], ["Settore/Cdr", "Finanziario"]]
+    doc.paragraph("SETTORE FINANZIARIO (2 OBIETTIVI)", size=12, bold=True)
+    doc.table([100, 350], header, first)
+    doc.paragraph("")  # an empty paragraph, as Word needs between two tables
+    doc.table([100, 350], header, second)
+    doc.paragraph(" ".join([LONG] * 3))  # fills page 2, so the page's bottom margin shows
+    path = tmp_path / "tabelle.pdf"
+    path.write_bytes(doc.build())
+    assert len(doc.pages) == 3
+
+    model = read_pdf(path)
+
+    assert [(t.index, t.page, t.rows) for t in model.tables] == [
+        (1, 1, [header, *first]), (2, 2, [header, *second])]
+
+
 # ----------------------------------------------------------------------------- a small PDF writer
 
 _WIDTHS = {False: FONT_METRICS["Helvetica"][1], True: FONT_METRICS["Helvetica-Bold"][1]}
@@ -300,8 +340,10 @@ class PdfDoc:
         self.y += 0.6 * size  # paragraph spacing
 
     def table(self, widths: list[float], header: list[str], rows: list[list[str | None]],
-              merged_down: set[tuple[int, int]] = frozenset(), size: float = 8) -> None:
-        """``merged_down``: (row, column) of cells merged with the cell above (text None)."""
+              merged_down: set[tuple[int, int]] = frozenset(), size: float = 8,
+              split: bool = True) -> None:
+        """``merged_down``: (row, column) of cells merged with the cell above (text None);
+        ``split``: rows may be cut by a page break (else a row that does not fit moves whole)."""
         xs = [self.margin + sum(widths[:i]) for i in range(len(widths) + 1)]
         lead, pad = 1.2 * size, 3.0
 
@@ -321,6 +363,8 @@ class PdfDoc:
             self.y += height
 
         head = cells(header, True)
+        if self.y + (max(map(len, head)) + 1) * lead + 4 * pad > self.height - self.margin:
+            self._new_page()  # no room for the header row and a line
         draw_row(head, max(map(len, head)), True, set())
         for r, values in enumerate(rows):
             lines = cells(values, False)
@@ -331,7 +375,7 @@ class PdfDoc:
                 if n <= room:
                     draw_row(lines, n, False, open_columns)
                     break
-                if room >= 1:  # cut the row: what fits here, the rest on the next page
+                if room >= 1 and split:  # cut the row: what fits here, the rest on the next page
                     self.split_rows.append(r)
                     draw_row(lines, room, False, open_columns)
                     lines = [cell[room:] for cell in lines]
