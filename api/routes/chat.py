@@ -17,13 +17,21 @@ from assistant.types import Answer, Message
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/chat", tags=["chat"], dependencies=[RateLimited])
 
+SSE_EVENT = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {"event": {"enum": ["delta", "answer", "error"]}, "data": {"type": "string"}},
+}
 SSE_DOC = {
     200: {
         "description": "Server-Sent Events: `delta` events `{\"text\": ...}` with pieces of the answer, then one "
         "`answer` event with the whole Answer (or one `error` event `{\"error\", \"message\"}`).",
         "content": {
             "text/event-stream": {
-                "schema": {"type": "string"},
+                # OpenAPI 3.2 sequential media type: ``itemSchema`` is one event (its JSON payload in
+                # ``data``), ``schema`` the whole stream as an array of events
+                "schema": {"type": "array", "items": SSE_EVENT},
+                "itemSchema": SSE_EVENT,
                 "example": 'event: delta\ndata: {"text": "Il responsabile "}\n\n'
                 'event: answer\ndata: {"answer": "Il responsabile ...", "citations": []}\n\n',
             }
@@ -36,7 +44,7 @@ def _messages(body: ChatRequest) -> list[Message]:
     return [Message(role=m.role, content=m.content) for m in body.messages]
 
 
-@router.post("", response_model=Answer, responses=errors(413, 422, 429, 500), summary="Una risposta")
+@router.post("", response_model=Answer, responses=errors(400, 413, 422, 429, 500), summary="Una risposta")
 async def chat(body: ChatRequest, assistant: AssistantDep, settings: SettingsDep, chat_log: ChatLogDep) -> Answer:
     """Answer the last message of the conversation, with citations to the plan's records."""
     messages = _messages(body)
@@ -47,7 +55,7 @@ async def chat(body: ChatRequest, assistant: AssistantDep, settings: SettingsDep
 @router.post(
     "/stream",
     response_class=StreamingResponse,
-    responses={**SSE_DOC, **errors(413, 422, 429, 500)},
+    responses={**SSE_DOC, **errors(400, 413, 422, 429, 500)},
     summary="Una risposta in streaming (SSE)",
 )
 async def chat_stream(

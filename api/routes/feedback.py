@@ -17,7 +17,7 @@ _lock = threading.Lock()
 
 
 @router.post("/feedback", status_code=201, response_model=FeedbackReceipt, dependencies=[RateLimited],
-             responses=errors(422, 429))
+             responses=errors(400, 422, 429))
 def feedback(body: FeedbackRequest, settings: SettingsDep) -> FeedbackReceipt:
     """Append the message to ``<data_dir>/feedback.jsonl`` for the office that runs the service."""
     line = {"ts": datetime.now(UTC).isoformat(timespec="seconds"), **body.model_dump()}

@@ -32,11 +32,19 @@ from assistant.types import Answer, Message
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[RateLimited])
 
+STREAM_EVENT = {"type": "object", "required": ["data"], "properties": {"data": {"type": "string"}}}
 STREAM_DOC = {
     200: {
         "description": "JSON `chat.completion`, or with `stream: true` Server-Sent Events of "
         "`chat.completion.chunk` objects ending with `data: [DONE]`.",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": {
+            "text/event-stream": {
+                # OpenAPI 3.2 sequential media type: ``itemSchema`` is one event (a JSON chunk or
+                # ``[DONE]`` in ``data``), ``schema`` the whole stream as an array of events
+                "schema": {"type": "array", "items": STREAM_EVENT},
+                "itemSchema": STREAM_EVENT,
+            }
+        },
     }
 }
 
@@ -70,7 +78,7 @@ def _usage(messages: list[Message], text: str) -> OpenAIUsage:
 @router.post(
     "/chat/completions",
     response_model=OpenAIChatResponse,
-    responses={**STREAM_DOC, **errors(413, 422, 429, 500)},
+    responses={**STREAM_DOC, **errors(400, 413, 422, 429, 500)},
     summary="Chat completions compatibili con OpenAI",
 )
 async def chat_completions(
