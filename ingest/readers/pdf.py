@@ -31,7 +31,6 @@ from typing import Any
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.psexceptions import PSException
-from pdfplumber.page import Page
 from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
 from ingest.errors import EmptyDocument, UnreadableDocument
@@ -48,6 +47,7 @@ TABLE_SETTINGS: dict[str, Any] = {"vertical_strategy": "lines", "horizontal_stra
 _BROKEN_PDF = (PSException, MalformedPDFException, ValueError, KeyError, TypeError, IndexError,
                AttributeError, AssertionError, RecursionError, OverflowError)
 _SPACE = 0.278  # width of a space / font size in Helvetica, Arial, Liberation Sans
+_Box = tuple[float, float, float, float]  # x0, top, x1, bottom
 _NO_TEXT = ("il PDF non contiene testo (forse è una scansione): va prima passato a un "
             "riconoscimento del testo (OCR) e poi caricato di nuovo.")
 
@@ -111,11 +111,28 @@ def read_pdf(path: Path) -> DocumentModel:
     return DocumentModel(file=path.name, format="pdf", blocks=_blocks(pages, _measure(pages)))
 
 
+@dataclass
+class _RawPage:
+    """What pdfplumber gives of a page: glyphs, and tables as rows of cell boxes."""
+
+    number: int
+    chars: list[dict[str, Any]]
+    tables: list[tuple[_Box, list[list[_Box | None]]]]  # bbox, rows of cell boxes (None: merged)
+
+
 def _read_pages(path: Path) -> list[_PageContent]:
+    return [_page_content(raw) for raw in _parse(path)]
+
+
+def _parse(path: Path) -> list[_RawPage]:
+    """Let pdfplumber parse every page; its errors become ``UnreadableDocument``."""
     name = path.name
     try:
         with pdfplumber.open(path) as pdf:
-            return [_read_page(page) for page in pdf.pages]
+            return [_RawPage(page.page_number, list(page.chars),
+                             [(t.bbox, [list(r.cells) for r in t.rows])
+                              for t in page.find_tables(TABLE_SETTINGS)])
+                    for page in pdf.pages]
     except PdfminerException as exc:
         cause = exc.args[0] if exc.args else exc
         if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
@@ -136,14 +153,14 @@ def _broken(name: str, exc: BaseException) -> UnreadableDocument:
 # ----------------------------------------------------------------------------- one page
 
 
-def _read_page(page: Page) -> _PageContent:
-    chars = [c for c in page.chars if c["text"] and c.get("upright", True)]
-    if len(chars) < len(page.chars):
+def _page_content(raw: _RawPage) -> _PageContent:
+    chars = [c for c in raw.chars if c["text"] and c.get("upright", True)]
+    if len(chars) < len(raw.chars):
         logger.warning("page %d: %d rotated characters left out (rotated text is not read)",
-                       page.page_number, len(page.chars) - len(chars))
+                       raw.number, len(raw.chars) - len(chars))
     spaces = [(c["x1"] - c["x0"]) / c["size"] for c in chars if c["text"] == " " and c["size"]]
     space = statistics.median(spaces) if spaces else _SPACE
-    fragments = [_fragment(t, page.page_number) for t in page.find_tables(TABLE_SETTINGS)]
+    fragments = [f for f in (_fragment(bbox, rows, raw.number) for bbox, rows in raw.tables) if f.rows]
     free: list[dict[str, Any]] = []
     in_cells: dict[int, list[dict[str, Any]]] = {}
     for ch in chars:
@@ -155,8 +172,8 @@ def _read_page(page: Page) -> _PageContent:
     for frag in fragments:
         for row in frag.rows:
             for cell in row:
-                cell.lines = lines_from_chars(in_cells.get(id(cell), []), page.page_number, space)
-    return _PageContent(page.page_number, fragments, lines_from_chars(free, page.page_number, space))
+                cell.lines = lines_from_chars(in_cells.get(id(cell), []), raw.number, space)
+    return _PageContent(raw.number, fragments, lines_from_chars(free, raw.number, space))
 
 
 def _cell_at(ch: dict[str, Any], fragments: list[_Fragment]) -> _Cell | None:
@@ -170,13 +187,12 @@ def _cell_at(ch: dict[str, Any], fragments: list[_Fragment]) -> _Cell | None:
     return None
 
 
-def _fragment(table: Any, page_number: int) -> _Fragment:
+def _fragment(bbox: _Box, table_rows: list[list[_Box | None]], page_number: int) -> _Fragment:
     """pdfplumber table -> rows of cells; a row-spanning cell is repeated in the rows below."""
     rows: list[list[_Cell]] = []
     spanning: list[_Cell] = []
-    for prow in table.rows:
-        cells = [_Cell(x0, x1, top, bottom) for x0, top, x1, bottom in
-                 (b for b in prow.cells if b is not None)]
+    for boxes in table_rows:
+        cells = [_Cell(x0, x1, top, bottom) for x0, top, x1, bottom in (b for b in boxes if b is not None)]
         if not cells:
             continue
         top = min(c.top for c in cells)
@@ -185,7 +201,7 @@ def _fragment(table: Any, page_number: int) -> _Fragment:
                        for c in covering]
         rows.append(sorted(row, key=lambda c: c.x0))
         spanning = [c for c in spanning + cells if c.bottom > top + EPS]
-    x0, top, x1, bottom = table.bbox
+    x0, top, x1, bottom = bbox
     return _Fragment(page_number, x0, x1, top, bottom, rows)
 
 
@@ -211,7 +227,8 @@ def _measure(pages: list[_PageContent]) -> _Metrics:
     pads = Counter(round(c.lines[0].x0 - c.x0, 1) for p in pages for f in p.fragments
                    for row in f.rows for c in row if c.lines)
     pad = pads.most_common(1)[0][0] if pads else 0.0
-    xs = [(ln.x0, ln.x1) for p in pages for ln in p.lines] + [(f.x0, f.x1) for p in pages for f in p.fragments]
+    xs = ([(ln.x0, ln.x1) for p in pages for ln in p.lines]
+          + [(f.x0, f.x1) for p in pages for f in p.fragments])
     ys = ([(ln.top, ln.bottom) for p in pages for ln in p.lines + p.cell_lines()]
           + [(f.top, f.bottom) for p in pages for f in p.fragments])
     sizes = [ln.size for p in pages for ln in p.lines] or [ln.size for p in pages for ln in p.cell_lines()]

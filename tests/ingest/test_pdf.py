@@ -212,8 +212,8 @@ def test_rows_starting_a_page_stay_rows(tmp_path: Path, trailing_spaces: bool) -
     header = ["Anno", "Indicatore", "Target", "Peso"]
     rows = [
         ["2024", "Numero di incontri", ">= 3 incontri", "20%"],
-        ["", "numero di questionari raccolti tra gli iscritti ai corsi, le famiglie, i docenti e il personale "
-         "delle scuole",
+        ["", "numero di questionari raccolti tra gli iscritti ai corsi, le famiglie, i docenti "
+         "e il personale delle scuole",
          "almeno cento questionari", "10%"],
         ["2025", "Numero di laboratori", ">= 2 laboratori", "30%"],
     ]
