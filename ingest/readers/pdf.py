@@ -302,7 +302,13 @@ def _continues(parts: list[_Fragment], nxt: _Fragment, m: _Metrics) -> bool:
 
 
 def _repeats_header(first: _Fragment, nxt: _Fragment, m: _Metrics) -> bool:
-    return bool(first.rows and nxt.rows) and _texts(nxt.rows[0], m) == _texts(first.rows[0], m)
+    """``nxt`` starts with the table's first row, a header row (all bold). A first row with
+    plain text (``Classificazione | Efficienza``) may well start a new record: kept."""
+    if not (first.rows and nxt.rows):
+        return False
+    lines = [ln for c in first.rows[0] for ln in (c.same_as or c).lines]
+    return (bool(lines) and all(ln.bold for ln in lines)
+            and _texts(nxt.rows[0], m) == _texts(first.rows[0], m))
 
 
 def _table(parts: list[_Fragment], m: _Metrics) -> tuple[list[list[str]], list[list[tuple[int, int]]]]:

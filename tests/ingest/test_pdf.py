@@ -268,6 +268,27 @@ def test_a_table_after_an_empty_paragraph_on_a_new_page_is_a_new_table(tmp_path:
         (1, 1, [header, *first]), (2, 2, [header, *second])]
 
 
+def test_a_record_row_like_the_first_row_at_a_page_top_is_kept(tmp_path: Path) -> None:
+    first = ["Classificazione", "Efficienza"]  # not a header: plain text, not repeated
+    rows = [["Titolo", "Primo obiettivo"], ["Settore/Cdr", "Finanziario"],
+            first, ["Titolo", "Secondo obiettivo"], ["Settore/Cdr", "Finanziario"]]
+
+    def layout(height: int) -> PdfDoc:
+        doc = PdfDoc(height=height)
+        doc.paragraph("SETTORE FINANZIARIO (2 OBIETTIVI)", size=12, bold=True)
+        doc.table([100, 350], first, rows, header_bold=False, repeat_header=False)
+        return doc
+
+    # the page height at which the second "Classificazione" row starts page 2
+    doc = next(d for d in map(layout, range(100, 200)) if d.moved_rows == [2] and not d.split_rows)
+    path = tmp_path / "obiettivi.pdf"
+    path.write_bytes(doc.build())
+
+    model = read_pdf(path)
+
+    assert [t.rows for t in model.tables] == [[first, *rows]]
+
+
 # ----------------------------------------------------------------------------- a small PDF writer
 
 _WIDTHS = {False: FONT_METRICS["Helvetica"][1], True: FONT_METRICS["Helvetica-Bold"][1]}
@@ -341,9 +362,10 @@ class PdfDoc:
 
     def table(self, widths: list[float], header: list[str], rows: list[list[str | None]],
               merged_down: set[tuple[int, int]] = frozenset(), size: float = 8,
-              split: bool = True) -> None:
+              split: bool = True, header_bold: bool = True, repeat_header: bool = True) -> None:
         """``merged_down``: (row, column) of cells merged with the cell above (text None);
-        ``split``: rows may be cut by a page break (else a row that does not fit moves whole)."""
+        ``split``: rows may be cut by a page break (else a row that does not fit moves whole);
+        ``repeat_header``: the header row is repeated at the top of each new page."""
         xs = [self.margin + sum(widths[:i]) for i in range(len(widths) + 1)]
         lead, pad = 1.2 * size, 3.0
 
@@ -362,10 +384,10 @@ class PdfDoc:
             self._rule(xs[-1], top, xs[-1], top + height)
             self.y += height
 
-        head = cells(header, True)
+        head = cells(header, header_bold)
         if self.y + (max(map(len, head)) + 1) * lead + 4 * pad > self.height - self.margin:
             self._new_page()  # no room for the header row and a line
-        draw_row(head, max(map(len, head)), True, set())
+        draw_row(head, max(map(len, head)), header_bold, set())
         for r, values in enumerate(rows):
             lines = cells(values, False)
             open_columns = {c for (row, c) in merged_down if row == r}
@@ -383,7 +405,8 @@ class PdfDoc:
                     self.moved_rows.append(r)
                 self._rule(xs[0], self.y, xs[-1], self.y)
                 self._new_page()
-                draw_row(head, max(map(len, head)), True, set())
+                if repeat_header:
+                    draw_row(head, max(map(len, head)), header_bold, set())
                 open_columns = set()
         self._rule(xs[0], self.y, xs[-1], self.y)
         self.y += 8
