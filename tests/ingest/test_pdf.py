@@ -289,6 +289,23 @@ def test_a_record_row_like_the_first_row_at_a_page_top_is_kept(tmp_path: Path) -
     assert [t.rows for t in model.tables] == [[first, *rows]]
 
 
+@pytest.mark.parametrize("trailing_spaces", [True, False], ids=["space-at-line-end", "no-space-at-line-end"])
+def test_a_paragraph_over_a_page_break_is_one_paragraph(tmp_path: Path, trailing_spaces: bool) -> None:
+    doc = PdfDoc(trailing_spaces=trailing_spaces, height=120)
+    text = " ".join([LONG] * 3)
+    doc.paragraph("Premessa", size=12, bold=True)
+    doc.paragraph(text)
+    doc.paragraph("Fine.")
+    path = tmp_path / "prosa.pdf"
+    path.write_bytes(doc.build())
+    assert len(doc.pages) >= 2
+
+    model = read_pdf(path)
+
+    assert [(b.text, b.page) for b in model.blocks if isinstance(b, Paragraph)] == [
+        ("Premessa", 1), (text, 1), ("Fine.", len(doc.pages))]
+
+
 # ----------------------------------------------------------------------------- a small PDF writer
 
 _WIDTHS = {False: FONT_METRICS["Helvetica"][1], True: FONT_METRICS["Helvetica-Bold"][1]}
