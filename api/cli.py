@@ -25,6 +25,7 @@ from ingest.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from ingest.pipeline import Ingestor, IngestReport
+    from ingest.types import Objective
 
 app = typer.Typer(
     name="piao",
@@ -74,6 +75,8 @@ def ingest(
                                                   "(predefinita: il nome del file senza estensione).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Rielabora il file anche se è identico a quello già "
                                         "importato.")] = False,
+    periodo: Annotated[str | None, typer.Option("--periodo", help="Periodo del piano, es. '2023-2025' "
+                                                "(predefinito: letto dal testo o dal nome del file).")] = None,
 ) -> None:
     """Importa documenti PIAO: estrae gli obiettivi, li salva e li indicizza.
 
@@ -83,6 +86,10 @@ def ingest(
 
     if documento is not None and len(paths) > 1:
         raise _fail("--documento si può usare con un solo file alla volta.")
+    if periodo is not None:
+        from ingest.plan import normalise_periodo
+
+        periodo = normalise_periodo(periodo) or _bad_periodo(periodo)
     try:
         ingestor = Ingestor(get_settings())
     except IngestError as exc:
@@ -91,7 +98,7 @@ def ingest(
     try:
         for path in paths:
             try:
-                report = _ingest_one(ingestor, path, ente, documento, force)
+                report = _ingest_one(ingestor, path, ente, documento, force, periodo)
             except IngestError as exc:
                 failed = True
                 _err().print(f"[bold red]Errore:[/] {_naming_file(exc, path)}", soft_wrap=True)
@@ -111,8 +118,12 @@ def _naming_file(exc: IngestError, path: Path) -> str:
     return f"{path}: {exc.message}"
 
 
+def _bad_periodo(periodo: str) -> str:
+    raise _fail(f"--periodo «{periodo}» non valido: scrivere gli anni del piano, es. '2023-2025'.")
+
+
 def _ingest_one(ingestor: Ingestor, path: Path, ente: str | None, documento: str | None,
-                force: bool) -> IngestReport:
+                force: bool, periodo: str | None = None) -> IngestReport:
     with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
                   console=_err(), transient=True) as bar:
         task: TaskID = bar.add_task(f"{path.name}: avvio", total=1)
@@ -121,14 +132,17 @@ def _ingest_one(ingestor: Ingestor, path: Path, ente: str | None, documento: str
             bar.update(task, description=f"{path.name}: {STAGE_LABELS.get(stage, stage)}",
                        completed=done, total=max(total, 1))
 
-        return ingestor.ingest(path, ente=ente, documento=documento, progress=progress, force=force)
+        return ingestor.ingest(path, ente=ente, documento=documento, progress=progress, force=force,
+                               periodo=periodo)
 
 
 def _print_report(report: IngestReport) -> None:
     out = _out()
     out.print(f"\n[bold]{report.documento}[/] ({report.file}): {STATUS_LABELS[report.status]}, "
               f"{report.n_objectives} obiettivi, {report.index_entries} voci nell'indice"
-              + (f", ente: {report.ente}" if report.ente else ""))
+              + (f", ente: {report.ente}" if report.ente else "")
+              + (f", piano {report.periodo}" if report.periodo else "")
+              + (f", stato di attuazione al {report.data_monitoraggio}" if report.data_monitoraggio else ""))
     table = Table("Settore", "Obiettivi", "Dichiarati", title=None)
     for sector, found in report.objectives_per_sector.items():
         declared = report.declared_per_sector.get(sector)
@@ -299,6 +313,65 @@ def ask(
             year = f", {c.anno}" if c.anno else ""
             out.print(f"[{c.n}] {c.objective_id} – {c.titolo} ({c.campo}{year}): «{c.citazione}»",
                       markup=False, soft_wrap=True)
+
+
+# -- diff -----------------------------------------------------------------------------------------
+
+def _version_records(which: str) -> list[Objective]:
+    """The records of a stored document key, or of a file (read, not stored)."""
+    from ingest.store import Store
+
+    store = Store(get_settings())
+    try:
+        if store.document(which) is not None:
+            return store.objectives(which)
+    finally:
+        store.close()
+    path = Path(which)
+    if not path.is_file():
+        raise _fail(f"«{which}» non è né un documento archiviato (vedere «piao status») né un file.")
+    from ingest.objectives import extract
+    from ingest.readers import read_document
+
+    try:
+        return extract(read_document(path, get_settings()), path.stem).objectives
+    except IngestError as exc:
+        raise _fail(_naming_file(exc, path)) from exc
+
+
+def _shown(value: object) -> str:
+    text = "" if value is None else " ".join(str(value).split())
+    return f"«{text[:160]}{'…' if len(text) > 160 else ''}»" if text else "(vuoto)"
+
+
+@app.command()
+def diff(
+    doc_a: Annotated[str, typer.Argument(help="Versione precedente: chiave di un documento archiviato o file.",
+                                         metavar="DOC_A", show_default=False)],
+    doc_b: Annotated[str, typer.Argument(help="Versione successiva: chiave di un documento archiviato o file.",
+                                         metavar="DOC_B", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Stampa le differenze in JSON.")] = False,
+) -> None:
+    """Confronta due versioni di un piano: obiettivi aggiunti, rimossi e campi modificati."""
+    from ingest.diff import diff_records
+
+    result = diff_records(_version_records(doc_a), _version_records(doc_b))
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    out = _out()
+    out.print(f"Obiettivi aggiunti in {doc_b}: {len(result.added)}", markup=False)
+    for obj in result.added:
+        out.print(f"+ {obj.id} – {obj.titolo}", markup=False, soft_wrap=True)
+    out.print(f"Obiettivi rimossi da {doc_a}: {len(result.removed)}", markup=False)
+    for obj in result.removed:
+        out.print(f"- {obj.id} – {obj.titolo}", markup=False, soft_wrap=True)
+    out.print(f"Campi modificati: {len(result.changed)}", markup=False)
+    for change in result.changed:
+        out.print(f"~ {change.id} {change.campo}: {_shown(change.prima)} → {_shown(change.dopo)}",
+                  markup=False, soft_wrap=True)
+    if result.empty:
+        out.print("Le due versioni hanno gli stessi obiettivi con gli stessi contenuti.")
 
 
 # -- eval -----------------------------------------------------------------------------------------

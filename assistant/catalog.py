@@ -5,10 +5,12 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from assistant.dates import parse_deadline
 from assistant.lexicon import Lexicon
 from assistant.normalize import Speller, norm, tokens
+from assistant.scope import PlanDoc, Plans
 from ingest.types import Indicator, Objective
 
 CARD_FIELDS = ("settore", "settore_cdr", "classificazione", "titolo", "destinatari", "contributor",
@@ -83,8 +85,10 @@ def _persons(records: Sequence[Objective]) -> list[Person]:
 class Catalog:
     """Records plus what linking and retrieval need to know about them."""
 
-    def __init__(self, records: Sequence[Objective], lexicon: Lexicon) -> None:
+    def __init__(self, records: Sequence[Objective], lexicon: Lexicon, docs: Sequence[PlanDoc] | None = None,
+                 history: Sequence[Any] | None = None) -> None:
         self.records: tuple[Objective, ...] = tuple(records)
+        self.plans = Plans(self.records, docs, history)
         self.by_key: dict[str, Objective] = {o.key: o for o in self.records}
         cdrs: dict[str, set[str]] = {}
         for o in self.records:
@@ -96,6 +100,7 @@ class Catalog:
         for o in self.records:
             for text in record_strings(o):
                 self.vocabulary.update(tokens(text))
+            self.vocabulary.update(tokens(o.ente or ""))
         self.speller = Speller(self.vocabulary | lexicon.words(), protected=lexicon.stopwords)
         self.deadlines: dict[str, list[tuple[Indicator, date | None]]] = {
             o.key: [(i, parse_deadline(i.scadenza, lexicon)) for i in o.indicatori] for o in self.records}

@@ -59,6 +59,19 @@ class Cites:
                                    tabella=obj.fonte.tabella, pagina=obj.fonte.pagina))
         return f"[{n}]"
 
+    def add_from(self, obj: Objective, documento: str, campo: str, quote: str) -> str:
+        """Cite ``quote`` from another version (``documento``) of the same objective, e.g. an earlier status."""
+        if documento == obj.documento:
+            return self.add(obj, campo, quote)
+        quote = quote.strip()
+        for c in self.items:
+            if (c.objective_id, c.campo, c.citazione, c.documento) == (obj.id, campo, quote, documento):
+                return f"[{c.n}]"
+        n = len(self.items) + 1
+        self.items.append(Citation(n=n, objective_id=obj.id, titolo=obj.titolo, settore=obj.settore, campo=campo,
+                                   citazione=quote, documento=documento))
+        return f"[{n}]"
+
 
 class Composer:
     """Turns (plan, evidence) into an Answer."""
@@ -73,13 +86,28 @@ class Composer:
         handler = getattr(self, f"_{ev.kind}", self._describe)
         lines: list[str] = handler(plan, ev, t, cites)
         refused = ev.kind == "refusal" or (ev.kind == "list" and not ev.objectives and ev.suggestions != [])
+        multi = self.catalog.plans.multi
+        if multi and not refused and ev.kind != "refusal":
+            lines.insert(0, self._scope_note(plan, ev, t))
         if plan.injection:
             lines.insert(0, t["injection"])
         if plan.mode == "citizen":
             lines += self._glossary("\n".join(lines), t)
         return Answer(answer="\n".join(line for line in lines if line), citations=cites.items,
-                      objective_ids=[o.id for o in (ev.objectives or ev.suggestions)],
+                      objective_ids=[o.key if multi else o.id for o in (ev.objectives or ev.suggestions)],
                       refused=refused, language=plan.language)
+
+    def _scope_note(self, plan: Plan, ev: Evidence, t: dict[str, Any]) -> str:
+        """'Secondo il PIAO 2023-2025 del Comune di X (stato di attuazione al 30/06/2023):'."""
+        docs = list(dict.fromkeys(o.documento for o in ev.objectives)) or list(plan.filters.documenti or [])
+        parts = []
+        for documento in docs:
+            ente, periodo, data = self.catalog.plans.label(documento)
+            which = t["scope_plan"].format(periodo=periodo) if periodo else t["scope_doc"].format(documento=documento)
+            which += t["scope_ente"].format(ente=ente) if ente else ""
+            which += t["scope_date"].format(data=_date(data)) if data else ""
+            parts.append(which)
+        return t["scope_note"].format(which="; ".join(parts)) if parts else ""
 
     # --- helpers -------------------------------------------------------------------------------
     def _label(self, plan: Plan, name: str) -> str:
@@ -89,7 +117,28 @@ class Composer:
         return t["objective"].format(titolo=_flat(obj.titolo), c=cites.add(obj, "titolo", obj.titolo),
                                      settore=obj.settore)
 
-    def _status_line(self, obj: Objective, ev: Evidence, t: dict[str, Any], cites: Cites, key: str = "status") -> str:
+    def _history_lines(self, plan: Plan, obj: Objective, t: dict[str, Any], cites: Cites) -> list[str]:
+        """The objective's status at each monitoring date (those asked, else all), when there are several."""
+        from assistant.retrieve import sentences  # noqa: PLC0415 - avoids a cycle at import time
+        from assistant.scope import date_matches  # noqa: PLC0415
+
+        entries = self.catalog.plans.statuses(obj)
+        if len(entries) < 2:
+            return []
+        asked = [e for e in entries if plan.asked_dates and date_matches(e.data, plan.asked_dates)]
+        lines = []
+        for entry in asked or entries:
+            parts = [entry.testo] if len(entry.testo) <= 700 else sentences(entry.testo)[:3]
+            quoted = " […] ".join(_flat(p) for p in parts)
+            marks = " ".join(cites.add_from(obj, entry.documento, "stato_attuazione", p) for p in parts)
+            lines.append(t["status"].format(data=_date(entry.data), text=quoted, c=marks))
+        return lines
+
+    def _status_line(self, obj: Objective, ev: Evidence, t: dict[str, Any], cites: Cites, key: str = "status",
+                     plan: Plan | None = None) -> str:
+        history = self._history_lines(plan, obj, t, cites) if plan is not None and key == "status" else []
+        if history:
+            return "\n".join(history)
         parts = ev.passages.get(obj.key, {}).get("stato_attuazione")
         if not parts:
             return t["no_status"]
@@ -143,7 +192,7 @@ class Composer:
                    cites: Cites) -> list[str]:
         label = self._label(plan, name)
         if name == "stato_attuazione":
-            return [self._status_line(obj, ev, t, cites)]
+            return [self._status_line(obj, ev, t, cites, plan=plan)]
         if name == "peso" and obj.peso:
             return [t["card_field"].format(label=label.capitalize(), value=obj.peso, c=cites.add(obj, "peso", obj.peso))]
         if name in self.lexicon.indicator_fields:
@@ -172,7 +221,7 @@ class Composer:
 
     def _status(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
         return [line for obj in ev.objectives
-                for line in (self._head(obj, t, cites), self._status_line(obj, ev, t, cites))]
+                for line in (self._head(obj, t, cites), self._status_line(obj, ev, t, cites, plan=plan))]
 
     def _compare_years(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
         lines: list[str] = []
@@ -266,6 +315,8 @@ class Composer:
             rc = cites.add(obj, "responsabile", obj.responsabile) if obj.responsabile else ""
             line = t["item"].format(i=i, titolo=_flat(obj.titolo), c=cites.add(obj, "titolo", obj.titolo),
                                     settore=obj.settore, responsabile=f"{_flat(resp)} {rc}".strip())
+            if plan.scope_all and obj.ente:
+                line += t["item_ente"].format(ente=obj.ente)
             for name in extra:
                 value = field_text(obj, name)
                 if value:

@@ -14,6 +14,7 @@ from assistant.compose import Composer
 from assistant.evidence import Evidence, gather
 from assistant.lexicon import Lexicon, load_lexicon
 from assistant.retrieve import DenseSearch, Retriever
+from assistant.scope import PlanDoc
 from assistant.types import Answer, Message, Mode, Plan
 from assistant.understand import understand
 from ingest.types import Objective
@@ -41,16 +42,22 @@ class Assistant:
     """
 
     def __init__(self, records: Sequence[Objective], dense: DenseSearch | None = None,
-                 llm: Any | None = None, *, lexicon: Lexicon | None = None, store: Any | None = None) -> None:
+                 llm: Any | None = None, *, lexicon: Lexicon | None = None, store: Any | None = None,
+                 default_ente: str | None = None) -> None:
         self.lexicon = lexicon or load_lexicon()
         self.dense = dense
         self.llm = llm
+        self.default_ente = default_ente
         self._store = store
         self._lock = threading.Lock()
         self._state = self._build(records, store.revision() if store is not None else None)
 
     def _build(self, records: Sequence[Objective], revision: str | None) -> _State:
-        catalog = Catalog(records, self.lexicon)
+        docs, history = None, None
+        if self._store is not None:
+            docs = [PlanDoc(d.documento, d.ente, d.periodo, d.data_monitoraggio) for d in self._store.documents()]
+            history = self._store.status_history()
+        catalog = Catalog(records, self.lexicon, docs, history)
         return _State(catalog, Retriever(catalog, self.lexicon, self.dense), Composer(catalog, self.lexicon), revision)
 
     @classmethod
@@ -65,7 +72,7 @@ class Assistant:
         llm = None
         if importlib.util.find_spec("assistant.llm") is not None:
             llm = importlib.import_module("assistant.llm").build_rewriter(settings)
-        return cls(store.objectives(), dense=dense, llm=llm, store=store)
+        return cls(store.objectives(), dense=dense, llm=llm, store=store, default_ente=settings.ente)
 
     @property
     def records(self) -> tuple[Objective, ...]:
@@ -102,7 +109,7 @@ class Assistant:
 
     def _step(self, state: _State, question: str, mode: Mode, previous: Plan | None,
               context: list[str] | None) -> tuple[Plan, Evidence]:
-        plan = understand(question, state.catalog, self.lexicon, mode, previous, context)
+        plan = understand(question, state.catalog, self.lexicon, mode, previous, context, self.default_ente)
         return plan, gather(plan, state.catalog, state.retriever, self.lexicon)
 
     def answer(self, messages: Sequence[Message], mode: Mode = "staff") -> Answer:

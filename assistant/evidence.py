@@ -44,8 +44,12 @@ class Evidence:
 
 def gather(plan: Plan, catalog: Catalog, retriever: Retriever, lexicon: Lexicon) -> Evidence:
     """The evidence for a plan."""
+    if plan.unknown_plan:
+        return _refuse("plan", plan.unknown_plan, [])
     if plan.unknown_entities:
         return _refuse("entity", plan.unknown_entities[0], _suggest(plan, catalog, retriever))
+    if plan.intent in LIST_INTENTS and plan.scope_ambiguous and not plan.followup:
+        return _refuse("scope", ", ".join(plan.scope_ambiguous), [])
     if plan.intent in LIST_INTENTS:
         return _aggregate(plan, catalog, retriever)
     concepts = retriever.concepts(plan.filters.text or "")
@@ -63,14 +67,21 @@ def _refuse(reason: str, detail: str, suggestions: list[Objective]) -> Evidence:
     return Evidence(kind="refusal", refusal=reason, detail=detail, suggestions=suggestions)
 
 
+def _in_scope(plan: Plan, catalog: Catalog) -> list[str] | None:
+    """The keys of the records in the question's scope (None: every record)."""
+    if plan.filters.documenti is None:
+        return None
+    return [o.key for o in filter_records(catalog, Filters(documenti=plan.filters.documenti))]
+
+
 def _suggest(plan: Plan, catalog: Catalog, retriever: Retriever, n: int = 3) -> list[Objective]:
-    ranked = retriever.search(plan.filters.text or "", question=plan.question)
+    ranked = retriever.search(plan.filters.text or "", _in_scope(plan, catalog), question=plan.question)
     return catalog.get([s.key for s in ranked if s.coverage > 0][:n])
 
 
 def _candidate_filters(plan: Plan) -> Filters:
     f = plan.filters
-    return Filters(documento=f.documento, ente=f.ente, settore=f.settore, classificazione=f.classificazione,
+    return Filters(documento=f.documento, documenti=f.documenti, ente=f.ente, settore=f.settore, classificazione=f.classificazione,
                    responsabile=f.responsabile, pnrr=f.pnrr)
 
 
@@ -79,12 +90,13 @@ def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[
     within = plan.objective_keys if plan.followup else None
     pool = filter_records(catalog, _candidate_filters(plan), within)
     if not concepts:
-        restricted = plan.followup or pool != list(catalog.records)
+        everything = filter_records(catalog, Filters(documenti=plan.filters.documenti))
+        restricted = plan.followup or pool != everything
         return pool if restricted else []
     ranked = retriever.search(plan.filters.text or "", [o.key for o in pool], plan.question)
     threshold = MIN_COVERAGE[plan.mode]
     if plan.followup and (not ranked or ranked[0].coverage < threshold):
-        ranked = retriever.search(plan.filters.text or "", question=plan.question)
+        ranked = retriever.search(plan.filters.text or "", _in_scope(plan, catalog), question=plan.question)
     if not ranked or ranked[0].coverage < threshold:
         return []
     top = ranked[0]

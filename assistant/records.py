@@ -51,6 +51,8 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         if filters.documento and o.documento != filters.documento:
             continue
+        if filters.documenti is not None and o.documento not in filters.documenti:
+            continue
         if filters.ente and norm(o.ente or "") != norm(filters.ente):
             continue
         if filters.settore and o.settore != filters.settore:

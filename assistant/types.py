@@ -30,6 +30,7 @@ class Filters(BaseModel):
     """Exact filters linked from the question to stored values."""
 
     documento: str | None = None
+    documenti: list[str] | None = None  # the documents in scope (None: every loaded document)
     ente: str | None = None
     settore: str | None = None
     classificazione: str | None = None
@@ -60,6 +61,10 @@ class Plan(BaseModel):
     unsupported: str | None = None  # a request the records cannot answer (lexicon 'unsupported' name)
     unknown_entities: list[str] = Field(default_factory=list)  # names that match no stored value
     followup: bool = False  # resolved against the previous turn's objectives (objective_keys)
+    scope_all: bool = False  # the question asks about every entity ("in tutti gli enti")
+    scope_ambiguous: list[str] = Field(default_factory=list)  # entities to choose from (none named)
+    unknown_plan: str | None = None  # a plan period named in the question that is not loaded
+    asked_dates: list[tuple[int | None, int]] = Field(default_factory=list)  # monitoring (day, month) asked
 
 
 class Citation(BaseModel):

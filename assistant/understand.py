@@ -12,6 +12,7 @@ from assistant.dates import question_range, question_years
 from assistant.lexicon import Lexicon
 from assistant.linking import link_all, mask
 from assistant.normalize import norm, tokens
+from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Mode, Plan
 
 LIST_INTENTS = ("list", "count", "sum", "max")
@@ -78,8 +79,10 @@ def _intent(intents: set[str], fields: list[str], years: list[int], has_filter: 
 
 
 def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "staff",
-               previous: Plan | None = None, context: list[str] | None = None) -> Plan:
-    """Plan one question; ``previous``/``context`` are the plan and the objectives of the turn before."""
+               previous: Plan | None = None, context: list[str] | None = None,
+               default_ente: str | None = None) -> Plan:
+    """Plan one question; ``previous``/``context`` are the plan and the objectives of the turn before;
+    ``default_ente`` is the entity answered about when several are loaded and none is named."""
     text = norm(question)
     language = detect_language(text, lexicon)
     injection = lexicon.injection.search(text) is not None
@@ -87,6 +90,9 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     if language == "en":
         text = translate(text, lexicon)
     text = catalog.speller.correct_text(text)
+    dates = asked_dates(text)
+    scope_links = catalog.plans.link(text)
+    text = mask(text, scope_links.spans)
     links = link_all(text, question, catalog, lexicon)
     years = question_years(text)
     masked = mask(text, links.spans)
@@ -105,11 +111,22 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     if unsupported:
         intent = "unknown"
     filters = _filters(text, intent, fields, years, links, content, topic, catalog, lexicon)
-    return Plan(question=question, normalized=text, language=language, mode=mode, intent=intent,
+    filters.documenti, ambiguous, unknown_plan = _scope(scope_links, catalog, default_ente, previous)
+    return Plan(scope_all=scope_links.all_entities, scope_ambiguous=ambiguous, unknown_plan=unknown_plan,
+                asked_dates=dates,question=question, normalized=text, language=language, mode=mode, intent=intent,
                 fields=fields, years=years, filters=filters,
                 objective_keys=list(context or []) if followup else [],
                 expanded_terms=expansions(topic, lexicon), injection=injection, direction=direction,
                 unsupported=unsupported, unknown_entities=links.unknown, followup=followup)
+
+
+def _scope(links: ScopeLinks, catalog: Catalog, default_ente: str | None,
+           previous: Plan | None) -> tuple[list[str] | None, list[str], str | None]:
+    """The documents in scope: as named, else as in the previous turn, else the default."""
+    if previous is not None and not (links.ente or links.periodo or links.all_entities or links.unknown_plan):
+        return previous.filters.documenti, previous.scope_ambiguous, previous.unknown_plan
+    scope = resolve(links, catalog.plans, default_ente)
+    return scope.documenti, scope.ambiguous, scope.unknown_plan
 
 
 def _is_followup(text: str, context: list[str] | None, has_filter: bool, has_topic: bool,

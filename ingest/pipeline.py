@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 from ingest.embed import CachedEmbedder, Embedder, EmbeddingError, get_embedder
 from ingest.errors import IngestError, StoreError
 from ingest.index import Index, IndexEntry, build_entries
+from ingest.plan import detect_periodo, monitoring_date
 from ingest.settings import Settings, get_settings
 from ingest.store import DocumentInfo, Store, records_hash
 from ingest.types import Objective
@@ -53,6 +54,8 @@ class IngestReport(BaseModel):
     documento: str
     file: str
     ente: str | None = None
+    periodo: str | None = None  # plan period, '2023-2025'
+    data_monitoraggio: str | None = None  # ISO date of the latest 'Stato di attuazione al ...'
     status: Literal["new", "updated", "unchanged"]
     n_objectives: int
     objectives_per_sector: dict[str, int]  # in document order
@@ -125,13 +128,15 @@ class Ingestor:
         self.store.close()
 
     def ingest(self, path: Path, *, ente: str | None = None, documento: str | None = None,
-               progress: Progress | None = None, force: bool = False) -> IngestReport:
-        """Ingest one file (see the module docstring). Bad input raises an ``IngestError``."""
+               progress: Progress | None = None, force: bool = False, periodo: str | None = None) -> IngestReport:
+        """Ingest one file (see the module docstring). Bad input raises an ``IngestError``.
+
+        ``periodo`` ('2023-2025') overrides the plan period read from the text or the file name."""
         started = time.perf_counter()
         path = Path(path)
         key = check_documento_key(documento if documento is not None else path.stem, path.name)
         if not force:
-            report = self._unchanged(path, key, ente)
+            report = self._unchanged(path, key, ente, periodo)
             if report is not None:
                 report.timings.total_s = time.perf_counter() - started
                 return report
@@ -147,7 +152,8 @@ class Ingestor:
         _notify(progress, "read", 1, 1)
         info = DocumentInfo(
             documento=key, file=doc.file or path.name, content_hash=file_hash(path), format=doc.format,
-            ente=ente,
+            ente=ente, periodo=periodo or detect_periodo(doc, path.name),
+            data_monitoraggio=monitoring_date(extraction.objectives),
             sectors=[{"name": s.name, "declared_count": s.declared_count} for s in extraction.sectors],
             quality=quality.to_dict(), quality_text=quality.render(),
         )
@@ -157,12 +163,14 @@ class Ingestor:
         report.timings.total_s = time.perf_counter() - started
         return report
 
-    def _unchanged(self, path: Path, documento: str, ente: str | None) -> IngestReport | None:
+    def _unchanged(self, path: Path, documento: str, ente: str | None,
+                   periodo: str | None = None) -> IngestReport | None:
         """The stored report if this very file is stored (and fully indexed), else ``None``."""
         if not path.is_file() or path.stat().st_size > self.settings.max_file_mb * 1024 * 1024:
             return None  # let the reader raise the proper error
         stored = self.store.document(documento)
-        if stored is None or stored.ente != ente or stored.content_hash != file_hash(path):
+        if stored is None or stored.ente != ente or stored.content_hash != file_hash(path) or (
+                periodo is not None and stored.periodo != periodo):
             return None
         objectives = self.store.objectives(documento)
         entries = build_entries(objectives)
@@ -187,8 +195,9 @@ class Ingestor:
         """Store and index records already extracted (one transaction; see the module docstring)."""
         entries = build_entries(objectives)
         stored = self.store.document(info.documento)
-        same_records = stored is not None and (stored.content_hash, stored.ente, stored.records_hash) == (
-            info.content_hash, info.ente, records_hash(objectives))
+        same_records = stored is not None and (
+            stored.content_hash, stored.ente, stored.records_hash, stored.periodo) == (
+            info.content_hash, info.ente, records_hash(objectives), info.periodo)
         if same_records and not force and self._settled(info.documento, generation_of(records_hash(objectives)),
                                                         len(entries)):
             return _report(stored, objectives, "unchanged", len(entries), 0)  # type: ignore[arg-type]
@@ -304,7 +313,8 @@ def _notify(progress: Progress | None, stage: str, done: int, total: int) -> Non
 def _report(info: DocumentInfo, objectives: Sequence[Objective], status: Literal["new", "updated", "unchanged"],
             n_entries: int, embedded: int) -> IngestReport:
     return IngestReport(
-        documento=info.documento, file=info.file, ente=info.ente, status=status,
+        documento=info.documento, file=info.file, ente=info.ente, periodo=info.periodo,
+        data_monitoraggio=info.data_monitoraggio, status=status,
         n_objectives=len(objectives),
         objectives_per_sector=_per_sector(objectives, info.sectors),
         declared_per_sector={str(s["name"]): s.get("declared_count") for s in info.sectors},
@@ -315,10 +325,11 @@ def _report(info: DocumentInfo, objectives: Sequence[Objective], status: Literal
 
 def ingest_file(path: Path, *, ente: str | None = None, documento: str | None = None,
                 settings: Settings | None = None, progress: Progress | None = None,
-                embedder: Embedder | None = None, force: bool = False) -> IngestReport:
+                embedder: Embedder | None = None, force: bool = False, periodo: str | None = None) -> IngestReport:
     """Ingest one file into the store and the index of ``settings`` (see ``Ingestor.ingest``)."""
     ingestor = Ingestor(settings, embedder=embedder)
     try:
-        return ingestor.ingest(path, ente=ente, documento=documento, progress=progress, force=force)
+        return ingestor.ingest(path, ente=ente, documento=documento, progress=progress, force=force,
+                               periodo=periodo)
     finally:
         ingestor.close()

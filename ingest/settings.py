@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     llm_timeout_s: float = 30.0
     admin_token: str | None = None
+    ente: str | None = None  # the entity answered about when several are loaded and a question names none
     max_file_mb: float = 50.0
     max_uncompressed_mb: float = 200.0
     max_message_chars: int = 2000
