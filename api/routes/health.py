@@ -11,12 +11,14 @@ router = APIRouter(tags=["salute"])
 
 
 @router.get("/healthz", response_model=Health, responses=errors(500))
+@router.head("/healthz", include_in_schema=False)
 def healthz() -> Health:
     """The process answers."""
     return Health(status="ok")
 
 
 @router.get("/readyz", response_model=Health, responses=errors(503))
+@router.head("/readyz", include_in_schema=False)
 def readyz(request: Request) -> Health:
     """Ready when the assistant is loaded and the store holds at least one document."""
     state = request.app.state

@@ -33,21 +33,21 @@ def _page(page: str) -> HTMLResponse:
     return HTMLResponse(render(page), headers={"Cache-Control": "no-cache"})
 
 
-@router.get("/")
+@router.api_route("/", methods=["GET", "HEAD"])
 def chat_page() -> HTMLResponse:
     return _page("chat")
 
 
-@router.get("/sportello")
+@router.api_route("/sportello", methods=["GET", "HEAD"])
 def citizen_page() -> HTMLResponse:
     return _page("sportello")
 
 
-@router.get("/valutazione")
+@router.api_route("/valutazione", methods=["GET", "HEAD"])
 def evaluation_page() -> HTMLResponse:
     return _page("valutazione")
 
 
-@router.get("/accessibilita")
+@router.api_route("/accessibilita", methods=["GET", "HEAD"])
 def accessibility_page() -> HTMLResponse:
     return _page("accessibilita")

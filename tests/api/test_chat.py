@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api.chatlog import ChatLog
 from api.security import RateLimiter
 from ingest.settings import Settings
 
@@ -141,3 +143,18 @@ def test_token_bucket_refills_over_time() -> None:
 def test_chats_are_not_logged_by_default(client: TestClient, api_settings: Settings) -> None:
     ask(client, SOS)
     assert not list(api_settings.data_dir.glob("*chat*"))
+
+
+def test_chats_are_logged_when_enabled(client: TestClient, tmp_path: Path) -> None:
+    state = client.app.state  # type: ignore[attr-defined]
+    log = ChatLog(tmp_path / "chat_log.jsonl", retention_days=30)
+    state.chat_log = log
+    try:
+        ask(client, SOS)
+        client.post("/api/chat/stream", json={"messages": [{"role": "user", "content": SOS}], "mode": "citizen"})
+    finally:
+        state.chat_log = None
+    lines = [json.loads(line) for line in log.path.read_text(encoding="utf-8").splitlines()]
+    assert [(line["endpoint"], line["mode"], line["question"]) for line in lines] == [
+        ("chat", "staff", SOS), ("chat/stream", "citizen", SOS)]
+    assert "Jessica Curti" in lines[0]["answer"]

@@ -103,5 +103,6 @@ def test_documents_and_health(client: TestClient) -> None:
     docs = client.get("/api/documents").json()["documents"]
     assert [(d["documento"], d["n_objectives"]) for d in docs] == [(SAMPLE_DOCUMENTO, 35)]
     assert client.get("/healthz").json() == {"status": "ok", "documents": None, "objectives": None}
+    assert client.head("/healthz").status_code == 200 and client.head("/").status_code == 200
     ready = client.get("/readyz").json()
     assert ready == {"status": "ready", "documents": 1, "objectives": 35}
