@@ -51,8 +51,9 @@ def read_docx(path: Path) -> DocumentModel:
     """Read a .docx into blocks (paragraphs and tables) in body order."""
     try:
         document = docx.Document(str(path))
+        body = _body(document, path.name)
         styles = _StyleInfo(document)
-        blocks = list(_blocks(document.element.body, styles))
+        blocks = list(_blocks(body, styles))
     except (PackageNotFoundError, zipfile.BadZipFile, zlib.error, KeyError, EOFError,
             etree.XMLSyntaxError) as exc:
         raise UnreadableDocument(
@@ -61,6 +62,19 @@ def read_docx(path: Path) -> DocumentModel:
             file=path.name,
         ) from exc
     return DocumentModel(file=path.name, format="docx", blocks=blocks)
+
+
+def _body(document: Any, name: str) -> Any:
+    """The ``w:body`` of the main part; a part that is not a ``w:document`` with a body is damage."""
+    root = document.element
+    body = root.find(f"{{{_W}}}body") if root.tag == f"{{{_W}}}document" else None
+    if body is None:
+        raise UnreadableDocument(
+            "il documento Word è danneggiato: la parte principale (word/document.xml) non contiene il "
+            "corpo del documento. Salvarlo di nuovo da Word come .docx e riprovare.",
+            file=name,
+        )
+    return body
 
 
 class _StyleInfo:

@@ -26,6 +26,8 @@ PDF_MAGIC = b"%PDF-"
 MAX_COMPRESSION_RATIO = 200.0
 _RATIO_CHECK_MIN_BYTES = 1 << 20  # tiny members can have silly ratios harmlessly
 _XML_SUFFIXES = (".xml", ".rels")
+_ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what Word writes
+_ZIP_ENCRYPTED = 0x1  # general-purpose flag bit 0
 _MAX_CONTROL_SHARE = 0.01  # of characters in a text file, tabs and newlines excepted
 _BYTES_PER_MB = 1024 * 1024
 _CONTROL_CHARS = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f]")
@@ -138,12 +140,32 @@ def _check_zip(path: Path, settings: Settings) -> None:
                     "il file non è stato aperto.",
                     file=name,
                 )
+    _check_members_readable(infos, name)
     if "word/document.xml" not in names:
         raise UnsupportedFormat(
             "è un archivio o un file Office che non è un documento Word (.docx), ad esempio un foglio "
             "Excel o un documento OpenDocument: salvarlo come .docx.",
             file=name,
         )
+
+
+def _check_members_readable(infos: list[zipfile.ZipInfo], name: str) -> None:
+    """Members that ``zipfile`` cannot open (encrypted, or packed with a method other than store or
+    deflate, which Word never uses) would fail deep inside python-docx: refuse them here."""
+    for info in infos:
+        if info.flag_bits & _ZIP_ENCRYPTED:
+            raise UnreadableDocument(
+                f"la parte {info.filename} del documento Word è cifrata: aprirlo in Word, togliere la "
+                "protezione e salvarlo di nuovo come .docx.",
+                file=name,
+            )
+        if info.compress_type not in _ZIP_METHODS:
+            raise UnreadableDocument(
+                f"la parte {info.filename} del documento Word è compressa in un modo non previsto per i "
+                "file .docx (il file è danneggiato o non è stato salvato da Word): salvarlo di nuovo da "
+                "Word come .docx.",
+                file=name,
+            )
 
 
 def _decode_text(path: Path) -> str:
