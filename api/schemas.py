@@ -134,9 +134,19 @@ class OpenAIChatResponse(BaseModel):
 # --- Records, documents, quality ---------------------------------------------------------------
 
 
+class StatoStorico(BaseModel):
+    """The status of an objective at one monitoring date, from the document version that reported it."""
+
+    data: str  # ISO date
+    testo: str
+    documento: str
+
+
 class ObjectiveList(BaseModel):
     count: int
     objectives: list[Objective]
+    # objective key -> its status at each monitoring date of its plan, oldest first (only when several)
+    stato_storico: dict[str, list[StatoStorico]] = Field(default_factory=dict)
 
 
 class GuidedQuestion(BaseModel):

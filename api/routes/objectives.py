@@ -12,7 +12,7 @@ from api.deps import StoreDep
 from api.errors import ApiError
 from api.guided import fold, guided_questions
 from api.routes.common import errors
-from api.schemas import GuidedQuestions, ObjectiveList, QualityDocument, QualityReport
+from api.schemas import GuidedQuestions, ObjectiveList, QualityDocument, QualityReport, StatoStorico
 from ingest.store import Store
 from ingest.types import Objective
 
@@ -62,7 +62,22 @@ FiltersDep = Annotated[ObjectiveFilters, Depends()]
 def list_objectives(filters: FiltersDep, store: StoreDep) -> ObjectiveList:
     """The stored objectives, filtered."""
     found = filters.apply(store)
-    return ObjectiveList(count=len(found), objectives=found)
+    return ObjectiveList(count=len(found), objectives=found, stato_storico=_history(store, found))
+
+
+def _history(store: Store, objectives: list[Objective]) -> dict[str, list[StatoStorico]]:
+    """Each objective's statuses across the monitoring versions of its plan, when there are several."""
+    plans = {d.documento: (d.ente or "", d.periodo or "") for d in store.documents()}
+    by_plan: dict[tuple[str, str, str], list[StatoStorico]] = {}
+    for entry in store.status_history():
+        by_plan.setdefault((entry.ente or "", entry.periodo or "", entry.objective_id), []).append(
+            StatoStorico(data=entry.data, testo=entry.testo, documento=entry.documento))
+    out = {}
+    for obj in objectives:
+        entries = by_plan.get((*plans.get(obj.documento, ("", "")), obj.id), [])
+        if len(entries) > 1:
+            out[obj.key] = entries
+    return out
 
 
 @router.get(

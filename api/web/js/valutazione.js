@@ -40,9 +40,19 @@ function listCell(items) {
   return td;
 }
 
-function statusCell(obj) {
+function statusCell(obj, history) {
   const td = el("td");
   const s = obj.stato_attuazione;
+  if (history && history.length > 1) {
+    // the status at each monitoring date of the plan (earlier versions kept), oldest first
+    const dates = history.map((h) => italianDate(h.data)).join(" → ");
+    td.append(el("details", {},
+      el("summary", {}, `${statusLabel(obj)} (monitoraggi: ${dates})`),
+      el("dl", { class: "mb-0" }, ...history.flatMap((h) => [
+        el("dt", { text: `Al ${italianDate(h.data)} (${h.documento})` }),
+        el("dd", { text: h.testo })]))));
+    return td;
+  }
   if (!s || !s.testo) { td.textContent = "Senza stato"; return td; }
   td.append(el("details", {},
     el("summary", {}, statusLabel(obj)),
@@ -50,7 +60,7 @@ function statusCell(obj) {
   return td;
 }
 
-function renderTable(objectives) {
+function renderTable(objectives, storico = {}) {
   tbody.replaceChildren(...objectives.map((o) => el("tr", {},
     el("td", { text: o.settore }),
     el("td", { class: "col-title" }, el("strong", { text: o.titolo }), el("br"), el("small", { text: `${o.documento} · ${o.id}` })),
@@ -58,7 +68,7 @@ function renderTable(objectives) {
     el("td", { text: o.responsabile || "–" }),
     listCell(weights(o)),
     listCell(targets(o)),
-    statusCell(o))));
+    statusCell(o, storico[`${o.documento}/${o.id}`]))));
 }
 
 function renderChart(objectives) {
@@ -95,7 +105,7 @@ async function load(qs) {
   errorBox.hidden = true;
   try {
     const data = await getJSON(`/api/objectives${qs ? `?${qs}` : ""}`);
-    renderTable(data.objectives);
+    renderTable(data.objectives, data.stato_storico || {});
     renderChart(data.objectives);
     updateDownloads(qs);
     counter.textContent = data.count === 1 ? "1 obiettivo trovato." : `${data.count} obiettivi trovati.`;
