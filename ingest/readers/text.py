@@ -22,6 +22,8 @@ from ingest.text import drop_bookmarks, join_paragraphs, normalize_space
 from ingest.types import Block, DocumentModel, Paragraph, Table
 
 _MAX_ROW = 40  # cells in one row, at most
+_MAX_STATES = 6  # expected widths kept per position in the search
+_FORCED_ROW_END = 100.0  # a row cut where no blank line is (only when a row would pass _MAX_ROW)
 _EPS = 0.01  # cost of reading one blank line as an empty paragraph instead of a row end
 _NO_PARAGRAPH_BETWEEN_TABLES = 1.0  # Word always has a paragraph between two tables
 _LABEL_KINDS = ("objective", "indicator", "both")
@@ -129,6 +131,8 @@ def _solve(cells: list[_Cell]) -> dict[tuple[int, int], _Step]:
     n = len(cells)
     for start in range(n):
         states = [(e, best[(start, e)]) for e in range(_MAX_ROW + 1) if (start, e) in best]
+        # Only the cheapest few widths go on: keeps a long run of cells linear in time.
+        states = sorted(states, key=lambda s: s[1].cost)[:_MAX_STATES]
         for expected, step in states:
             inner = nonempty = labels = head = 0
             for end in range(start + 1, min(n, start + _MAX_ROW) + 1):
@@ -139,9 +143,12 @@ def _solve(cells: list[_Cell]) -> dict[tuple[int, int], _Step]:
                     labels += kinds[end - 1] in _LABEL_KINDS
                     head += end - start <= 2
                 gap = cells[end - 1].blanks_after if end < n else 1
-                if gap == 0:
+                forced = gap == 0 and end - start == _MAX_ROW  # no blank line for too long: cut the row
+                if gap == 0 and not forced:
                     continue
                 cost, after = _row_cost(end - start, kinds[start], nonempty, head, labels, expected)
+                if forced:
+                    cost, gap = cost + _FORCED_ROW_END, 1
                 total = step.cost + _EPS * inner + cost
                 _relax(best, (end, after), _Step(total + _EPS * (gap - 1), (start, expected), end, False, cost))
                 if end < n and gap >= 2:
