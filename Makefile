@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: help setup run serve test test-fast lint eval bench clean
+.PHONY: help setup run serve test test-fast lint eval bench fuzz clean
 
 help:           ## list the targets
 	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*##/\t/'
@@ -45,6 +45,9 @@ eval: setup     ## dev eval set (no LLM)
 
 bench: setup    ## ingest benchmark
 	$(PY) -m evals.bench_ingest
+
+fuzz: setup     ## longer fuzz + injection runs (20x the CI examples; SCALE=N to change)
+	$(PY) -m evals.fuzz --scale $(or $(SCALE),20)
 
 clean:          ## remove the data directory (store + index)
 	rm -rf data
