@@ -9,6 +9,10 @@ One collection per embedding model (``<chroma_collection>-<model slug>-<hash>``)
 Entry ids: ``<documento>/<objective id>#card``, ``#ind-<n>`` (n from 1, the indicator row),
 ``#status``. Metadata: documento, ente ('' if none), settore, classificazione, responsabile,
 has_pnrr, anni ('2023,2024'), ``anno_<year>: True`` per year, objective_key, objective_id, kind.
+
+Generations (crash safety, see ``pipeline.py``): the pipeline writes a version's entries as one
+*generation* (ids ``<entry id>@<generation>``, metadata ``generation``) beside the previous one, the
+store's commit switches to it, and the other generations are deleted afterwards.
 """
 from __future__ import annotations
 
@@ -35,6 +39,7 @@ logger = logging.getLogger(__name__)
 Kind = Literal["card", "indicator", "status"]
 T = TypeVar("T")
 _BATCH = 1000  # below Chroma's max batch size on every backend
+_PAGE = 5000  # entries read per call when scanning the whole collection
 _CHROMA_ERRORS: tuple[type[Exception], ...] = (
     chromadb.errors.ChromaError, httpx.HTTPError, ValueError, RuntimeError, OSError,
 )
@@ -231,6 +236,50 @@ class Index:
                 metadatas=[dict(e.metadata) for e, _ in chunk],
                 embeddings=[list(v) for _, v in chunk],
             ))
+
+    def write_generation(self, documento: str, generation: str, entries: Sequence[IndexEntry],
+                         vectors: Sequence[Sequence[float]]) -> None:
+        """Add ``entries`` as generation ``generation`` of a document, beside the entries already there."""
+        if len(entries) != len(vectors):
+            raise ValueError("one vector per entry")
+        for chunk in _batches(list(zip(entries, vectors, strict=True))):
+            self._guard("la scrittura dell'indice", lambda chunk=chunk: self.collection.add(
+                ids=[f"{e.id}@{generation}" for e, _ in chunk],
+                documents=[e.text for e, _ in chunk],
+                metadatas=[dict(e.metadata) | {"generation": generation} for e, _ in chunk],
+                embeddings=[list(v) for _, v in chunk],
+            ))
+
+    def generations(self, documento: str | None = None) -> dict[str, dict[str, int]]:
+        """Entries per document and generation: ``{documento: {generation: n}}`` (``''``: none)."""
+        where = {"documento": documento} if documento is not None else None
+        found: dict[str, dict[str, int]] = {}
+        offset = 0
+        while True:
+            got = self._guard("la lettura dell'indice", lambda offset=offset: self.collection.get(
+                where=where, include=["metadatas"], limit=_PAGE, offset=offset))
+            for meta in got.get("metadatas") or []:
+                gens = found.setdefault(str(meta.get("documento", "")), {})
+                gen = str(meta.get("generation", ""))
+                gens[gen] = gens.get(gen, 0) + 1
+            if len(got["ids"]) < _PAGE:
+                return found
+            offset += _PAGE
+
+    def delete_generations(self, documento: str, keep: str | None = None) -> int:
+        """Delete a document's entries of every generation but ``keep`` (all with ``None``); how many."""
+        got = self._guard("la lettura dell'indice", lambda: self.collection.get(
+            where={"documento": documento}, include=["metadatas"]))
+        ids = [i for i, m in zip(got["ids"], got.get("metadatas") or [], strict=True)
+               if keep is None or str(m.get("generation", "")) != keep]
+        for chunk in _batches(ids):
+            self._guard("la cancellazione dall'indice", lambda chunk=chunk: self.collection.delete(ids=list(chunk)))
+        return len(ids)
+
+    def delete_generation(self, documento: str, generation: str) -> None:
+        """Delete one generation of a document's entries."""
+        self._guard("la cancellazione dall'indice", lambda: self.collection.delete(
+            where={"$and": [{"documento": documento}, {"generation": generation}]}))
 
     def delete_document(self, documento: str) -> None:
         """Remove every entry of a document."""
