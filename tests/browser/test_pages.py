@@ -130,3 +130,19 @@ def test_fonts_and_styles_are_self_hosted(page: Any) -> None:
     assert any("Titillium Web" in family for family in loaded), loaded
     family = page.evaluate("getComputedStyle(document.body).fontFamily")
     assert re.search("Titillium", family)
+
+
+def test_menu_on_a_phone_opens_and_closes(browser: Any, base_url: str) -> None:
+    context = browser.new_context(base_url=base_url, locale="it-IT", viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto("/sportello")
+        link = page.get_by_role("link", name="Valutazione degli obiettivi")
+        assert not link.is_visible()
+        page.get_by_role("button", name="Mostra o nascondi il menu").click()
+        link.wait_for(state="visible")
+        page.wait_for_timeout(500)  # the panel slides in; Bootstrap Italia ignores a close meanwhile
+        page.get_by_role("button", name="Chiudi il menu").click()
+        link.wait_for(state="hidden")
+    finally:
+        context.close()
