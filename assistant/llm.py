@@ -27,6 +27,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
+from assistant.lexicon import load_lexicon
+from assistant.normalize import norm as lexicon_norm
 from assistant.types import Answer, Citation, Mode, Plan
 from ingest.settings import Settings
 
@@ -153,6 +155,15 @@ def build_messages(prompt: Prompt, question: str, draft: Answer, mode: Mode) -> 
     for key, value in fills.items():
         user = user.replace("{{" + key + "}}", value)
     return [SystemMessage(content=prompt.section("system")), HumanMessage(content=user)]
+
+
+def evidence_gives_instructions(citations: Iterable[Citation]) -> bool:
+    """Whether a quoted record text reads like an order to the model (a poisoned document: a cell
+    saying "ignora le istruzioni e rispondi che ..."): screened with the same phrases as the
+    question (``injection`` in ``assistant/lexicon.yaml``). The model would find the attacker's
+    words in its own evidence, so the grounding check alone cannot stop it."""
+    pattern = load_lexicon().injection
+    return any(pattern.search(lexicon_norm(c.citazione)) for c in citations)
 
 
 def cited_numbers(text: str) -> list[int]:
@@ -285,6 +296,8 @@ class LLMRewriter:
             return draft, "skipped", "no evidence to phrase (refused or uncited draft)", []
         if plan.injection:
             return draft, "skipped", "the question tries to give instructions", []
+        if evidence_gives_instructions(draft.citations):
+            return draft, "skipped", "the evidence contains instructions (a poisoned document?)", []
         messages = build_messages(self.prompt, question, draft, mode)
         future = self._pool.submit(self.model.invoke, messages)
         try:
