@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypeVar
 
@@ -32,11 +33,11 @@ from ingest.embed import Embedder
 from ingest.errors import StoreError
 from ingest.settings import Settings, get_settings
 from ingest.store import has_pnrr
-from ingest.types import Indicator, Objective
+from ingest.types import Indicator, Objective, Passage
 
 logger = logging.getLogger(__name__)
 
-Kind = Literal["card", "indicator", "status"]
+Kind = Literal["card", "indicator", "status", "passage"]
 T = TypeVar("T")
 _BATCH = 1000  # below Chroma's max batch size on every backend
 _PAGE = 5000  # entries read per call when scanning the whole collection
@@ -156,6 +157,17 @@ def build_entries(objectives: Sequence[Objective]) -> list[IndexEntry]:
     return entries
 
 
+def passage_entries(passages: Sequence[Passage]) -> list[IndexEntry]:
+    """One index entry per prose passage: its section path and text (pure).
+
+    Metadata as for records where it applies (``objective_key`` is the passage key, ``kind`` 'passage')."""
+    return [IndexEntry(id=f"{p.key}#passage", text=f"{p.sezione}\n{p.testo}" if p.sezione else p.testo,
+                       metadata={"documento": p.documento, "ente": p.ente or "", "objective_key": p.key,
+                                 "objective_id": p.id, "kind": "passage", "sezione": p.sezione,
+                                 "pagina": p.pagina if p.pagina is not None else -1})
+            for p in passages]
+
+
 def normalise_where(where: dict[str, Any] | None) -> dict[str, Any] | None:
     """Chroma wants one key per filter dict: ``{"a": 1, "b": 2}`` becomes ``{"$and": [...]}``."""
     if not where:
@@ -199,16 +211,24 @@ class Index:
         self.embedder = embedder or get_embedder(self.settings)
         self.name = collection_name(self.settings.chroma_collection, self.embedder.name)
         self._collection: Any = None
+        self._opening = threading.Lock()
 
     @property
     def collection(self) -> Any:
-        """The Chroma collection (created on first use, without an embedding function)."""
-        if self._collection is None:
-            self._collection = self._guard("l'apertura dell'indice", lambda: make_client(self.settings)
-                                           .get_or_create_collection(
-                                               self.name, embedding_function=None,
-                                               metadata={"hnsw:space": "cosine",
-                                                         "embedding_model": self.embedder.name}))
+        """The Chroma collection (created on first use, without an embedding function).
+
+        Opened under a lock: the first requests of a server arrive together, and Chroma's client
+        set-up is not safe to run in several threads at once ("Could not connect to tenant").
+        """
+        if self._collection is not None:
+            return self._collection
+        with self._opening:
+            if self._collection is None:
+                self._collection = self._guard("l'apertura dell'indice", lambda: make_client(self.settings)
+                                               .get_or_create_collection(
+                                                   self.name, embedding_function=None,
+                                                   metadata={"hnsw:space": "cosine",
+                                                             "embedding_model": self.embedder.name}))
         return self._collection
 
     def _guard(self, action: str, call: Callable[[], T]) -> T:
