@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: help setup run serve test test-fast lint eval bench fuzz clean
+.PHONY: help setup run serve test test-fast lint eval bench fuzz load clean
 
 help:           ## list the targets
 	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*##/\t/'
@@ -45,6 +45,9 @@ eval: setup     ## dev eval set (no LLM)
 
 bench: setup    ## ingest benchmark
 	$(PY) -m evals.bench_ingest
+
+load: setup     ## load test: 50 clients x 60 s on 127.0.0.1, own server (CLIENTS, DURATION, WORKERS)
+	$(PY) -m evals.load --clients $(or $(CLIENTS),50) --duration $(or $(DURATION),60) --workers $(or $(WORKERS),1)
 
 fuzz: setup     ## longer fuzz + injection runs (20x the CI examples; SCALE=N to change)
 	$(PY) -m evals.fuzz --scale $(or $(SCALE),20)
