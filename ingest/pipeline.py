@@ -20,17 +20,21 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from ingest.embed import CachedEmbedder, Embedder, EmbeddingError, get_embedder
-from ingest.errors import IngestError, StoreError
-from ingest.index import Index, IndexEntry, build_entries
+from ingest.errors import IngestError, NoObjectiveTables, StoreError
+from ingest.index import Index, IndexEntry, build_entries, passage_entries
+from ingest.passages import build_passages, has_prose
 from ingest.plan import detect_periodo, monitoring_date
 from ingest.settings import Settings, get_settings
 from ingest.store import DocumentInfo, Store, records_hash
-from ingest.types import Objective
+from ingest.types import DocumentModel, Objective, Passage
+
+if TYPE_CHECKING:
+    from ingest.objectives import Extraction
 
 logger = logging.getLogger(__name__)
 
@@ -140,13 +144,13 @@ class Ingestor:
             if report is not None:
                 report.timings.total_s = time.perf_counter() - started
                 return report
-        from ingest.objectives import extract
         from ingest.quality import build_report
         from ingest.readers import read_document
 
         _notify(progress, "read", 0, 1)
         doc = read_document(path, self.settings)
-        extraction = extract(doc, key, ente)
+        passages = build_passages(doc, key, ente)
+        extraction = _extract(doc, key, ente, passages)
         quality = build_report(extraction)
         parse_s = time.perf_counter() - started
         _notify(progress, "read", 1, 1)
@@ -157,7 +161,7 @@ class Ingestor:
             sectors=[{"name": s.name, "declared_count": s.declared_count} for s in extraction.sectors],
             quality=quality.to_dict(), quality_text=quality.render(),
         )
-        report = self.ingest_records(info, extraction.objectives, progress=progress, force=force)
+        report = self.ingest_records(info, extraction.objectives, progress=progress, force=force, passages=passages)
         report.warnings = [str(w) for w in extraction.warnings] + report.warnings
         report.timings.parse_s = parse_s
         report.timings.total_s = time.perf_counter() - started
@@ -172,9 +176,10 @@ class Ingestor:
         if stored is None or stored.ente != ente or stored.content_hash != file_hash(path) or (
                 periodo is not None and stored.periodo != periodo):
             return None
-        objectives = self.store.objectives(documento)
-        entries = build_entries(objectives)
-        if not self._settled(documento, generation_of(stored.records_hash or records_hash(objectives)), len(entries)):
+        objectives, passages = self.store.objectives(documento), self.store.passages(documento)
+        entries = document_entries(objectives, passages)
+        if not self._settled(documento, generation_of(stored.records_hash or records_hash(objectives, passages)),
+                             len(entries)):
             logger.warning("index of %s out of step with the store: rebuilding it", documento)
             return None
         return _report(stored, objectives, "unchanged", len(entries), 0)
@@ -191,15 +196,16 @@ class Ingestor:
         return True
 
     def ingest_records(self, info: DocumentInfo, objectives: Sequence[Objective], *,
-                       progress: Progress | None = None, force: bool = False) -> IngestReport:
-        """Store and index records already extracted (one transaction; see the module docstring)."""
-        entries = build_entries(objectives)
+                       progress: Progress | None = None, force: bool = False,
+                       passages: Sequence[Passage] = ()) -> IngestReport:
+        """Store and index records (and prose passages) already extracted (see the module docstring)."""
+        entries = document_entries(objectives, passages)
+        digest = records_hash(objectives, passages)
         stored = self.store.document(info.documento)
         same_records = stored is not None and (
             stored.content_hash, stored.ente, stored.records_hash, stored.periodo) == (
-            info.content_hash, info.ente, records_hash(objectives), info.periodo)
-        if same_records and not force and self._settled(info.documento, generation_of(records_hash(objectives)),
-                                                        len(entries)):
+            info.content_hash, info.ente, digest, info.periodo)
+        if same_records and not force and self._settled(info.documento, generation_of(digest), len(entries)):
             return _report(stored, objectives, "unchanged", len(entries), 0)  # type: ignore[arg-type]
         t0 = time.perf_counter()
         before = self._counter.embedded
@@ -207,7 +213,7 @@ class Ingestor:
         embed_s = time.perf_counter() - t0
         t1 = time.perf_counter()
         _notify(progress, "store", 0, 1)
-        status = self._write(info, objectives, entries, vectors)
+        status = self._write(info, objectives, entries, vectors, passages)
         _notify(progress, "store", 1, 1)
         report = _report(self.store.document(info.documento) or info, objectives, status, len(entries),
                          self._counter.embedded - before)
@@ -229,10 +235,11 @@ class Ingestor:
         return vectors
 
     def _write(self, info: DocumentInfo, objectives: Sequence[Objective], entries: Sequence[IndexEntry],
-               vectors: Sequence[Sequence[float]]) -> Literal["new", "updated", "unchanged"]:
+               vectors: Sequence[Sequence[float]], passages: Sequence[Passage] = (),
+               ) -> Literal["new", "updated", "unchanged"]:
         """Index generation first, then the DB commit (the switch), then the old generations go."""
         documento = info.documento
-        generation = generation_of(records_hash(objectives))
+        generation = generation_of(records_hash(objectives, passages))
         stored = self.store.document(documento)
         current = generation_of(stored.records_hash) if stored is not None and stored.records_hash else None
         gens = self.index.generations(documento).get(documento, {})
@@ -244,7 +251,7 @@ class Ingestor:
                     self.index.delete_generation(documento, generation)
                 written = True
                 self.index.write_generation(documento, generation, entries, vectors)
-            status = self.store.upsert_document(info, objectives)
+            status = self.store.upsert_document(info, objectives, passages=passages)
             done = True
         finally:
             if not done and written and generation != current:
@@ -287,9 +294,9 @@ class Ingestor:
             if any(gen != keep for gen in gens):
                 removed += self.index.delete_generations(documento, keep)
         for documento, info in stored.items():
-            objectives = self.store.objectives(documento)
-            entries = build_entries(objectives)
-            generation = generation_of(info.records_hash or records_hash(objectives))
+            objectives, passages = self.store.objectives(documento), self.store.passages(documento)
+            entries = document_entries(objectives, passages)
+            generation = generation_of(info.records_hash or records_hash(objectives, passages))
             if indexed.get(documento, {}).get(generation) != len(entries):
                 logger.warning("index of %s incomplete: rebuilding it from the stored records", documento)
                 self.index.delete_generation(documento, generation)
@@ -298,6 +305,25 @@ class Ingestor:
         if removed:
             logger.warning("removed %d index entries left by an interrupted ingest", removed)
         return removed
+
+
+def document_entries(objectives: Sequence[Objective], passages: Sequence[Passage]) -> list[IndexEntry]:
+    """Every index entry of a document: its records', then its prose passages'."""
+    return build_entries(objectives) + passage_entries(passages)
+
+
+def _extract(doc: DocumentModel, documento: str, ente: str | None, passages: Sequence[Passage]) -> Extraction:
+    """The objective records; a plan with prose but no objective table gives none (a warning says so)."""
+    from ingest.objectives import Extraction, extract
+
+    try:
+        return extract(doc, documento, ente)
+    except NoObjectiveTables as exc:
+        if not has_prose(list(passages)):
+            raise
+        logger.info("%s: no objective table, ingested as prose (%d passages)", documento, len(passages))
+        return Extraction(warnings=[f"nessuna scheda obiettivo: il documento è importato come testo "
+                                    f"({len(passages)} passaggi). ({exc.message})"])
 
 
 def generation_of(records_digest: str) -> str:

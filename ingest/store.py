@@ -38,7 +38,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 from ingest.errors import StoreError
 from ingest.settings import Settings, get_settings
-from ingest.types import Indicator, Objective
+from ingest.types import Indicator, Objective, Passage
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +113,17 @@ class StatusHistoryRow(_Base):
     titolo: Mapped[str] = mapped_column(Text)
 
 
+class PassageRow(_Base):
+    """A prose passage of a document (``ingest/passages.py``)."""
+
+    __tablename__ = "passages"
+
+    documento: Mapped[str] = mapped_column(String(255), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    record: Mapped[str] = mapped_column(Text)  # Passage.model_dump_json()
+
+
 class ObjectiveRow(_Base):
     __tablename__ = "objectives"
 
@@ -154,11 +165,14 @@ class EmbeddingRow(_Base):
     vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little endian
 
 
-def records_hash(objectives: Sequence[Objective]) -> str:
-    """A hash of the records' content: equal records give equal hashes."""
+def records_hash(objectives: Sequence[Objective], passages: Sequence[Passage] = ()) -> str:
+    """A hash of the records' (and passages') content: equal records give equal hashes."""
     digest = hashlib.sha256()
     for obj in objectives:
         digest.update(obj.model_dump_json().encode("utf-8"))
+        digest.update(b"\n")
+    for passage in passages:  # none: the same hash as before passages existed
+        digest.update(b"P" + passage.model_dump_json().encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest()
 
@@ -221,6 +235,7 @@ class Store:
         objectives: Sequence[Objective],
         *,
         before_commit: Callable[[], None] | None = None,
+        passages: Sequence[Passage] = (),
     ) -> UpsertStatus:
         """Store a document and its records in one transaction.
 
@@ -229,9 +244,9 @@ class Store:
         ``before_commit`` runs inside the open transaction after every row is written (the pipeline
         writes the index there); if it raises, the transaction is rolled back and the error propagates.
         """
-        if any(obj.documento != info.documento for obj in objectives):
+        if any(obj.documento != info.documento for obj in [*objectives, *passages]):
             raise ValueError(f"every record must belong to documento {info.documento!r}")
-        rec_hash = records_hash(objectives)
+        rec_hash = records_hash(objectives, passages)
         with self._session("il salvataggio del documento") as session, session.begin():
             old = session.get(DocumentRow, info.documento)
             if old is not None and (old.content_hash, old.ente, old.records_hash, old.periodo) == (
@@ -243,6 +258,8 @@ class Store:
             session.flush()
             session.add(_document_row(info, objectives, rec_hash))
             session.add_all(_objective_rows(objectives))
+            session.add_all(PassageRow(documento=p.documento, id=p.id, position=i, record=p.model_dump_json())
+                            for i, p in enumerate(passages))
             _record_history(session, info, objectives)
             session.flush()
             if before_commit is not None:
@@ -255,6 +272,15 @@ class Store:
             existed = session.get(DocumentRow, documento) is not None
             _delete_document_rows(session, documento)
         return existed
+
+    def passages(self, documento: str | None = None) -> list[Passage]:
+        """Stored prose passages in document order (documents by key)."""
+        query = select(PassageRow.record)
+        if documento is not None:
+            query = query.where(PassageRow.documento == documento)
+        query = query.order_by(PassageRow.documento, PassageRow.position)
+        with self._session("la lettura dei passaggi") as session:
+            return [Passage.model_validate_json(rec) for rec in session.scalars(query)]
 
     def status_history(self, objective_id: str | None = None, *, ente: str | None = None,
                        periodo: str | None = None) -> list[StatusEntry]:
@@ -426,6 +452,7 @@ def _status_entry(row: StatusHistoryRow) -> StatusEntry:
 
 def _delete_document_rows(session: Session, documento: str) -> None:
     session.execute(delete(IndicatorRow).where(IndicatorRow.documento == documento))
+    session.execute(delete(PassageRow).where(PassageRow.documento == documento))
     session.execute(delete(ObjectiveRow).where(ObjectiveRow.documento == documento))
     session.execute(delete(DocumentRow).where(DocumentRow.documento == documento))
 

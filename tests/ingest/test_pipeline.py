@@ -221,7 +221,7 @@ def test_sample_docx_gives_the_gold_records(ingestor: Ingestor) -> None:
     assert report.n_objectives == 35 and report.objectives_per_sector == report.declared_per_sector
     assert report.quality_text and report.quality
     assert report.timings.parse_s > 0 and report.timings.embed_s > 0
-    assert steps[0] == ("read", 0, 1) and ("embed", 143, 143) in steps and steps[-1] == ("store", 1, 1)
+    assert steps[0] == ("read", 0, 1) and ("embed", 144, 144) in steps and steps[-1] == ("store", 1, 1)
     [doc] = ingestor.store.documents()
     assert doc.content_hash == file_hash(SAMPLE_DOCX) and doc.format == "docx"
     assert doc.quality_text == report.quality_text
@@ -313,7 +313,7 @@ def test_real_ingest_is_searchable(ingested_settings: Settings) -> None:
     assert [o.model_dump(mode="json") for o in store.objectives()] == gold()
     store.close()
     index = Index(ingested_settings, E5Embedder())
-    assert index.count() == 143
+    assert index.count() == 144  # 143 from the records + the introduction (a prose passage)
     assert index.search("quando cambia il tesoriere?", k=3)[0].key == f"{DOC}/finanziario-1"
 
 
@@ -335,7 +335,7 @@ def test_real_reingest_embeds_nothing(ingested_dir: Path, tmp_path: Path) -> Non
     assert ingest_file(SAMPLE_DOCX, settings=settings, embedder=real).status == "unchanged"
     report = ingest_file(SAMPLE_DOCX, documento="copia", settings=settings, embedder=real)
     assert report.status == "new" and report.embedded_texts == 0 and real.texts == []
-    assert Index(settings, real).count() == 286
+    assert Index(settings, real).count() == 288  # 2 x (143 record entries + 1 prose passage)
 
 
 def test_switching_the_embedding_model_reindexes_without_touching_the_records(
@@ -345,9 +345,9 @@ def test_switching_the_embedding_model_reindexes_without_touching_the_records(
     revision = Store(data_settings).revision()
     other_model = FakeEmbedder(name="another-model", dim=64)
     report = Ingestor(data_settings, embedder=other_model).ingest(SAMPLE_DOCX)
-    assert report.status == "unchanged" and report.embedded_texts == 143
-    assert Index(data_settings, other_model).count() == 143  # its own collection
-    assert Index(data_settings, fake_embedder).count() == 143  # the old one is left as it was
+    assert report.status == "unchanged" and report.embedded_texts == 144
+    assert Index(data_settings, other_model).count() == 144  # its own collection
+    assert Index(data_settings, fake_embedder).count() == 144  # the old one is left as it was
     assert Store(data_settings).revision() == revision
 
 
