@@ -2,13 +2,19 @@
 
 Everything a route needs lives on ``app.state`` (set up once in the lifespan of ``create_app``):
 the settings, the shared assistant, the record store, the rate limiter and the chat log.
+
+The dependencies are ``async``: they do no blocking work (``get_assistant`` reads the store's
+revision at most once per ``REFRESH_EVERY_S``), and a plain ``def`` dependency would cost every
+request a round trip through the thread pool (measured with py-spy under ``evals.load``).
 """
 from __future__ import annotations
 
 import hmac
+import time
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 
 from api.chatlog import ChatLog
 from api.errors import ApiError
@@ -17,41 +23,50 @@ from assistant import Assistant
 from ingest.settings import Settings
 from ingest.store import Store
 
+REFRESH_EVERY_S = 1.0
+"""How often a request checks whether the store changed (an ingest in another process or worker);
+an upload through this process refreshes at once."""
 
-def get_app_settings(request: Request) -> Settings:
+
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     return request.app.state.settings
 
 
-def get_assistant(request: Request) -> Assistant:
-    """The process-wide assistant, refreshed when the store changed since the last request."""
-    assistant: Assistant = request.app.state.assistant
-    assistant.refresh()
+async def get_assistant(request: Request) -> Assistant:
+    """The process-wide assistant, refreshed when the store changed (checked once per
+    ``REFRESH_EVERY_S``: the check is a database query, too dear for every request)."""
+    state = request.app.state
+    assistant: Assistant = state.assistant
+    now = time.monotonic()
+    if now - getattr(state, "revision_checked_at", float("-inf")) >= REFRESH_EVERY_S:
+        state.revision_checked_at = now
+        await run_in_threadpool(assistant.refresh)
     return assistant
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     """The record store (source of truth for lists, tables and exports)."""
     return request.app.state.store
 
 
-def get_chat_log(request: Request) -> ChatLog | None:
+async def get_chat_log(request: Request) -> ChatLog | None:
     """The chat log, or ``None`` when chats are not logged (the default)."""
     return request.app.state.chat_log
 
 
-def client_key(request: Request) -> str:
+async def client_key(request: Request) -> str:
     """The rate-limit key: the client address (uvicorn resolves trusted proxy headers)."""
     return request.client.host if request.client else "unknown"
 
 
-def rate_limit(request: Request) -> None:
+async def rate_limit(request: Request) -> None:
     """Refuse with 429 when this client asked too often in the last minute."""
     limiter: RateLimiter = request.app.state.rate_limiter
-    limiter.enforce(client_key(request))
+    limiter.enforce(await client_key(request))
 
 
-def require_admin(request: Request) -> None:
+async def require_admin(request: Request) -> None:
     """Allow only ``Authorization: Bearer <PIAO_ADMIN_TOKEN>``; uploads are off without a token.
 
     401 when the header is missing or malformed, 403 when the token is wrong or none is configured.
