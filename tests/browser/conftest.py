@@ -11,9 +11,9 @@ import pytest
 from api.app import create_app
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings
-from ingest.store import DocumentInfo
 from ingest.types import Fonte, Objective, StatoAttuazione
 from tests.api.conftest import copy_data_dir
+from tests.conftest import SAMPLE_DOCUMENTO, SAMPLE_DOCX
 from tests.live_server import live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -21,8 +21,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 NO_CHROMIUM = f"{CHROMIUM} not installed (apt-get install chromium): browser tests need a real Chromium"
 
-XSS_DOCUMENTO = "prova-sicurezza"
-XSS_TITLE = 'Orti urbani <img src=x onerror="window.__xss=1">'
+XSS_TITLE = 'Apiari didattici <img src=x onerror="window.__xss=1">'
 XSS_RESPONSABILE = "<script>window.__xss=2</script>Anna Rossi"
 XSS_STATUS = "<b>In corso</b><script>window.__xss=3</script>"
 
@@ -30,23 +29,25 @@ XSS_STATUS = "<b>In corso</b><script>window.__xss=3</script>"
 def markup_record() -> Objective:
     """A record whose cells hold HTML: every page must show it as text and run none of it."""
     return Objective(
-        id="prova-1", documento=XSS_DOCUMENTO, settore="SETTORE PROVA", titolo=XSS_TITLE,
+        id="prova-1", documento=SAMPLE_DOCUMENTO, settore="SETTORE PROVA", titolo=XSS_TITLE,
         classificazione="Sviluppo <i>", destinatari="Cittadini <img src=y onerror=window.__xss=4>",
         responsabile=XSS_RESPONSABILE, stato_attuazione=StatoAttuazione(data="2023-06-30", testo=XSS_STATUS),
-        fonte=Fonte(file="prova-sicurezza.docx", tabella=1),
+        fonte=Fonte(file=SAMPLE_DOCX.name, tabella=99),
     )
 
 
 @pytest.fixture(scope="session")
 def web_settings(ingested_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """A copy of the ingested sample plus one markup record, stored and indexed by the real pipeline."""
+    """A copy of the ingested sample with one more record full of markup in it, stored and indexed by
+    the real pipeline (same document, so that it is answered like any other objective)."""
     settings = Settings(data_dir=copy_data_dir(ingested_dir, tmp_path_factory.mktemp("web")),
                         rate_limit_per_minute=10_000)
     ingestor = Ingestor(settings)
     try:
-        info = DocumentInfo(documento=XSS_DOCUMENTO, file="prova-sicurezza.docx", content_hash="0" * 64,
-                            format="docx")
-        ingestor.ingest_records(info, [markup_record()])
+        info = ingestor.store.document(SAMPLE_DOCUMENTO)
+        assert info is not None
+        records = [*ingestor.store.objectives(SAMPLE_DOCUMENTO), markup_record()]
+        ingestor.ingest_records(info.model_copy(update={"content_hash": "0" * 64}), records)
     finally:
         ingestor.close()
     return settings

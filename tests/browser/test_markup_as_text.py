@@ -17,7 +17,7 @@ def assert_inert(page: Any) -> None:
 
 def test_staff_chat_shows_markup_as_text(page: Any) -> None:
     page.goto("/")
-    answer = ask(page, "Chi è il responsabile dell'obiettivo Orti urbani?")
+    answer = ask(page, "Chi è il responsabile dell'obiettivo Apiari didattici?")
     text = answer.inner_text()
     assert "Anna Rossi" in text
     assert "<script>" in text or "<img" in text  # the markup is visible, literally
@@ -31,7 +31,7 @@ def test_staff_chat_shows_markup_as_text(page: Any) -> None:
 
 def test_citizen_desk_shows_markup_as_text(page: Any) -> None:
     page.goto("/sportello")
-    answer = ask(page, "Chi segue gli orti urbani?")
+    answer = ask(page, "Chi segue gli apiari didattici?")
     assert "Anna Rossi" in answer.inner_text()
     assert_inert(page)
 
@@ -39,7 +39,7 @@ def test_citizen_desk_shows_markup_as_text(page: Any) -> None:
 def test_evaluators_view_shows_markup_as_text(page: Any) -> None:
     page.goto("/valutazione")
     page.wait_for_function("() => document.querySelectorAll('#tabella-obiettivi tbody tr').length > 0")
-    page.fill("#f-testo", "orti urbani")
+    page.fill("#f-testo", "apiari didattici")
     page.click("button[type=submit]")
     page.wait_for_function("() => document.getElementById('conteggio').textContent.startsWith('1 ')")
     row = page.locator("#tabella-obiettivi tbody tr").first
