@@ -11,7 +11,7 @@ from assistant.dates import parse_deadline
 from assistant.lexicon import Lexicon
 from assistant.normalize import Speller, norm, tokens
 from assistant.scope import PlanDoc, Plans
-from ingest.types import Indicator, Objective
+from ingest.types import Indicator, Objective, Passage
 
 CARD_FIELDS = ("settore", "settore_cdr", "classificazione", "titolo", "destinatari", "contributor",
                "obiettivo_strategico", "responsabile", "personale_coinvolto", "peso", "pnrr", "anticorruzione")
@@ -86,8 +86,9 @@ class Catalog:
     """Records plus what linking and retrieval need to know about them."""
 
     def __init__(self, records: Sequence[Objective], lexicon: Lexicon, docs: Sequence[PlanDoc] | None = None,
-                 history: Sequence[Any] | None = None) -> None:
+                 history: Sequence[Any] | None = None, passages: Sequence[Passage] = ()) -> None:
         self.records: tuple[Objective, ...] = tuple(records)
+        self.passages: tuple[Passage, ...] = tuple(passages)
         self.plans = Plans(self.records, docs, history)
         self.by_key: dict[str, Objective] = {o.key: o for o in self.records}
         cdrs: dict[str, set[str]] = {}

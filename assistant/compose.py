@@ -17,7 +17,7 @@ from assistant.lexicon import Lexicon
 from assistant.normalize import norm
 from assistant.records import format_number, parse_weight, weight_rows
 from assistant.types import Answer, Citation, Plan
-from ingest.types import Indicator, Objective
+from ingest.types import Indicator, Objective, Passage
 
 TEMPLATES_PATH = Path(__file__).with_name("templates.yaml")
 
@@ -57,6 +57,18 @@ class Cites:
         self.items.append(Citation(n=n, objective_id=obj.id, titolo=obj.titolo, settore=obj.settore, campo=campo,
                                    anno=anno, citazione=quote, documento=obj.documento,
                                    tabella=obj.fonte.tabella, pagina=obj.fonte.pagina))
+        return f"[{n}]"
+
+    def add_passage(self, passage: Passage, quote: str) -> str:
+        """Cite ``quote`` from a prose passage (document › section › page)."""
+        quote = quote.strip()
+        for c in self.items:
+            if (c.passaggio, c.documento, c.citazione) == (passage.id, passage.documento, quote):
+                return f"[{c.n}]"
+        n = len(self.items) + 1
+        self.items.append(Citation(n=n, objective_id=passage.id, titolo=passage.sezione.split(" › ")[-1],
+                                   settore="", campo="testo", citazione=quote, documento=passage.documento,
+                                   pagina=passage.pagina, sezione=passage.sezione, passaggio=passage.id))
         return f"[{n}]"
 
     def add_from(self, obj: Objective, documento: str, campo: str, quote: str) -> str:
@@ -99,7 +111,8 @@ class Composer:
 
     def _scope_note(self, plan: Plan, ev: Evidence, t: dict[str, Any]) -> str:
         """'Secondo il PIAO 2023-2025 del Comune di X (stato di attuazione al 30/06/2023):'."""
-        docs = list(dict.fromkeys(o.documento for o in ev.objectives)) or list(plan.filters.documenti or [])
+        docs = list(dict.fromkeys([o.documento for o in ev.objectives] + [p.documento for p, _ in ev.prose])) \
+            or list(plan.filters.documenti or [])
         parts = []
         for documento in docs:
             ente, periodo, data = self.catalog.plans.label(documento)
@@ -304,6 +317,17 @@ class Composer:
             if s not in shown and re.search(r"\bpresso\b", norm(s)) and self.lexicon.place_cues.search(norm(s)):
                 return [t["guidance_place"].format(text=_flat(s), c=cites.add(obj, "stato_attuazione", s))]
         return []
+
+    # --- prose passages ----------------------------------------------------------------------
+    def _passage(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        lines = []
+        for passage, parts in ev.prose:
+            where = t["passage_section"].format(sezione=passage.sezione) if passage.sezione else t["passage_doc"]
+            if passage.pagina is not None:
+                where += t["passage_page"].format(pagina=passage.pagina)
+            marks = " ".join(cites.add_passage(passage, p) for p in parts)
+            lines.append(t["passage"].format(where=where, text=" […] ".join(_flat(p) for p in parts), c=marks))
+        return lines
 
     # --- many objectives ---------------------------------------------------------------------
     def _items(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:

@@ -17,7 +17,7 @@ from assistant.retrieve import DenseSearch, Retriever
 from assistant.scope import PlanDoc
 from assistant.types import Answer, Message, Mode, Plan
 from assistant.understand import understand
-from ingest.types import Objective
+from ingest.types import Objective, Passage
 
 logger = logging.getLogger(__name__)
 
@@ -43,21 +43,23 @@ class Assistant:
 
     def __init__(self, records: Sequence[Objective], dense: DenseSearch | None = None,
                  llm: Any | None = None, *, lexicon: Lexicon | None = None, store: Any | None = None,
-                 default_ente: str | None = None) -> None:
+                 default_ente: str | None = None, passages: Sequence[Passage] = ()) -> None:
         self.lexicon = lexicon or load_lexicon()
         self.dense = dense
         self.llm = llm
         self.default_ente = default_ente
+        self._passages = tuple(passages)
         self._store = store
         self._lock = threading.Lock()
         self._state = self._build(records, store.revision() if store is not None else None)
 
     def _build(self, records: Sequence[Objective], revision: str | None) -> _State:
-        docs, history = None, None
+        docs, history, passages = None, None, self._passages
         if self._store is not None:
             docs = [PlanDoc(d.documento, d.ente, d.periodo, d.data_monitoraggio) for d in self._store.documents()]
             history = self._store.status_history()
-        catalog = Catalog(records, self.lexicon, docs, history)
+            passages = tuple(self._store.passages())
+        catalog = Catalog(records, self.lexicon, docs, history, passages)
         return _State(catalog, Retriever(catalog, self.lexicon, self.dense), Composer(catalog, self.lexicon), revision)
 
     @classmethod

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 
 from assistant.catalog import Catalog, field_text, record_strings
 from assistant.lexicon import Lexicon
+from assistant.passages import CUED_COVERAGE, UNCUED_COVERAGE, prose_cues, quote
 from assistant.records import default_year, extreme_weight, filter_records, sum_weights, weight_rows
 from assistant.retrieve import Concept, Retriever, best_sentences, rank_rows, sentences
 from assistant.types import Filters, Plan
-from ingest.types import Indicator, Objective
+from ingest.types import Indicator, Objective, Passage
 
 MIN_COVERAGE = {"staff": 0.5, "citizen": 0.4}
 LIST_COVERAGE = 0.5
@@ -35,6 +36,7 @@ class Evidence:
     detail: str = ""
     suggestions: list[Objective] = field(default_factory=list)
     missing_years: list[int] = field(default_factory=list)
+    prose: list[tuple[Passage, list[str]]] = field(default_factory=list)  # passages and the sentences to quote
 
     @property
     def keys(self) -> list[str]:
@@ -56,11 +58,31 @@ def gather(plan: Plan, catalog: Catalog, retriever: Retriever, lexicon: Lexicon)
     targets = _targets(plan, catalog, retriever, concepts)
     if plan.unsupported:
         return _unsupported(plan, targets, lexicon)
+    prose = _prose(plan, targets, retriever)
+    if prose is not None:
+        return prose
     if not targets:
         if not concepts and plan.injection:
             return _refuse("injection", "", [])
         return _refuse("nomatch", plan.filters.text or "", _suggest(plan, catalog, retriever))
     return _about(plan, targets, concepts)
+
+
+def _prose(plan: Plan, targets: list[Objective], retriever: Retriever) -> Evidence | None:
+    """Passages that answer a question about the plan's text ('cosa dice il piano sul lavoro agile?'),
+    or a question no objective answers; ``None`` to answer from the records."""
+    cue = prose_cues().search(plan.normalized) is not None
+    if targets and not cue:
+        return None
+    concepts = retriever.concepts(prose_cues().sub(" ", plan.filters.text or ""))
+    found = retriever.prose.search(concepts, plan.filters.documenti, plan.question)
+    need = CUED_COVERAGE if cue else UNCUED_COVERAGE
+    if not found or found[0].coverage < need:
+        return None
+    best = found[0]
+    chosen = [best] + [f for f in found[1:2] if f.coverage >= best.coverage and f.passage.documento ==
+                       best.passage.documento and f.passage.sezione == best.passage.sezione]
+    return Evidence(kind="passage", prose=[(f.passage, quote(f.passage, concepts)) for f in chosen])
 
 
 def _refuse(reason: str, detail: str, suggestions: list[Objective]) -> Evidence:

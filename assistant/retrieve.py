@@ -87,7 +87,10 @@ class Retriever:
     """Lexical (and optionally dense) search over one catalog of records."""
 
     def __init__(self, catalog: Catalog, lexicon: Lexicon, dense: DenseSearch | None = None) -> None:
+        from assistant.passages import PassageSearch  # noqa: PLC0415 - passages imports this module
+
         self.catalog, self.lexicon, self.dense = catalog, lexicon, dense
+        self.prose = PassageSearch(catalog.passages, dense)
         self.keys = [o.key for o in catalog.records]
         self._dense_cache: dict[str, list[str]] = {}  # question -> ranked keys (a whole dict swap is atomic)
         self._groups: dict[str, tuple[float, bm25s.BM25]] = {}

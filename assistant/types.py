@@ -78,6 +78,8 @@ class Citation(BaseModel):
     documento: str
     tabella: int | None = None
     pagina: int | None = None
+    sezione: str | None = None  # a prose passage's heading chain ('Sezione 3 › Lavoro agile')
+    passaggio: str | None = None  # a prose passage's id ('passaggio-3'); objective_id holds it too
 
 
 class Answer(BaseModel):
