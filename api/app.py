@@ -6,6 +6,7 @@ per-user state, so several replicas can run behind a load balancer.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -19,11 +20,11 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from api.chatlog import ChatLog
+from api.deps import load_assistant
 from api.errors import CatchAllMiddleware, install_error_handlers
 from api.routes import ALL as ROUTERS
 from api.routes.pages import WEB_DIR
 from api.security import RateLimiter, SecurityHeadersMiddleware, configure_cors
-from assistant import Assistant
 from ingest.settings import Settings, get_settings
 from ingest.store import Store
 
@@ -43,7 +44,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     app.state.store = Store(settings)
     app.state.assistant = None
-    app.state.assistant = await run_in_threadpool(Assistant.from_settings, settings)
+    app.state.assistant_lock = asyncio.Lock()
+    await load_assistant(app.state)
     chat_log = ChatLog.from_settings(settings)
     if chat_log is not None:
         await run_in_threadpool(chat_log.prune)

@@ -15,6 +15,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from starlette.datastructures import State
 
 from api.chatlog import ChatLog
 from api.errors import ApiError
@@ -33,11 +34,25 @@ async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+async def load_assistant(state: State) -> Assistant | None:
+    """The shared assistant, created once the store holds a record (``None`` while it is empty:
+    there is nothing to answer from, and an upload or ``piao ingest`` may still come)."""
+    if state.assistant is None:
+        async with state.assistant_lock:
+            if state.assistant is None and await run_in_threadpool(state.store.count_objectives):
+                state.assistant = await run_in_threadpool(Assistant.from_settings, state.settings)
+    return state.assistant
+
+
 async def get_assistant(request: Request) -> Assistant:
     """The process-wide assistant, refreshed when the store changed (checked once per
-    ``REFRESH_EVERY_S``: the check is a database query, too dear for every request)."""
+    ``REFRESH_EVERY_S``: the check is a database query, too dear for every request).
+    503 while no document is stored."""
     state = request.app.state
-    assistant: Assistant = state.assistant
+    assistant = await load_assistant(state)
+    if assistant is None:
+        raise ApiError(503, "no_documents",
+                       "Nessun documento caricato: caricare un piano (piao ingest) e riprovare.")
     now = time.monotonic()
     if now - getattr(state, "revision_checked_at", float("-inf")) >= REFRESH_EVERY_S:
         state.revision_checked_at = now

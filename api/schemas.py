@@ -171,6 +171,8 @@ class DocumentSummary(BaseModel):
     ingested_at: datetime | None = None
     n_objectives: int
     sectors: list[dict[str, Any]] = Field(default_factory=list)
+    periodo: str | None = None  # plan period, '2023-2025'
+    data_monitoraggio: str | None = None  # ISO date of the latest 'Stato di attuazione al ...'
 
 
 class DocumentList(BaseModel):

@@ -44,7 +44,7 @@ def _messages(body: ChatRequest) -> list[Message]:
     return [Message(role=m.role, content=m.content) for m in body.messages]
 
 
-@router.post("", response_model=Answer, responses=errors(400, 413, 422, 429, 500), summary="Una risposta")
+@router.post("", response_model=Answer, responses=errors(400, 413, 422, 429, 500, 503), summary="Una risposta")
 async def chat(body: ChatRequest, assistant: AssistantDep, settings: SettingsDep, chat_log: ChatLogDep) -> Answer:
     """Answer the last message of the conversation, with citations to the plan's records."""
     messages = _messages(body)
@@ -55,7 +55,7 @@ async def chat(body: ChatRequest, assistant: AssistantDep, settings: SettingsDep
 @router.post(
     "/stream",
     response_class=StreamingResponse,
-    responses={**SSE_DOC, **errors(400, 413, 422, 429, 500)},
+    responses={**SSE_DOC, **errors(400, 413, 422, 429, 500, 503)},
     summary="Una risposta in streaming (SSE)",
 )
 async def chat_stream(

@@ -9,10 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api import upload
-from api.deps import AdminOnly, SettingsDep, StoreDep
+from api.deps import AdminOnly, SettingsDep, StoreDep, load_assistant
 from api.routes.common import errors
 from api.schemas import DocumentList, DocumentSummary, IngestResult
-from assistant import Assistant
 from ingest.pipeline import ingest_file
 
 logger = logging.getLogger(__name__)
@@ -67,7 +66,8 @@ async def upload_document(request: Request, settings: SettingsDep) -> IngestResu
             documento=received.fields.get("documento"),
             settings=settings,
         )
-    assistant: Assistant = request.app.state.assistant
-    await run_in_threadpool(assistant.refresh)
+    assistant = await load_assistant(request.app.state)  # the first document creates it
+    if assistant is not None:
+        await run_in_threadpool(assistant.refresh)
     logger.info("uploaded %s: %s, %d objectives", received.path.name, report.status, report.n_objectives)
     return IngestResult(file=received.path.name, report=report)

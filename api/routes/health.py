@@ -22,9 +22,9 @@ def healthz() -> Health:
 def readyz(request: Request) -> Health:
     """Ready when the assistant is loaded and the store holds at least one document."""
     state = request.app.state
-    if getattr(state, "assistant", None) is None:
-        raise ApiError(503, "not_ready", "L'assistente non è ancora caricato.")
     documents = state.store.documents()
     if not documents:
         raise ApiError(503, "no_documents", "Nessun documento caricato: eseguire `piao ingest` su un piano.")
+    if getattr(state, "assistant", None) is None:
+        raise ApiError(503, "not_ready", "L'assistente non è ancora caricato.")
     return Health(status="ready", documents=len(documents), objectives=state.store.count_objectives())

@@ -78,7 +78,7 @@ def _usage(messages: list[Message], text: str) -> OpenAIUsage:
 @router.post(
     "/chat/completions",
     response_model=OpenAIChatResponse,
-    responses={**STREAM_DOC, **errors(400, 413, 422, 429, 500)},
+    responses={**STREAM_DOC, **errors(400, 413, 422, 429, 500, 503)},
     summary="Chat completions compatibili con OpenAI",
 )
 async def chat_completions(

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.upload import safe_filename
+from ingest.pipeline import Ingestor
 from ingest.settings import Settings
 from tests.api.conftest import ADMIN_TOKEN, copy_data_dir
 from tests.conftest import SAMPLE_DOCUMENTO, SAMPLE_DOCX
@@ -108,3 +109,20 @@ def test_file_names_are_sanitised() -> None:
     assert safe_filename("...") == "documento"
     assert safe_filename("<script>.txt") == "script.txt"
     assert len(safe_filename("a" * 500 + ".pdf")) == 104
+
+
+def test_empty_store_is_not_ready_until_the_first_upload(ingested_dir: Path, tmp_path: Path) -> None:
+    settings = Settings(data_dir=copy_data_dir(ingested_dir, tmp_path), admin_token=ADMIN_TOKEN)
+    ingestor = Ingestor(settings)
+    try:
+        assert ingestor.delete(SAMPLE_DOCUMENTO)  # empty store; the embedding cache stays (fast re-upload)
+    finally:
+        ingestor.close()
+    question = {"messages": [{"role": "user", "content": "Chi segue il servizio SOS Computer?"}]}
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/readyz").json()["error"] == "no_documents"
+        refused = client.post("/api/chat", json=question)
+        assert refused.status_code == 503 and refused.json()["error"] == "no_documents"
+        assert upload(client, SAMPLE_DOCX.read_bytes(), filename=SAMPLE_DOCX.name).status_code == 201  # type: ignore[attr-defined]
+        assert client.get("/readyz").json()["status"] == "ready"
+        assert "Jessica Curti" in client.post("/api/chat", json=question).json()["answer"]

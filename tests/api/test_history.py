@@ -37,3 +37,10 @@ def test_objectives_carry_their_status_history(client: TestClient) -> None:
     assert history[1]["testo"] == TESORIERE_DECEMBER
     with_status = [o for o in data["objectives"] if o["stato_attuazione"] and o["stato_attuazione"]["testo"]]
     assert set(data["stato_storico"]) == {f"dicembre/{o['id']}" for o in with_status}
+
+
+def test_documents_carry_their_plan_period_and_monitoring_date(client: TestClient) -> None:
+    docs = {d["documento"]: (d["ente"], d["periodo"], d["data_monitoraggio"])
+            for d in client.get("/api/documents").json()["documents"]}
+    assert docs == {"giugno": ("Comune di Casalgrande", "2023-2025", "2023-06-30"),
+                    "dicembre": ("Comune di Casalgrande", "2023-2025", "2023-12-31")}
