@@ -154,9 +154,13 @@ class Plans:
         return links
 
     def _link_period(self, text: str, links: ScopeLinks) -> None:
+        cues = _config()["plan_cues"]
         for m in _RANGE.finditer(text):
             periodo = f"{m.group(1)}-{m.group(2)}"
-            if 1 <= int(m.group(2)) - int(m.group(1)) <= 5:
+            # a stored period, or a period the question calls a plan ('PIAO 2026-2028'); a bare range
+            # that is neither ('target 2023-2024') is left to the years of the indicators
+            cued = any(w in cues for w in tokens(text[:m.start()])[-3:])
+            if periodo in self.periodi or (cued and 1 <= int(m.group(2)) - int(m.group(1)) <= 5):
                 links.spans.append(m.span())
                 if periodo in self.periodi:
                     links.periodo = periodo

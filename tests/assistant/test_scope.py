@@ -132,3 +132,11 @@ def test_december_label_is_in_the_built_version(tmp_path: Path) -> None:
     cells = {c.text for t in built.tables for r in t.rows for c in r.cells}
     assert any(re.search(DECEMBER_LABEL, c) for c in cells)
 
+
+
+def test_a_year_range_that_names_no_plan_is_left_to_the_indicators(store: Store) -> None:
+    plans = assistant(store)._state.catalog.plans  # link() reads a normalised question
+    assert plans.link("target 2023-2024 della biblioteca").unknown_plan is None
+    assert plans.link("nel piao 2026-2028").unknown_plan == "2026-2028"
+    assert plans.link("nel piano 2023-2025").periodo == "2023-2025"
+    assert plans.link("a rubiera").ente == RUBIERA and plans.link("in tutti gli enti").all_entities
