@@ -90,10 +90,23 @@ class Assistant:
             return False
         with self._lock:
             if revision != self._state.revision:
-                self._state = self._build(self._store.objectives(), revision)
-                logger.info("assistant reloaded %d records (revision %s)", len(self._state.catalog.records), revision)
+                self._state = self._load(self._store)
+                logger.info("assistant reloaded %d records (revision %s)", len(self._state.catalog.records),
+                            self._state.revision)
                 return True
         return False
+
+    def _load(self, store: Any, attempts: int = 5) -> _State:
+        """A state built from one version of the store: records, documents, history and passages are
+        separate reads, so they are read again when an ingest committed in between (else an answer
+        could mix two versions of a document)."""
+        for _ in range(attempts):
+            before = store.revision()
+            state = self._build(store.objectives(), before)
+            if store.revision() == before:
+                return state
+        logger.warning("the store kept changing while the assistant reloaded: reloading at the next request")
+        return _State(state.catalog, state.retriever, state.composer, None)
 
     def plan(self, messages: Sequence[Message], mode: Mode = "staff") -> tuple[Plan, Evidence]:
         """The plan and evidence of the last user message, follow-ups resolved by replaying the
