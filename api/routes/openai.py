@@ -27,7 +27,7 @@ from api.schemas import (
     OpenAIResponseMessage,
     OpenAIUsage,
 )
-from assistant.types import Answer, Message
+from assistant.types import Answer, Citation, Message
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[RateLimited])
@@ -64,8 +64,15 @@ def completion_text(answer: Answer) -> str:
     """The answer text with a plain list of sources after it, for clients that ignore ``citations``."""
     if not answer.citations:
         return answer.answer
-    lines = [f"[{c.n}] {c.titolo} ({c.settore}), {c.campo}: «{c.citazione}»" for c in answer.citations]
+    lines = [f"[{c.n}] {_source(c)}: «{c.citazione}»" for c in answer.citations]
     return answer.answer + "\n\nFonti:\n" + "\n".join(lines)
+
+
+def _source(c: Citation) -> str:
+    if c.passaggio:  # a prose passage: document › section › page
+        page = f", pagina {c.pagina}" if c.pagina else ""
+        return f"{c.documento} › {c.sezione or c.titolo}{page}"
+    return f"{c.titolo} ({c.settore}), {c.campo}"
 
 
 def _usage(messages: list[Message], text: str) -> OpenAIUsage:

@@ -6,6 +6,9 @@ import openai
 import pytest
 from openai import OpenAI
 
+from api.routes.openai import completion_text
+from assistant.types import Answer, Citation
+
 QUESTION = "Chi è responsabile dell'obiettivo \"Potenziare il servizio SOS Computer\"?"
 
 
@@ -71,3 +74,17 @@ def test_client_sees_api_errors(openai_client: OpenAI) -> None:
     with pytest.raises(openai.APIStatusError) as info:
         openai_client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x" * 100_000}])
     assert info.value.status_code == 413
+
+
+def test_sources_list_names_fields_and_prose_passages() -> None:
+    answer = Answer(answer="Sì [1], vedi [2].", citations=[
+        Citation(n=1, objective_id="entrate-2", titolo="Regolamento Tari", settore="SETTORE ENTRATE",
+                 campo="responsabile", citazione="Natascia Giomo", documento="piano"),
+        Citation(n=2, objective_id="passaggio-3", titolo="Lavoro agile", settore="", campo="testo",
+                 citazione="due giorni a settimana", documento="piano", pagina=12,
+                 sezione="Sezione 3 › Lavoro agile", passaggio="passaggio-3"),
+    ])
+    assert completion_text(answer).splitlines()[-2:] == [
+        "[1] Regolamento Tari (SETTORE ENTRATE), responsabile: «Natascia Giomo»",
+        "[2] piano › Sezione 3 › Lavoro agile, pagina 12: «due giorni a settimana»",
+    ]

@@ -8,6 +8,7 @@ const STAFF_LABELS = {
   assistant: "Risposta",
   sources: "Fonti",
   quoted: "Testo del campo",
+  quotedPassage: "Testo del documento",
   showCard: "Mostra la scheda dell'obiettivo",
   hideCard: "Nascondi la scheda dell'obiettivo",
   copy: "Copia la risposta",
@@ -24,6 +25,7 @@ const CITIZEN_LABELS = {
   assistant: "La risposta del Comune",
   sources: "Da dove viene questa risposta",
   quoted: "Testo scritto nel piano",
+  quotedPassage: "Testo scritto nel piano",
   showCard: "Mostra tutte le informazioni",
   hideCard: "Nascondi le informazioni",
   copy: "Copia il testo",
@@ -140,20 +142,34 @@ function renderAnswer(item, answerText, answer, turn, labels) {
 function citationList(answer, turn, labels) {
   const list = el("ol", { class: "list-unstyled" });
   for (const c of answer.citations) {
-    const where = [c.settore, c.anno ? `anno ${c.anno}` : null].filter(Boolean).join(", ");
-    const slot = el("div", { class: "card-slot" });
-    const button = el("button", { type: "button", class: "btn btn-sm btn-outline-primary", "aria-expanded": "false" },
-      labels.showCard);
-    button.addEventListener("click", () => toggleCard(button, slot, c, labels));
-    const details = el("details", {},
-      el("summary", {}, `[${c.n}] ${c.titolo} – ${fieldLabel(c.campo)}`),
-      el("p", { class: "mb-0" }, `${labels.quoted} «${fieldLabel(c.campo)}»${where ? ` (${where})` : ""}:`),
-      el("blockquote", { text: c.citazione }),
-      button,
-      slot);
+    const details = c.passaggio ? passageFootnote(c, labels) : recordFootnote(c, labels);
     list.append(el("li", { id: `fonte-${turn}-${c.n}` }, details));
   }
   return el("div", { class: "citations" }, el("h3", { text: labels.sources }), list);
+}
+
+/** A quote from a field of an objective record: the field, then the whole card on request. */
+function recordFootnote(c, labels) {
+  const where = [c.settore, c.anno ? `anno ${c.anno}` : null].filter(Boolean).join(", ");
+  const slot = el("div", { class: "card-slot" });
+  const button = el("button", { type: "button", class: "btn btn-sm btn-outline-primary", "aria-expanded": "false" },
+    labels.showCard);
+  button.addEventListener("click", () => toggleCard(button, slot, c, labels));
+  return el("details", {},
+    el("summary", {}, `[${c.n}] ${c.titolo} – ${fieldLabel(c.campo)}`),
+    el("p", { class: "mb-0" }, `${labels.quoted} «${fieldLabel(c.campo)}»${where ? ` (${where})` : ""}:`),
+    el("blockquote", { text: c.citazione }),
+    button,
+    slot);
+}
+
+/** A quote from the document's prose (outside the objective tables): section and page. */
+function passageFootnote(c, labels) {
+  const where = [c.documento, c.pagina ? `pagina ${c.pagina}` : null].filter(Boolean).join(", ");
+  return el("details", {},
+    el("summary", {}, `[${c.n}] ${c.sezione || c.titolo}`),
+    el("p", { class: "mb-0" }, `${labels.quotedPassage} (${where}):`),
+    el("blockquote", { text: c.citazione }));
 }
 
 async function toggleCard(button, slot, citation, labels) {
@@ -174,7 +190,8 @@ async function toggleCard(button, slot, citation, labels) {
 }
 
 function plainText(answer) {
-  const sources = answer.citations.map((c) => `[${c.n}] ${c.titolo} – ${fieldLabel(c.campo)}: «${c.citazione}»`);
+  const sources = answer.citations.map((c) =>
+    `[${c.n}] ${c.passaggio ? c.sezione || c.titolo : `${c.titolo} – ${fieldLabel(c.campo)}`}: «${c.citazione}»`);
   return sources.length ? `${answer.answer}\n\nFonti:\n${sources.join("\n")}` : answer.answer;
 }
 
