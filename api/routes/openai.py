@@ -17,6 +17,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from api import conversation
+from api.chatlog import ChatLog
 from api.deps import AssistantDep, ChatLogDep, RateLimited, SettingsDep
 from api.errors import STATUS_MESSAGES
 from api.routes.common import errors
@@ -27,6 +28,7 @@ from api.schemas import (
     OpenAIResponseMessage,
     OpenAIUsage,
 )
+from assistant import Assistant
 from assistant.types import Answer, Citation, Message
 
 logger = logging.getLogger(__name__)
@@ -115,26 +117,27 @@ async def chat_completions(
     )
 
 
+def _sse_chunk(body: OpenAIChatRequest, ident: str, created: int, choices: list[dict[str, Any]],
+               **extra: Any) -> str:
+    """One ``chat.completion.chunk`` as a ``data:`` line."""
+    obj = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": body.model,
+           "choices": choices, **extra}
+    return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
+
+
+def _choice(delta: dict[str, Any], finish: str | None = None) -> list[dict[str, Any]]:
+    return [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]
+
+
 async def _chunks(
     body: OpenAIChatRequest,
     messages: list[Message],
-    assistant: AssistantDep,
-    chat_log: ChatLogDep,
+    assistant: Assistant,
+    chat_log: ChatLog | None,
     ident: str,
     created: int,
 ) -> AsyncIterator[str]:
-    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-        obj = {
-            "id": ident,
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": body.model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
-            **extra,
-        }
-        return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
-
-    yield chunk({"role": "assistant", "content": ""})
+    yield _sse_chunk(body, ident, created, _choice({"role": "assistant", "content": ""}))
     try:
         answer = await conversation.answer(assistant, messages, body.mode, chat_log, "v1/chat/completions")
     except Exception:  # noqa: BLE001 - headers are sent: the error goes in the stream
@@ -145,17 +148,13 @@ async def _chunks(
         return
     text = completion_text(answer)
     for piece in conversation.text_chunks(text):
-        yield chunk({"content": piece})
-    yield chunk(
-        {},
-        "stop",
+        yield _sse_chunk(body, ident, created, _choice({"content": piece}))
+    yield _sse_chunk(
+        body, ident, created, _choice({}, "stop"),
         citations=[c.model_dump() for c in answer.citations],
         objective_ids=answer.objective_ids,
         refused=answer.refused,
     )
     if body.stream_options is not None and body.stream_options.include_usage:
-        usage = _usage(messages, text).model_dump()
-        obj = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": body.model,
-               "choices": [], "usage": usage}
-        yield f"data: {json.dumps(obj)}\n\n"
+        yield _sse_chunk(body, ident, created, [], usage=_usage(messages, text).model_dump())
     yield "data: [DONE]\n\n"
