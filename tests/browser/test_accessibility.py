@@ -106,3 +106,14 @@ def test_keyboard_only_evaluators_filters(page: Any) -> None:
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.getElementById('conteggio').textContent.startsWith('1 ')")
     assert "SOS Computer" in page.locator("#tabella-obiettivi tbody tr").first.inner_text()
+
+
+def test_keyboard_only_citizen_desk(page: Any) -> None:
+    page.goto("/sportello")
+    page.locator("#domande-guidate button").first.wait_for()
+    first = tab_to(page, lambda s: s["tag"] == "BUTTON" and s["text"].startswith("Che cosa fa il Comune"))
+    page.keyboard.press("Enter")
+    answer = page.locator(".message-assistant").first
+    answer.locator(".answer-actions").wait_for()
+    assert first["text"] in page.locator(".message-user").first.inner_text()
+    tab_to(page, lambda s: s["text"] == "Leggi ad alta voce", limit=80)
