@@ -13,7 +13,7 @@ from assistant.catalog import Catalog
 from assistant.compose import Composer
 from assistant.evidence import Evidence, gather
 from assistant.lexicon import Lexicon, load_lexicon
-from assistant.retrieve import DenseSearch, Retriever
+from assistant.retrieve import DenseSearch, FallbackDense, Retriever
 from assistant.scope import PlanDoc
 from assistant.types import Answer, Message, Mode, Plan
 from assistant.understand import understand
@@ -70,7 +70,7 @@ class Assistant:
         from ingest.store import Store  # noqa: PLC0415
 
         store = Store(settings)
-        dense = Index(settings, get_embedder(settings))
+        dense = FallbackDense(Index(settings, get_embedder(settings)))
         llm = None
         if importlib.util.find_spec("assistant.llm") is not None:
             llm = importlib.import_module("assistant.llm").build_rewriter(settings)

@@ -15,6 +15,7 @@ import numpy as np
 from assistant.catalog import Catalog
 from assistant.lexicon import Lexicon
 from assistant.normalize import stem, tokens
+from ingest.errors import StoreError
 from ingest.types import Indicator, Objective
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,23 @@ class DenseSearch(Protocol):
     """Dense search over the objective index (``ingest.index.Index`` in production)."""
 
     def search(self, query: str, k: int = 10, where: dict[str, Any] | None = None) -> list[Any]: ...
+
+
+class FallbackDense:
+    """A dense search that gives no hits (with a logged warning) when the index fails: the records
+    still answer, ranked lexically. E.g. an embedded index written by another process (``piao ingest``
+    while ``piao serve`` runs, or another uvicorn worker) fails in this process until it restarts."""
+
+    def __init__(self, inner: DenseSearch) -> None:
+        self.inner = inner
+
+    def search(self, query: str, k: int = 10, where: dict[str, Any] | None = None) -> list[Any]:
+        """The inner search's hits, or none when it fails."""
+        try:
+            return self.inner.search(query, k=k, where=where)
+        except StoreError as exc:
+            logger.warning("dense search unavailable, lexical ranking only: %s", exc.message)
+            return []
 
 
 def _indicator_texts(o: Objective) -> list[str]:
