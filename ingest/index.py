@@ -348,6 +348,9 @@ class Index:
         hits = []
         for entry_id, text, meta, dist in zip(result["ids"][0], result["documents"][0],
                                               result["metadatas"][0], result["distances"][0], strict=True):
+            if meta is None:  # deleted meanwhile (an old generation, by another process): not a result
+                logger.debug("index entry %s is gone: skipped", entry_id)
+                continue
             hits.append(Hit(key=str(meta["objective_key"]), kind=meta["kind"], text=text or "",
                             score=1.0 - float(dist), id=entry_id, metadata=dict(meta)))
         return hits
