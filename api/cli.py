@@ -311,6 +311,10 @@ def ask(
         out.print("\nFonti:", style="bold")
         for c in answer.citations:
             year = f", {c.anno}" if c.anno else ""
+            if c.passaggio:  # a prose passage: document › section › page
+                where = " › ".join(x for x in (c.documento, c.sezione, f"pagina {c.pagina}" if c.pagina else "") if x)
+                out.print(f"[{c.n}] {where}: «{c.citazione}»", markup=False, soft_wrap=True)
+                continue
             out.print(f"[{c.n}] {c.objective_id} – {c.titolo} ({c.campo}{year}): «{c.citazione}»",
                       markup=False, soft_wrap=True)
 

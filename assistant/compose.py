@@ -368,13 +368,24 @@ class Composer:
                         *self._suggestions(ev, t, cites)]
             return [t["list_none"].format(desc=desc)]
         head = t["list_one"] if len(ev.objectives) == 1 else t["list_head"]
-        return [head.format(n=len(ev.objectives), desc=desc), *self._items(plan, ev, t, cites)]
+        return [head.format(n=len(ev.objectives), desc=desc) + self._per_ente(plan, ev, t),
+                *self._items(plan, ev, t, cites)]
 
     def _count(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
         desc = self._desc(plan, ev, t)
         if not ev.objectives:
             return [t["list_none"].format(desc=desc)]
-        return [t["count_head"].format(n=len(ev.objectives), desc=desc), *self._items(plan, ev, t, cites)]
+        return [t["count_head"].format(n=len(ev.objectives), desc=desc) + self._per_ente(plan, ev, t),
+                *self._items(plan, ev, t, cites)]
+
+    def _per_ente(self, plan: Plan, ev: Evidence, t: dict[str, Any]) -> str:
+        """' (Comune di A: 4; Comune di B: 4)' when a list spans several entities (asked for)."""
+        counts: dict[str, int] = {}
+        for obj in ev.objectives:
+            counts[obj.ente or "-"] = counts.get(obj.ente or "-", 0) + 1
+        if not plan.scope_all or len(counts) < 2:
+            return ""
+        return t["per_ente"].format(value="; ".join(f"{e}: {n}" for e, n in counts.items()))
 
     def _sum(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
         desc = self._desc(plan, ev, t)

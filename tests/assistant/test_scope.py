@@ -81,6 +81,8 @@ def test_lists_never_mix_entities(store: Store) -> None:
     assert documents_of(everywhere) == {DECEMBER, OTHER}  # one version per plan: June is history
     assert len(everywhere.objective_ids) == 2 * len(single)
     assert f"({RUBIERA})" in everywhere.answer and f"({CASALGRANDE})" in everywhere.answer
+    n = len(single)
+    assert f"(per ente: {CASALGRANDE}: {n}; {RUBIERA}: {n})" in everywhere.answer
 
 
 def test_default_entity_scopes_unsaid_questions(store: Store) -> None:
