@@ -4,11 +4,13 @@ A real server (uvicorn, real store, real embedded Chroma, real e5 model) answers
 requests from several client threads while a new version of its document is uploaded
 (``POST /api/documents``, ingested in the server process). The answers are deterministic (no LLM),
 so every response must equal, exactly, the response to the same request before the upload (old
-version) or after it (new version).
+version) or after it (new version). Then the same with ``piao ingest`` in another process.
 """
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +21,7 @@ import httpx
 import pytest
 
 from api.app import create_app
+from evals.load import own_server, server_env
 from ingest.settings import Settings
 from tests.conftest import SAMPLE_DOCUMENTO, SAMPLE_TXT
 from tests.live_server import live_server
@@ -123,3 +126,51 @@ def test_readers_see_the_old_or_the_new_version_never_a_mix(server: str, tmp_pat
     versions = {"old": sum(b == old[r] != new[r] for r, b in seen), "new": sum(b == new[r] != old[r] for r, b in seen)}
     assert versions["old"] and versions["new"], versions  # the readers did overlap the ingest
     print(f"responses during the ingest: {len(seen)}, by version: {versions}")
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(600)
+def test_piao_ingest_in_another_process_while_serving_causes_no_errors(served_dir: Path, tmp_path: Path) -> None:
+    """``piao ingest`` run beside ``piao serve`` (embedded index): no failed request; lists are the
+    old or the new version; the new one is served within the revision check interval.
+
+    The server's embedded Chroma does not see another process's writes (its dense search fails and
+    the assistant falls back to lexical ranking, logged), so chat answers are checked for errors only.
+    """
+    v2 = new_version(tmp_path)
+    lists = [r for r in REQUESTS if r[0] == "list"]
+    with own_server(served_dir) as url, httpx.Client(base_url=url, timeout=60) as client:
+        old = {r: ask(client, r) for r in REQUESTS}
+        seen: list[tuple[Request, Any]] = []
+        failures: list[str] = []
+        done = threading.Event()
+
+        def reader(offset: int) -> None:
+            with httpx.Client(base_url=url, timeout=60) as own:
+                n = offset
+                while not done.is_set():
+                    request = REQUESTS[n % len(REQUESTS)]
+                    try:
+                        seen.append((request, ask(own, request)))
+                    except (AssertionError, httpx.HTTPError) as exc:
+                        failures.append(f"{request}: {exc}")
+                    n += 1
+
+        threads = [threading.Thread(target=reader, args=(i,)) for i in range(CLIENTS)]
+        for t in threads:
+            t.start()
+        ingest = subprocess.run(  # noqa: S603 - our own CLI
+            [sys.executable, "-c", "from api.cli import app; app()", "ingest", str(v2), "--documento", SAMPLE_DOCUMENTO],
+            env=server_env(served_dir), capture_output=True, text=True, timeout=300, check=False)
+        time.sleep(1.5)  # past the server's revision check interval
+        new = {r: ask(client, r) for r in lists}
+        time.sleep(0.5)
+        done.set()
+        for t in threads:
+            t.join(timeout=120)
+    assert ingest.returncode == 0, ingest.stderr[-2000:]
+    assert not failures, failures[:5]
+    assert old[("list", "responsabile=bertolini")]["ids"] == [] != new[("list", "responsabile=bertolini")]["ids"]
+    mixed = [(r, b) for r, b in seen if r[0] == "list" and b not in (old[r], new[r])]
+    assert not mixed, f"{len(mixed)} list responses match neither version: {mixed[:1]}"
+    print(f"responses while `piao ingest` ran: {len(seen)}, errors: {len(failures)}")
