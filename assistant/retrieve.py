@@ -95,7 +95,9 @@ class Scored:
     strong: float  # the same, outside the status text (title, indicators, card)
 
 
-def _bm25(texts: list[list[str]]) -> bm25s.BM25:
+def _bm25(texts: list[list[str]]) -> bm25s.BM25 | None:
+    if not texts:  # an empty store: bm25s cannot index nothing
+        return None
     index = bm25s.BM25()
     index.index([t or [""] for t in texts], show_progress=False)
     return index
@@ -111,7 +113,7 @@ class Retriever:
         self.prose = PassageSearch(catalog.passages, dense)
         self.keys = [o.key for o in catalog.records]
         self._dense_cache: dict[str, list[str]] = {}  # question -> ranked keys (a whole dict swap is atomic)
-        self._groups: dict[str, tuple[float, bm25s.BM25]] = {}
+        self._groups: dict[str, tuple[float, bm25s.BM25 | None]] = {}
         self._stems: dict[str, dict[str, set[str]]] = {k: {} for k in self.keys}
         for name, (weight, texts) in GROUPS.items():
             docs = [[stem(t) for text in texts(o) for t in tokens(text)] for o in catalog.records]
@@ -164,7 +166,8 @@ class Retriever:
         lexical = np.zeros(len(self.keys))
         if query:
             for weight, index in self._groups.values():
-                lexical += weight * index.get_scores(query)
+                if index is not None:
+                    lexical += weight * index.get_scores(query)
         top = float(lexical.max()) if len(lexical) and lexical.max() > 0 else 1.0
         scored: dict[str, tuple[float, float, float]] = {}
         for i, k in enumerate(self.keys):
