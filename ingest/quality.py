@@ -72,7 +72,10 @@ class QualityReport(BaseModel):
     def render(self) -> str:
         """The report in Italian, one finding per line."""
         lines = [f"Obiettivi trovati: {self.n_objectives}."]
-        lines += _render_sectors(self.sectors)
+        if self.n_objectives == 0 and not self.sectors:
+            lines.append("Il documento non contiene schede obiettivo: solo il testo è stato importato.")
+        else:
+            lines += _render_sectors(self.sectors)
         lines += _render_weights(self.weights)
         if self.issues:
             lines.append(f"Da verificare nel documento ({len(self.issues)}):")

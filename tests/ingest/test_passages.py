@@ -95,6 +95,8 @@ def test_a_plan_without_objective_tables_is_imported_as_prose(tmp_path: Path) ->
         report = ing.ingest(path)
         assert report.n_objectives == 0 and report.status == "new"
         assert "Obiettivi trovati: 0." in (report.quality_text or "")
+        assert "non contiene schede obiettivo" in (report.quality_text or "")
+        assert "settori corrispondono" not in (report.quality_text or "")
         assert any("importato come testo" in w for w in report.warnings)
         assert "importato come testo" in (report.quality_text or "")
         assert len(Store(ing.settings).passages(report.documento)) == 7
