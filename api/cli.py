@@ -92,6 +92,7 @@ def ingest(
         periodo = normalise_periodo(periodo) or _bad_periodo(periodo)
     try:
         ingestor = Ingestor(get_settings())
+        ingestor.recover()  # what an interrupted ingest (power cut, kill) left in the index
     except IngestError as exc:
         raise _fail(exc.message) from exc
     failed = False
