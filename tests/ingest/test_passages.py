@@ -129,3 +129,25 @@ def test_the_plan_printed_to_pdf_gives_the_same_passages_with_pages(tmp_path: Pa
     flat = [re.sub(r"\s+", " ", p.testo) for p in from_docx]
     assert [re.sub(r"\s+", " ", p.testo) for p in from_pdf] == flat
     assert all(p.pagina is not None for p in from_pdf)
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: the PDF print of the "
+                                            "prose plan cannot be built")
+def test_pdf_plans_with_and_without_objective_tables_are_imported(tmp_path: Path) -> None:
+    for name, with_table in (("piano_tabella", True), ("piano_testo", False)):
+        path = prose_plan(tmp_path / f"{name}.docx", with_table=with_table)
+        subprocess.run([SOFFICE, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+                       check=True, capture_output=True, timeout=120)
+    ing = ingestor(tmp_path)
+    try:
+        with_table = ing.ingest(tmp_path / "piano_tabella.pdf")
+        [record] = ing.store.objectives(with_table.documento)
+        assert record.titolo == "Contributi alle associazioni sportive" and record.responsabile == "Maria Verdi"
+        assert record.stato_attuazione is not None and record.stato_attuazione.data == "2023-06-30"
+        prose_only = ing.ingest(tmp_path / "piano_testo.pdf")
+        assert prose_only.n_objectives == 0 and "non contiene schede obiettivo" in (prose_only.quality_text or "")
+        passages = ing.store.passages(prose_only.documento)
+        agile = next(p for p in passages if p.sezione.endswith("3.1 Lavoro agile"))
+        assert agile.testo == LAVORO_AGILE.replace("  ", " ") and agile.pagina is not None
+    finally:
+        ing.close()
