@@ -5,6 +5,10 @@ The plan is built with python-docx (prose sections around one objective table), 
 """
 from __future__ import annotations
 
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from assistant import Assistant
@@ -65,3 +69,23 @@ def test_lists_counts_and_fields_still_come_from_the_records(assistant: Assistan
 def test_a_topic_the_text_does_not_treat_is_refused(assistant: Assistant) -> None:
     answer = assistant.ask("Cosa dice il piano sulle missioni in Antartide?")
     assert answer.refused and not any(c.passaggio for c in answer.citations)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed: the PDF "
+                                                             "print of the prose plan cannot be built")
+def test_a_pdf_plan_is_cited_with_its_page(tmp_path: Path) -> None:
+    path = prose_plan(tmp_path / "piano.docx")
+    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+                   check=True, capture_output=True, timeout=120)
+    settings = Settings(data_dir=tmp_path / "data")
+    ingestor = Ingestor(settings, embedder=FakeEmbedder())
+    try:
+        ingestor.ingest(tmp_path / "piano.pdf")
+    finally:
+        ingestor.close()
+    store = Store(settings)
+    answer = Assistant(store.objectives(), store=store).ask("Cosa dice il piano sulla formazione del personale?")
+    (cite,) = answer.citations
+    assert cite.documento == "piano" and cite.sezione and cite.sezione.endswith("3.2 Formazione del personale")
+    assert cite.pagina is not None and f"(pagina {cite.pagina})" in answer.answer
+    assert cite.citazione == FORMAZIONE
