@@ -21,11 +21,12 @@ from chromadb.api.shared_system_client import SharedSystemClient
 
 from ingest.index import Index, build_entries
 from ingest.objectives import extract
-from ingest.pipeline import Ingestor
+from ingest.passages import build_passages
+from ingest.pipeline import Ingestor, document_entries
 from ingest.readers import read_document
 from ingest.settings import Settings
 from ingest.store import Store
-from ingest.types import Objective
+from ingest.types import Objective, Passage
 from tests.conftest import ROOT, SAMPLE_DOCUMENTO, SAMPLE_DOCX, SAMPLE_TXT, FakeEmbedder
 
 DOC = SAMPLE_DOCUMENTO
@@ -71,8 +72,10 @@ def new_version(tmp_path: Path) -> Path:
     return path
 
 
-def records_of(path: Path, settings: Settings) -> list[Objective]:
-    return extract(read_document(path, settings), DOC, None).objectives
+def version_of(path: Path, settings: Settings) -> tuple[list[Objective], list[Passage]]:
+    """The records and prose passages a file gives as document DOC."""
+    doc = read_document(path, settings)
+    return extract(doc, DOC, None).objectives, list(build_passages(doc, DOC, None))
 
 
 def index_view(index: Index) -> list[tuple[str, str, str]]:
@@ -82,9 +85,9 @@ def index_view(index: Index) -> list[tuple[str, str, str]]:
                   for m, t in zip(snap.metadatas, snap.texts, strict=True))
 
 
-def expected_view(records: list[Objective]) -> list[tuple[str, str, str]]:
+def expected_view(records: list[Objective], passages: list[Passage]) -> list[tuple[str, str, str]]:
     return sorted((str(e.metadata["objective_key"]), f"{e.metadata['kind']}-{e.metadata.get('n', '')}", e.text)
-                  for e in build_entries(records))
+                  for e in document_entries(records, passages))
 
 
 def start_child(path: Path, data_dir: Path, marker: Path) -> subprocess.Popen[bytes]:
@@ -141,7 +144,7 @@ def test_sigkill_mid_ingest_leaves_old_or_new_version_whole_in_store_and_index(
     tmp_path: Path, data_settings: Settings
 ) -> None:
     versions = {"v1": SAMPLE_DOCX, "v2": new_version(tmp_path)}
-    records = {name: records_of(path, data_settings) for name, path in versions.items()}
+    records = {name: version_of(path, data_settings) for name, path in versions.items()}
     assert records["v1"] != records["v2"]
     embedder = FakeEmbedder()
     first = Ingestor(data_settings, embedder=embedder)
@@ -172,12 +175,12 @@ def test_sigkill_mid_ingest_leaves_old_or_new_version_whole_in_store_and_index(
         restart_chroma()
         ingestor = Ingestor(data_settings, embedder=embedder)  # restart: open store and index again
         ingestor.recover()
-        objectives = ingestor.store.objectives(DOC)
-        matches = [name for name, recs in records.items() if recs == objectives]
+        objectives, passages = ingestor.store.objectives(DOC), ingestor.store.passages(DOC)
+        matches = [name for name, recs in records.items() if recs == (objectives, passages)]
         assert matches, f"store holds neither version after a kill at {stages[-1]!r}"
         outcomes["committed" if matches[0] == target else "rolled back"] += 1
         stored = matches[0]
-        assert index_view(ingestor.index) == expected_view(objectives), (
+        assert index_view(ingestor.index) == expected_view(objectives, passages), (
             f"index and store disagree after a kill at {stages[-1]!r}")
         assert ingestor.store.document(DOC).n_objectives == len(objectives)  # type: ignore[union-attr]
         ingestor.close()
