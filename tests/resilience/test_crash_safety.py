@@ -139,6 +139,7 @@ def kill_mid_ingest(path: Path, data_dir: Path, marker: Path, delay_s: float, du
     return f"{stage or 'start'} +{delay_s * 1000:.0f}ms"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_sigkill_mid_ingest_leaves_old_or_new_version_whole_in_store_and_index(
     tmp_path: Path, data_settings: Settings

@@ -14,6 +14,7 @@ from ingest.settings import Settings
 from tests.live_server import live_server
 
 
+@pytest.mark.integration  # the real model and index (the session's ingest)
 @pytest.mark.timeout(300)
 def test_ten_clients_for_five_seconds_get_answers_and_no_errors(ingested_settings: Settings) -> None:
     settings = ingested_settings.model_copy(update={"rate_limit_per_minute": 1_000_000})
@@ -27,6 +28,7 @@ def test_ten_clients_for_five_seconds_get_answers_and_no_errors(ingested_setting
         assert 0 < figures.p50_ms <= figures.p95_ms <= figures.p99_ms <= figures.max_ms < 30_000
 
 
+@pytest.mark.integration
 def test_the_rate_limit_shows_up_as_errors(ingested_settings: Settings) -> None:
     """The default limit (per client address: all load clients share 127.0.0.1) refuses part of
     the traffic, and the report counts those refusals: errors are not hidden."""
