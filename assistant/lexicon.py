@@ -60,6 +60,8 @@ class Lexicon:
     deadline_cues: re.Pattern[str] = re.compile(r"(?!x)x")
     periods: dict[str, tuple[int, int]] = field(default_factory=dict)
     month_pattern: re.Pattern[str] = re.compile(r"(?!x)x")
+    # instructions to the assistant that carry the attacker's payload: their whole clause is dropped
+    injection_payload: re.Pattern[str] = re.compile(r"(?!x)x")
 
     def words(self) -> set[str]:
         """Every word the lexicon knows (protected from typo correction)."""
@@ -69,7 +71,7 @@ class Lexicon:
                 out.update(re.findall(r"[a-z0-9]+", text))
         for key, value in self.english.items():
             out.update(re.findall(r"[a-z0-9]+", key + " " + value))
-        for pat in [*self.fields.values(), *self.intents.values(), self.injection,
+        for pat in [*self.fields.values(), *self.intents.values(), self.injection, self.injection_payload,
                     self.followup_anaphora, self.classification_cues, self.place_cues,
                     *(u.cues for u in self.unsupported)]:
             out.update(re.findall(r"[a-z0-9]+", pat.pattern.replace("\\", " ")))
@@ -116,6 +118,7 @@ def build_lexicon(data: dict[str, Any]) -> Lexicon:
         followup_anaphora=_pattern(follow.get("anaphora", [])),
         unsupported=unsupported,
         injection=_pattern(data.get("injection", [])),
+        injection_payload=_pattern(data.get("injection_payload", [])),
         months={norm(k): int(v) for k, v in data.get("months", {}).items()},
         sector_cues=frozenset(norm(w) for w in data.get("sector_cues", [])),
         classification_cues=_pattern(data.get("classification_cues", [])),

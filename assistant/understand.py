@@ -78,6 +78,23 @@ def _intent(intents: set[str], fields: list[str], years: list[int], has_filter: 
     return "describe", None
 
 
+_CLAUSE = re.compile(r"[^.?!;()\[\]]+[.?!;)\]]*|[.?!;()\[\]]+")
+
+
+def strip_injection(text: str, lexicon: Lexicon) -> tuple[str, bool]:
+    """The question without manipulation: payload clauses dropped whole, other cue phrases removed.
+
+    If nothing but the manipulation is left, only the cue phrases go (the rest may be the question).
+    """
+    payload, cues = lexicon.injection_payload, lexicon.injection
+    if not (payload.search(text) or cues.search(text)):
+        return text, False
+    kept = " ".join(c for c in _CLAUSE.findall(text) if not payload.search(c))
+    if not re.search(r"[a-z0-9]", cues.sub(" ", kept)):
+        kept = payload.sub(" ", text)
+    return " ".join(cues.sub(" ", kept).split()), True
+
+
 def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "staff",
                previous: Plan | None = None, context: list[str] | None = None,
                default_ente: str | None = None) -> Plan:
@@ -85,8 +102,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     ``default_ente`` is the entity answered about when several are loaded and none is named."""
     text = norm(question)
     language = detect_language(text, lexicon)
-    injection = lexicon.injection.search(text) is not None
-    text = " ".join(lexicon.injection.sub(" ", text).split())
+    text, injection = strip_injection(text, lexicon)
     if language == "en":
         text = translate(text, lexicon)
     text = catalog.speller.correct_text(text)
