@@ -40,6 +40,9 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
+ECHO_MAX_WORDS = 8  # a refusal repeats the asked topic only up to this length
+
+
 class Cites:
     """Numbered citations, one per distinct (objective, field, year, quote)."""
 
@@ -364,8 +367,11 @@ class Composer:
         desc = self._desc(plan, ev, t)
         if not ev.objectives:
             if ev.suggestions:
-                return [t["refuse_list"].format(desc=desc or t["desc_topic"].format(value=plan.filters.text or "")),
-                        *self._suggestions(ev, t, cites)]
+                topic = plan.filters.text or ""
+                # echo the user's topic only when it is a short, plain one: never dictated text
+                echo = t["desc_topic"].format(value=topic) if topic and not plan.injection and len(
+                    topic.split()) <= ECHO_MAX_WORDS else ""
+                return [t["refuse_list"].format(desc=desc or echo), *self._suggestions(ev, t, cites)]
             return [t["list_none"].format(desc=desc)]
         head = t["list_one"] if len(ev.objectives) == 1 else t["list_head"]
         return [head.format(n=len(ev.objectives), desc=desc) + self._per_ente(plan, ev, t),
