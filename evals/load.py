@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
 import logging
 import os
@@ -239,6 +240,14 @@ async def run_load(url: str, clients: int = 50, duration_s: float = 60.0, seed: 
 
 # -- a server of its own ---------------------------------------------------------------------------
 
+
+def run_load_blocking(url: str, clients: int = 50, duration_s: float = 60.0, seed: int = 1,
+                      questions: Sequence[Question] | None = None) -> LoadReport:
+    """``run_load`` from synchronous code, in a thread of its own: it works even where the calling
+    thread already runs an event loop (Playwright's sync API leaves one in pytest's main thread)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run_load(url, clients, duration_s, seed, questions)).result()
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -316,10 +325,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
     if args.url:
-        report = asyncio.run(run_load(args.url, args.clients, args.duration, args.seed))
+        report = run_load_blocking(args.url, args.clients, args.duration, args.seed)
     else:
         with own_server(args.data_dir, args.workers) as url:
-            report = asyncio.run(run_load(url, args.clients, args.duration, args.seed))
+            report = run_load_blocking(url, args.clients, args.duration, args.seed)
     sys.stdout.write((json.dumps(report.to_json(), indent=2) if args.json else report.render()) + "\n")
     return 1 if report.errors else 0
 

@@ -6,7 +6,6 @@ The records stay in SQLite here (PostgreSQL is the same code through ``PIAO_DATA
 """
 from __future__ import annotations
 
-import asyncio
 import shutil
 import socket
 import subprocess
@@ -21,7 +20,7 @@ import httpx
 import pytest
 
 from assistant import Assistant
-from evals.load import own_server, run_load
+from evals.load import own_server, run_load_blocking
 from ingest.index import Index
 from ingest.pipeline import Ingestor, ingest_file
 from ingest.settings import Settings, get_settings
@@ -149,7 +148,7 @@ def test_two_uvicorn_workers_answer_from_the_chroma_server(server_settings: Sett
             response = httpx.post(f"{url}/api/chat", json={"messages": [{"role": "user", "content": question}]},
                                   timeout=30)
             assert response.status_code == 200 and expected in response.json()["answer"], response.text
-        report = asyncio.run(run_load(url, clients=8, duration_s=3.0, seed=5))
+        report = run_load_blocking(url, clients=8, duration_s=3.0, seed=5)
         assert report.errors == 0 and report.answers > 0, report.render()
     assert not server_settings.chroma_path.exists()
 

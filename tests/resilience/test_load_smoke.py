@@ -4,12 +4,10 @@ The full run is ``make load`` (50 clients x 60 s); see ``evals/load.py``.
 """
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from api.app import create_app
-from evals.load import ENDPOINTS, check_local, run_load
+from evals.load import ENDPOINTS, check_local, run_load_blocking
 from ingest.settings import Settings
 from tests.live_server import live_server
 
@@ -19,7 +17,7 @@ from tests.live_server import live_server
 def test_ten_clients_for_five_seconds_get_answers_and_no_errors(ingested_settings: Settings) -> None:
     settings = ingested_settings.model_copy(update={"rate_limit_per_minute": 1_000_000})
     with live_server(create_app(settings)) as url:
-        report = asyncio.run(run_load(url, clients=10, duration_s=5.0, seed=7))
+        report = run_load_blocking(url, clients=10, duration_s=5.0, seed=7)
     assert report.errors == 0, report.error_samples
     assert all(report.endpoints[e].requests > 0 for e in ENDPOINTS), report.render()
     assert report.answers >= 20 and report.answers_per_s > 0
@@ -34,7 +32,7 @@ def test_the_rate_limit_shows_up_as_errors(ingested_settings: Settings) -> None:
     the traffic, and the report counts those refusals: errors are not hidden."""
     settings = ingested_settings.model_copy(update={"rate_limit_per_minute": 5})
     with live_server(create_app(settings)) as url:
-        report = asyncio.run(run_load(url, clients=2, duration_s=1.0, seed=3))
+        report = run_load_blocking(url, clients=2, duration_s=1.0, seed=3)
     assert report.errors > 0 and any("HTTP 429" in e for e in report.error_samples)
 
 
