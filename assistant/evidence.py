@@ -50,8 +50,8 @@ def gather(plan: Plan, catalog: Catalog, retriever: Retriever, lexicon: Lexicon)
         return _refuse("plan", plan.unknown_plan, [])
     if plan.unknown_entities:
         return _refuse("entity", plan.unknown_entities[0], _suggest(plan, catalog, retriever))
-    if plan.intent in LIST_INTENTS and plan.scope_ambiguous and not plan.followup:
-        return _refuse("scope", ", ".join(plan.scope_ambiguous), [])
+    if plan.intent in LIST_INTENTS and plan.scope_ambiguous and not plan.scope_all and not plan.followup:
+        return _refuse("scope", ", ".join(plan.scope_ambiguous), [])  # a sum or maximum across entities
     if plan.intent in LIST_INTENTS:
         return _aggregate(plan, catalog, retriever)
     concepts = retriever.concepts(plan.filters.text or "")

@@ -128,7 +128,9 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         intent = "unknown"
     filters = _filters(text, intent, fields, years, links, content, topic, catalog, lexicon)
     filters.documenti, ambiguous, unknown_plan = _scope(scope_links, catalog, default_ente, previous)
-    return Plan(scope_all=scope_links.all_entities, scope_ambiguous=ambiguous, unknown_plan=unknown_plan,
+    # no entity named among several: lists and counts give each entity's, labelled, never mixed
+    scope_all = scope_links.all_entities or (bool(ambiguous) and intent in ("list", "count"))
+    return Plan(scope_all=scope_all, scope_ambiguous=ambiguous, unknown_plan=unknown_plan,
                 asked_dates=dates,question=question, normalized=text, language=language, mode=mode, intent=intent,
                 fields=fields, years=years, filters=filters,
                 objective_keys=list(context or []) if followup else [],

@@ -71,8 +71,12 @@ def test_a_question_naming_the_entity_picks_it(store: Store) -> None:
 
 def test_lists_never_mix_entities(store: Store) -> None:
     a = assistant(store)
-    unsaid = a.ask("Quali sono gli obiettivi del settore Entrate?")
-    assert unsaid.refused and "Comune di Casalgrande" in unsaid.answer and "Comune di Rubiera" in unsaid.answer
+    unsaid = a.ask("Quali sono gli obiettivi del settore Entrate?")  # no entity named: each one's, labelled
+    assert not unsaid.refused and documents_of(unsaid) == {DECEMBER, OTHER}
+    assert f"({RUBIERA})" in unsaid.answer and f"({CASALGRANDE})" in unsaid.answer
+    assert "per ente:" in unsaid.answer
+    summed = a.ask("Qual è la somma dei pesi 2023 del settore Entrate?")  # a sum across entities means nothing
+    assert summed.refused and CASALGRANDE in summed.answer and RUBIERA in summed.answer
     rubiera = a.ask("Quali sono gli obiettivi del settore Entrate del Comune di Rubiera?")
     assert not rubiera.refused and documents_of(rubiera) == {OTHER}
     single = [o for o in store.objectives(OTHER) if o.settore == "SETTORE ENTRATE"]
