@@ -62,6 +62,8 @@ class Lexicon:
     month_pattern: re.Pattern[str] = re.compile(r"(?!x)x")
     # instructions to the assistant that carry the attacker's payload: their whole clause is dropped
     injection_payload: re.Pattern[str] = re.compile(r"(?!x)x")
+    # 'settore scuola' -> the stored sector whose name holds 'scolastici' (when one does)
+    sector_synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def words(self) -> set[str]:
         """Every word the lexicon knows (protected from typo correction)."""
@@ -121,6 +123,7 @@ def build_lexicon(data: dict[str, Any]) -> Lexicon:
         injection_payload=_pattern(data.get("injection_payload", [])),
         months={norm(k): int(v) for k, v in data.get("months", {}).items()},
         sector_cues=frozenset(norm(w) for w in data.get("sector_cues", [])),
+        sector_synonyms={norm(k): tuple(norm(v).split()) for k, v in data.get("sector_synonyms", {}).items()},
         classification_cues=_pattern(data.get("classification_cues", [])),
         place_cues=_pattern(data.get("place_cues", [])),
         glossary=dict(data.get("glossary", {})),

@@ -56,6 +56,15 @@ def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, li
     _unknown_sector(words, catalog, lexicon, links)
 
 
+def _sector_synonym(after: list[str], lexicon: Lexicon) -> tuple[str, ...] | None:
+    """The heading words an everyday sector name stands for ('scuola' -> 'scolastici')."""
+    for n in range(len(after), 0, -1):
+        target = lexicon.sector_synonyms.get(" ".join(after[:n]))
+        if target:
+            return target
+    return None
+
+
 def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon: Lexicon,
                     links: Links) -> None:
     """'settore X' where X names no stored sector: a first word of some variant still links."""
@@ -69,8 +78,9 @@ def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon
             after.append(x)
         if not after:
             continue
+        target = _sector_synonym(after, lexicon)
         for sector in catalog.sectors:
-            if any(v[:len(after)] == tuple(after) for v in sector.variants):
+            if any(v[:len(after)] == tuple(after) or (target and set(target) <= set(v)) for v in sector.variants):
                 links.settore = sector.name
                 links.spans.append((words[i][1], words[i + len(after)][2]))
                 return

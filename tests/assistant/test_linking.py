@@ -25,9 +25,17 @@ def links(q, catalog):
     ("Quali obiettivi ha il SUAP?", "SETTORE SUAP"),
     ("obiettivi del settore pianificazione", "SETTORE PIANIFICAZIONE TERRITORIALE"),
     ("obiettivi dei Servizi scolastici ed educativi", "SETTORE SERVIZI SCOLASTICI"),
+    ("Quanti obiettivi ci sono nel settore scuola?", "SETTORE SERVIZI SCOLASTICI"),  # everyday name
+    ("obiettivi del settore tributi", "SETTORE ENTRATE"),
 ])
 def test_sector(catalog, question, sector):
     assert links(question, catalog).settore == sector
+
+
+def test_everyday_name_of_a_sector_not_in_the_plan_stays_unknown(catalog):
+    # 'servizi sociali' is a known everyday name, but no stored heading holds it
+    found = links("obiettivi del settore politiche sociali", catalog)
+    assert found.settore is None and found.unknown == ["settore politiche sociali"]
 
 
 def test_unknown_sector_is_reported(catalog):
