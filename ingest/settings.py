@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     ente: str | None = None  # the entity answered about when several are loaded and a question names none
     max_file_mb: float = 50.0
     max_uncompressed_mb: float = 200.0
+    max_text_mb: float = 5.0  # text exports: their parse cost grows with size
     max_message_chars: int = 2000
     max_turns: int = 40
     rate_limit_per_minute: int = 600

@@ -81,6 +81,13 @@ def check_file(path: Path, settings: Settings) -> Checked:
             f"il file non è un {label} valido: è danneggiato, troncato o di un altro formato.",
             file=name,
         )
+    if size > settings.max_text_mb * _BYTES_PER_MB:
+        # a text export is parsed by trying row shapes: keep its cost bounded (a whole PIAO is ~1 MB)
+        raise UnsafeDocument(
+            f"l'esportazione di testo è troppo grande ({size / _BYTES_PER_MB:.1f} MB; il limite è "
+            f"{settings.max_text_mb:g} MB, impostabile con PIAO_MAX_TEXT_MB).",
+            file=name,
+        )
     return Checked(path, "txt", _decode_text(path))
 
 

@@ -20,7 +20,7 @@ from ingest.errors import (
 from ingest.objectives import extract
 from ingest.readers import read_document
 from ingest.settings import Settings
-from tests.conftest import SAMPLE_DOCX
+from tests.conftest import SAMPLE_DOCX, SAMPLE_TXT
 from tests.ingest import docx_builders as b
 
 
@@ -139,6 +139,12 @@ def test_zip_bomb_by_total_size(tmp_path: Path) -> None:
 
 def test_file_over_the_size_limit() -> None:
     refused(SAMPLE_DOCX, UnsafeDocument, "troppo grande", "PIAO_MAX_FILE_MB", settings=Settings(max_file_mb=0.05))
+
+
+def test_text_export_over_its_own_size_limit() -> None:
+    # a text export's parse cost grows with its size: it has a lower limit than Word or PDF files
+    refused(SAMPLE_TXT, UnsafeDocument, "troppo grande", "PIAO_MAX_TEXT_MB", settings=Settings(max_text_mb=0.05))
+    assert read_document(SAMPLE_TXT, Settings(max_text_mb=1.0)).tables  # the real export is well under 1 MB
 
 
 @pytest.mark.parametrize("content", [b"", b"   \n\n\t\n"])
