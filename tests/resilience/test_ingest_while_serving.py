@@ -66,6 +66,30 @@ def ask(client: httpx.Client, request: Request) -> Any:
     return body
 
 
+def start_readers(url: str) -> tuple[list[tuple[Request, Any]], list[str], threading.Event,
+                                     list[threading.Thread]]:
+    """CLIENTS threads asking REQUESTS in turn until ``done`` is set: (seen, failures, done, threads)."""
+    seen: list[tuple[Request, Any]] = []
+    failures: list[str] = []
+    done = threading.Event()
+
+    def reader(offset: int) -> None:
+        with httpx.Client(base_url=url, timeout=60) as own:
+            n = offset
+            while not done.is_set():
+                request = REQUESTS[n % len(REQUESTS)]
+                try:
+                    seen.append((request, ask(own, request)))
+                except (AssertionError, httpx.HTTPError) as exc:
+                    failures.append(f"{request}: {exc}")
+                n += 1
+
+    threads = [threading.Thread(target=reader, args=(i,)) for i in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    return seen, failures, done, threads
+
+
 @pytest.fixture
 def served_dir(ingested_dir: Path, tmp_path: Path) -> Path:
     """A private copy of the session's ingested data dir (the old version, with its vectors)."""
@@ -87,24 +111,7 @@ def test_readers_see_the_old_or_the_new_version_never_a_mix(server: str, tmp_pat
     v2 = new_version(tmp_path)
     with httpx.Client(base_url=server, timeout=60) as client:
         old = {r: ask(client, r) for r in REQUESTS}
-        seen: list[tuple[Request, Any]] = []
-        failures: list[str] = []
-        done = threading.Event()
-
-        def reader(offset: int) -> None:
-            with httpx.Client(base_url=server, timeout=60) as own:
-                n = offset
-                while not done.is_set():
-                    request = REQUESTS[n % len(REQUESTS)]
-                    try:
-                        seen.append((request, ask(own, request)))
-                    except (AssertionError, httpx.HTTPError) as exc:
-                        failures.append(f"{request}: {exc}")
-                    n += 1
-
-        threads = [threading.Thread(target=reader, args=(i,)) for i in range(CLIENTS)]
-        for t in threads:
-            t.start()
+        seen, failures, done, threads = start_readers(server)
         time.sleep(0.5)
         upload = client.post("/api/documents", headers={"Authorization": f"Bearer {TOKEN}"},
                              data={"documento": SAMPLE_DOCUMENTO},
@@ -141,24 +148,7 @@ def test_piao_ingest_in_another_process_while_serving_causes_no_errors(served_di
     lists = [r for r in REQUESTS if r[0] == "list"]
     with own_server(served_dir) as url, httpx.Client(base_url=url, timeout=60) as client:
         old = {r: ask(client, r) for r in REQUESTS}
-        seen: list[tuple[Request, Any]] = []
-        failures: list[str] = []
-        done = threading.Event()
-
-        def reader(offset: int) -> None:
-            with httpx.Client(base_url=url, timeout=60) as own:
-                n = offset
-                while not done.is_set():
-                    request = REQUESTS[n % len(REQUESTS)]
-                    try:
-                        seen.append((request, ask(own, request)))
-                    except (AssertionError, httpx.HTTPError) as exc:
-                        failures.append(f"{request}: {exc}")
-                    n += 1
-
-        threads = [threading.Thread(target=reader, args=(i,)) for i in range(CLIENTS)]
-        for t in threads:
-            t.start()
+        seen, failures, done, threads = start_readers(url)
         ingest = subprocess.run(  # noqa: S603 - our own CLI
             [sys.executable, "-c", "from api.cli import app; app()", "ingest", str(v2), "--documento", SAMPLE_DOCUMENTO],
             env=server_env(served_dir), capture_output=True, text=True, timeout=300, check=False)
