@@ -261,6 +261,10 @@ def main(
         print(f"Insieme di domande non trovato: {set_path}")
         return 2
     settings = get_settings()
+    if not Store(settings).documents():
+        print(f"Nessun documento importato in {settings.data_dir.resolve()}: importa prima il piano, "
+              "per esempio con: piao ingest samples/piao_casalgrande_2023_performance.docx")
+        return 2
     start = time.perf_counter()
     assistant = Assistant.from_settings(settings)
     load_models(assistant)

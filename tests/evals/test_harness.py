@@ -244,3 +244,11 @@ def test_dev_set_meets_the_issue_targets(dev_report_json: dict):
     for kind, score in report["by_kind"].items():
         ok, total = map(int, score.split("/"))
         assert ok / total >= 0.8, kind
+
+
+def test_eval_on_an_empty_store_says_what_to_do(data_settings, capsys) -> None:
+    from evals.harness import main
+
+    assert main(DEV, baseline=False) == 2
+    out = capsys.readouterr().out
+    assert "Nessun documento importato" in out and "piao ingest" in out
