@@ -101,6 +101,8 @@ class Composer:
         handler = getattr(self, f"_{ev.kind}", self._describe)
         lines: list[str] = handler(plan, ev, t, cites)
         refused = ev.kind == "refusal" or (ev.kind == "list" and not ev.objectives and ev.suggestions != [])
+        if ev.kind in ("field", "status") and all(c.campo == "titolo" for c in cites.items):
+            refused = True  # every asked field is empty in the record: the plan does not say it
         multi = self.catalog.plans.multi
         if multi and not refused and ev.kind != "refusal":
             lines.insert(0, self._scope_note(plan, ev, t))
@@ -415,7 +417,8 @@ class Composer:
             if obj.peso and parse_weight(obj.peso) is not None:
                 pc = cites.add(obj, "peso", obj.peso)
             else:
-                pc = " ".join(cites.add(obj, "peso", r.peso, r.anno) for r in rows if r.peso)
+                # rows repeating the same weight share one citation: list each marker once
+                pc = " ".join(dict.fromkeys(cites.add(obj, "peso", r.peso, r.anno) for r in rows if r.peso))
             lines.append(t[key].format(i=i, titolo=_flat(obj.titolo), c=cites.add(obj, "titolo", obj.titolo),
                                        peso=format_number(value) if value is not None else "-", pc=pc))
         return lines

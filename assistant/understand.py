@@ -81,6 +81,19 @@ def _intent(intents: set[str], fields: list[str], years: list[int], has_filter: 
 _CLAUSE = re.compile(r"[^.?!;()\[\]]+[.?!;)\]]*|[.?!;()\[\]]+")
 
 
+def asked_fields(text: str, lexicon: Lexicon) -> list[str]:
+    """The fields a question names; a cue inside a longer cue of another field does not count
+    ('target intermedio' asks for target_intermedio, not also for target)."""
+    spans = {f: [m.span() for m in pat.finditer(text)] for f, pat in lexicon.fields.items()}
+    spans = {f: s for f, s in spans.items() if s}
+
+    def inside(f: str, span: tuple[int, int]) -> bool:
+        return any(g != f and a <= span[0] and span[1] <= b and (b - a) > (span[1] - span[0])
+                   for g, other in spans.items() for a, b in other)
+
+    return [f for f, found in spans.items() if not all(inside(f, span) for span in found)]
+
+
 def strip_injection(text: str, lexicon: Lexicon) -> tuple[str, bool]:
     """The question without manipulation: payload clauses dropped whole, other cue phrases removed.
 
@@ -113,7 +126,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     years = question_years(text)
     masked = mask(text, links.spans)
     unsupported = next((u.name for u in lexicon.unsupported if u.cues.search(masked)), None)
-    fields = [f for f, pat in lexicon.fields.items() if pat.search(masked)]
+    fields = asked_fields(masked, lexicon)
     intents = {k for k, pat in lexicon.intents.items() if pat.search(masked)}
     topic = topic_text(masked, lexicon)
     content = content_words(topic, lexicon)

@@ -1,0 +1,47 @@
+"""Field cues: the longest cue wins; an empty field is 'the plan does not say'; status wordings."""
+import pytest
+
+from assistant import Assistant
+from assistant.lexicon import load_lexicon
+from assistant.normalize import norm
+from assistant.types import Message
+from assistant.understand import asked_fields
+
+
+@pytest.fixture(scope="module")
+def assistant(gold_records):
+    return Assistant(gold_records)
+
+
+def ask(assistant, question):
+    return assistant.answer([Message(role="user", content=question)])
+
+
+def test_a_cue_inside_a_longer_cue_of_another_field_does_not_count():
+    lexicon = load_lexicon()
+    assert asked_fields(norm("qual è il target intermedio del sito web?"), lexicon) == ["target_intermedio"]
+    assert set(asked_fields(norm("il target e il target raggiunto"), lexicon)) == {"target", "target_raggiunto"}
+
+
+def test_an_empty_field_is_refused_and_names_the_objective(assistant):
+    answer = ask(assistant, "Qual è il target intermedio del nuovo sito web istituzionale?")
+    assert answer.refused and answer.objective_ids == ["affari-generali-1"]
+    assert "target intermedio" in answer.answer
+
+
+def test_one_empty_field_among_asked_ones_is_not_a_refusal(assistant):
+    answer = ask(assistant, "Qual è il target e il target raggiunto della notte bianca?")
+    assert not answer.refused and "500 sedute" in answer.answer
+
+
+@pytest.mark.parametrize("question", ["Come procede il riesame dei controlli interni?",
+                                      "Come sta andando il riesame dei controlli interni?"])
+def test_progress_wordings_ask_for_the_status(assistant, question):
+    answer = ask(assistant, question)
+    assert "Obiettivo in corso di realizzazione" in answer.answer
+    assert any(c.campo == "stato_attuazione" for c in answer.citations)
+
+
+def test_staff_numbers_are_not_in_the_plan(assistant):
+    answer = ask(assistant, "Quanti dipendenti ha il Comune?")
+    assert answer.refused and not answer.citations
