@@ -386,6 +386,22 @@ class Composer:
         return [t["count_head"].format(n=len(ev.objectives), desc=desc) + self._per_ente(plan, ev, t),
                 *self._items(plan, ev, t, cites)]
 
+    def _rank(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        if not ev.groups:
+            return [t["list_none"].format(desc=self._desc(plan, ev, t))]
+        by = plan.group_by or "responsabile"
+        groups = ev.groups[::-1] if plan.direction == "min" else ev.groups
+        top = [g for g in groups if len(g[1]) == len(groups[0][1])]
+        head = t["rank_head_min" if plan.direction == "min" else "rank_head"].format(
+            desc=self._desc(plan, ev, t), by=t["rank_by"][by], n=len(ev.objectives),
+            top=", ".join(_flat(v or t["rank_none"]) for v, _ in top), count=len(groups[0][1]))
+        lines = [head]
+        for i, (value, objs) in enumerate(groups, 1):
+            marks = " ".join(dict.fromkeys(cites.add(o, by, value) for o in objs)) if value else ""
+            lines.append(t["rank_item"].format(i=i, value=_flat(value or t["rank_none"]), count=len(objs),
+                                               c=marks).rstrip())
+        return lines
+
     def _per_ente(self, plan: Plan, ev: Evidence, t: dict[str, Any]) -> str:
         """' (Comune di A: 4; Comune di B: 4)' when a list spans several entities (asked for)."""
         counts: dict[str, int] = {}

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from assistant.catalog import Catalog, field_text, record_strings
 from assistant.lexicon import Lexicon
 from assistant.passages import CUED_COVERAGE, UNCUED_COVERAGE, prose_cues, quote
-from assistant.records import default_year, extreme_weight, filter_records, sum_weights, weight_rows
+from assistant.records import (
+    default_year,
+    extreme_weight,
+    filter_records,
+    group_records,
+    sum_weights,
+    weight_rows,
+)
 from assistant.retrieve import Concept, Retriever, best_sentences, rank_rows, sentences
 from assistant.types import Filters, Plan
 from ingest.types import Indicator, Objective, Passage
@@ -18,7 +25,7 @@ from ingest.types import Indicator, Objective, Passage
 MIN_COVERAGE = {"staff": 0.5, "citizen": 0.4}
 LIST_COVERAGE = 0.5
 LONG_TEXT = 700
-LIST_INTENTS = ("list", "count", "sum", "max")
+LIST_INTENTS = ("list", "count", "sum", "max", "rank")
 
 
 @dataclass
@@ -37,6 +44,7 @@ class Evidence:
     suggestions: list[Objective] = field(default_factory=list)
     missing_years: list[int] = field(default_factory=list)
     prose: list[tuple[Passage, list[str]]] = field(default_factory=list)  # passages and the sentences to quote
+    groups: list[tuple[str | None, list[Objective]]] = field(default_factory=list)  # rank: value -> objectives
 
     @property
     def keys(self) -> list[str]:
@@ -205,6 +213,8 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever) -> Evidence:
         ev.total = sum_weights(records, year)
     if plan.intent == "max":
         ev.objectives = extreme_weight(records, year, plan.direction or "max")
+    if plan.intent == "rank":
+        ev.groups = group_records(records, plan.group_by or "responsabile")
     for obj in ev.objectives:
         ev.rows[obj.key] = weight_rows(obj, year)[1]
     if not ev.objectives and plan.intent != "count":

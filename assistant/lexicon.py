@@ -64,10 +64,13 @@ class Lexicon:
     injection_payload: re.Pattern[str] = re.compile(r"(?!x)x")
     # 'settore scuola' -> the stored sector whose name holds 'scolastici' (when one does)
     sector_synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    rank_by: dict[str, re.Pattern[str]] = field(default_factory=dict)  # group name -> its cue words
+    rank_fewest: re.Pattern[str] = re.compile(r"(?!x)x")  # asks for the smallest group
+    common_words: frozenset[str] = frozenset()  # everyday words never "corrected" into record words
 
     def words(self) -> set[str]:
         """Every word the lexicon knows (protected from typo correction)."""
-        out: set[str] = set(self.stopwords) | set(self.months) | set(self.sector_cues)
+        out: set[str] = set(self.stopwords) | set(self.months) | set(self.sector_cues) | set(self.common_words)
         for syn in self.synonyms:
             for text in syn.variants + syn.terms:
                 out.update(re.findall(r"[a-z0-9]+", text))
@@ -123,6 +126,9 @@ def build_lexicon(data: dict[str, Any]) -> Lexicon:
         injection_payload=_pattern(data.get("injection_payload", [])),
         months={norm(k): int(v) for k, v in data.get("months", {}).items()},
         sector_cues=frozenset(norm(w) for w in data.get("sector_cues", [])),
+        rank_fewest=_pattern(data.get("rank_fewest", [])),
+        rank_by={k: _pattern(v) for k, v in data.get("rank_by", {}).items()},
+        common_words=frozenset(norm(w) for w in data.get("common_words", [])),
         sector_synonyms={norm(k): tuple(norm(v).split()) for k, v in data.get("sector_synonyms", {}).items()},
         classification_cues=_pattern(data.get("classification_cues", [])),
         place_cues=_pattern(data.get("place_cues", [])),

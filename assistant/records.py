@@ -118,3 +118,11 @@ def extreme_weight(records: Sequence[Objective], year: int | None, direction: st
 def format_number(value: float) -> str:
     """30.0 -> '30', 12.5 -> '12,5' (Italian decimal comma)."""
     return str(int(value)) if value == int(value) else f"{value:.2f}".rstrip("0").replace(".", ",")
+
+
+def group_records(records: Sequence[Objective], by: str) -> list[tuple[str | None, list[Objective]]]:
+    """Records grouped by the value of one field (as written), largest group first; None = not stated."""
+    groups: dict[str | None, list[Objective]] = {}
+    for obj in records:
+        groups.setdefault(getattr(obj, by) or None, []).append(obj)
+    return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0] is None, kv[0] or ""))

@@ -14,6 +14,7 @@ Intent = Literal[
     "count",  # how many
     "sum",  # sum of weights
     "max",  # max/min of a numeric field
+    "rank",  # objectives counted per person / sector / classification
     "compare_years",  # a field year by year
     "describe",  # tell me about objective X
     "guidance",  # citizen: where/how
@@ -58,6 +59,7 @@ class Plan(BaseModel):
     expanded_terms: list[str] = Field(default_factory=list)  # lexicon expansions
     injection: bool = False
     direction: Literal["max", "min"] | None = None  # for intent "max"
+    group_by: Literal["responsabile", "settore", "classificazione"] | None = None  # for intent "rank"
     unsupported: str | None = None  # a request the records cannot answer (lexicon 'unsupported' name)
     unknown_entities: list[str] = Field(default_factory=list)  # names that match no stored value
     followup: bool = False  # resolved against the previous turn's objectives (objective_keys)

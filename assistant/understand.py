@@ -15,7 +15,7 @@ from assistant.normalize import norm, tokens
 from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Mode, Plan
 
-LIST_INTENTS = ("list", "count", "sum", "max")
+LIST_INTENTS = ("list", "count", "sum", "max", "rank")
 _STRONG_ANAPHORA = re.compile(r"\b(?:questi|queste|quelli|quelle|loro|these|those|them)\b")
 
 
@@ -57,6 +57,8 @@ def expansions(text: str, lexicon: Lexicon) -> list[str]:
 
 def _intent(intents: set[str], fields: list[str], years: list[int], has_filter: bool, has_topic: bool,
             mode: Mode) -> tuple[str, str | None]:
+    if "rank" in intents:
+        return "rank", None
     if "count" in intents:
         return "count", None
     if "sum" in intents:
@@ -141,9 +143,13 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         intent = "unknown"
     filters = _filters(text, intent, fields, years, links, content, topic, catalog, lexicon)
     filters.documenti, ambiguous, unknown_plan = _scope(scope_links, catalog, default_ente, previous)
+    group_by = next((g for g, pat in lexicon.rank_by.items() if pat.search(masked)), "responsabile") \
+        if intent == "rank" else None
+    if intent == "rank":
+        direction = "min" if lexicon.rank_fewest.search(text) else "max"
     # no entity named among several: lists and counts give each entity's, labelled, never mixed
     scope_all = scope_links.all_entities or (bool(ambiguous) and intent in ("list", "count"))
-    return Plan(scope_all=scope_all, scope_ambiguous=ambiguous, unknown_plan=unknown_plan,
+    return Plan(scope_all=scope_all, scope_ambiguous=ambiguous, group_by=group_by, unknown_plan=unknown_plan,
                 asked_dates=dates,question=question, normalized=text, language=language, mode=mode, intent=intent,
                 fields=fields, years=years, filters=filters,
                 objective_keys=list(context or []) if followup else [],
