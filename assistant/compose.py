@@ -184,6 +184,10 @@ class Composer:
             out += t["desc_pnrr"]
         if f.destinatari:
             out += t["desc_dest"].format(value=f.destinatari)
+        if f.peso is not None:
+            out += t["desc_peso"].format(value=format_number(f.peso))
+        if f.missing:
+            out += t["desc_missing"].format(value=", ".join(self._label(plan, m) for m in f.missing))
         if f.scadenza_da and f.scadenza_a:
             out += t["desc_range"].format(da=_date(f.scadenza_da), a=_date(f.scadenza_a))
         if f.anno and ev.kind in ("list", "count"):
@@ -351,6 +355,8 @@ class Composer:
                 if value:
                     line += t["item_extra"].format(label=self._label(plan, name), value=_flat(value),
                                                    c=cites.add(obj, name, value))
+            if plan.filters.peso is not None:  # the weight the list was filtered on, cited where stated
+                line += self._weight_extra(plan, obj, t, cites)
             if plan.filters.scadenza_da:
                 for r in ev.rows.get(obj.key, []) or [r for r in obj.indicatori if r.scadenza]:
                     if r.scadenza and self._in_range(obj, r, plan):
@@ -358,6 +364,15 @@ class Composer:
                                                        c=cites.add(obj, "scadenza", r.scadenza, r.anno))
             lines.append(line)
         return lines
+
+    def _weight_extra(self, plan: Plan, obj: Objective, t: dict[str, Any], cites: Cites) -> str:
+        label = self._label(plan, "peso")
+        if parse_weight(obj.peso) == plan.filters.peso:
+            return t["item_extra"].format(label=label, value=obj.peso, c=cites.add(obj, "peso", obj.peso))
+        return "".join(t["item_extra"].format(label=f"{label} {r.anno}" if r.anno else label, value=r.peso,
+                                              c=cites.add(obj, "peso", r.peso, r.anno))
+                       for r in obj.indicatori if r.peso and parse_weight(r.peso) == plan.filters.peso
+                       and (plan.filters.anno is None or r.anno == plan.filters.anno))
 
     def _in_range(self, obj: Objective, row: Indicator, plan: Plan) -> bool:
         for r, d in self.catalog.deadlines.get(obj.key, []):

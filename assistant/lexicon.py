@@ -66,6 +66,7 @@ class Lexicon:
     sector_synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     rank_by: dict[str, re.Pattern[str]] = field(default_factory=dict)  # group name -> its cue words
     rank_fewest: re.Pattern[str] = re.compile(r"(?!x)x")  # asks for the smallest group
+    missing_cues: re.Pattern[str] = re.compile(r"(?!x)x")  # "senza", "non hanno": a field must be empty
     common_words: frozenset[str] = frozenset()  # everyday words never "corrected" into record words
 
     def words(self) -> set[str]:
@@ -127,6 +128,7 @@ def build_lexicon(data: dict[str, Any]) -> Lexicon:
         months={norm(k): int(v) for k, v in data.get("months", {}).items()},
         sector_cues=frozenset(norm(w) for w in data.get("sector_cues", [])),
         rank_fewest=_pattern(data.get("rank_fewest", [])),
+        missing_cues=_pattern(data.get("missing_cues", [])),
         rank_by={k: _pattern(v) for k, v in data.get("rank_by", {}).items()},
         common_words=frozenset(norm(w) for w in data.get("common_words", [])),
         sector_synonyms={norm(k): tuple(norm(v).split()) for k, v in data.get("sector_synonyms", {}).items()},

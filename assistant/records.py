@@ -67,11 +67,30 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         if filters.destinatari and not _contains_words(o.destinatari, filters.destinatari):
             continue
+        if filters.peso is not None and not _has_weight(o, filters.peso, filters.anno):
+            continue
+        if any(_has_field(o, name) for name in filters.missing):
+            continue
         if filters.scadenza_da and filters.scadenza_a and not _in_range(
                 catalog, o, date.fromisoformat(filters.scadenza_da), date.fromisoformat(filters.scadenza_a)):
             continue
         out.append(o)
     return out
+
+
+def _has_weight(obj: Objective, weight: float, year: int | None) -> bool:
+    if parse_weight(obj.peso) == weight:
+        return True
+    return any(parse_weight(r.peso) == weight for r in obj.indicatori if year is None or r.anno == year)
+
+
+def _has_field(obj: Objective, name: str) -> bool:
+    """Whether a record states a field (on the card, in the status, or on any indicator row)."""
+    if name == "stato_attuazione":
+        return bool(obj.stato_attuazione and obj.stato_attuazione.testo)
+    if name in Indicator.model_fields:
+        return any(getattr(r, name) for r in obj.indicatori) or (name == "peso" and bool(obj.peso))
+    return bool(getattr(obj, name, None))
 
 
 def rows_in_range(catalog: Catalog, obj: Objective, start: date, end: date) -> list[Indicator]:

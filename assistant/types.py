@@ -41,6 +41,8 @@ class Filters(BaseModel):
     scadenza_da: str | None = None  # ISO date
     scadenza_a: str | None = None
     destinatari: str | None = None
+    peso: float | None = None  # objectives with this weight (in %), in the year if one is given
+    missing: list[str] = Field(default_factory=list)  # fields that must be empty ("senza stato di attuazione")
     text: str | None = None
 
 

@@ -96,6 +96,29 @@ def asked_fields(text: str, lexicon: Lexicon) -> list[str]:
     return [f for f, found in spans.items() if not all(inside(f, span) for span in found)]
 
 
+MISSING_GAP = 30  # at most this many characters between "senza"/"non hanno" and the field it negates
+_WEIGHT_VALUE = re.compile(r"^\D{0,20}?(?<![\d.,/])(\d{1,3}(?:[.,]\d+)?)(?![\d.,/]\d)\s*(%|per ?cento)?")
+
+
+def missing_fields(text: str, lexicon: Lexicon) -> list[str]:
+    """Fields a list question asks to be empty: a missing cue shortly before the field's cue."""
+    cues = [m.end() for m in lexicon.missing_cues.finditer(text)]
+    out = []
+    for name, pat in lexicon.fields.items():
+        if any(0 <= m.start() - end <= MISSING_GAP for m in pat.finditer(text) for end in cues):
+            out.append(name)
+    return out
+
+
+def asked_weight(text: str, lexicon: Lexicon) -> float | None:
+    """'obiettivi con peso 30%', 'che pesano 40': the weight a list question filters on."""
+    for m in lexicon.fields["peso"].finditer(text) if "peso" in lexicon.fields else []:
+        value = _WEIGHT_VALUE.match(text[m.end():])
+        if value and value.group(1) and float(value.group(1).replace(",", ".")) <= 100:
+            return float(value.group(1).replace(",", "."))
+    return None
+
+
 def strip_injection(text: str, lexicon: Lexicon) -> tuple[str, bool]:
     """The question without manipulation: payload clauses dropped whole, other cue phrases removed.
 
@@ -183,7 +206,10 @@ def _filters(text: str, intent: str, fields: list[str], years: list[int], links,
              topic: str, catalog: Catalog, lexicon: Lexicon) -> Filters:
     filters = Filters(settore=links.settore, classificazione=links.classificazione,
                       responsabile=links.persons[0] if links.persons else None, text=topic or None)
-    if "pnrr" in fields and (intent in LIST_INTENTS or not content):
+    if intent in LIST_INTENTS:
+        filters.missing = missing_fields(text, lexicon)
+        filters.peso = asked_weight(text, lexicon)
+    if "pnrr" in fields and "pnrr" not in filters.missing and (intent in LIST_INTENTS or not content):
         filters.pnrr = True
     if len(years) == 1:
         filters.anno = years[0]

@@ -1,0 +1,49 @@
+"""List filters on a weight ('peso 30%') and on a missing field ('senza stato', 'non collegati al PNRR')."""
+import pytest
+
+from assistant import Assistant
+from assistant.records import parse_weight
+from assistant.types import Message
+
+
+@pytest.fixture(scope="module")
+def assistant(gold_records):
+    return Assistant(gold_records)
+
+
+def ask(assistant, question):
+    return assistant.answer([Message(role="user", content=question)])
+
+
+def weighs(obj, weight, year=None):
+    return parse_weight(obj.peso) == weight or any(
+        parse_weight(r.peso) == weight for r in obj.indicatori if year is None or r.anno == year)
+
+
+def test_weight_filter_is_exact_and_cites_the_weights(assistant, gold_records):
+    answer = ask(assistant, "Quanti obiettivi hanno peso 30%?")
+    expected = [o.id for o in gold_records if weighs(o, 30)]
+    assert answer.objective_ids == expected and f"sono {len(expected)}" in answer.answer
+    assert {c.objective_id for c in answer.citations if c.campo == "peso"} == set(expected)
+
+
+def test_weight_filter_within_a_sector_and_year(assistant, gold_records):
+    answer = ask(assistant, "Quali obiettivi del settore Entrate hanno peso 15% nel 2023?")
+    expected = [o.id for o in gold_records if o.settore == "SETTORE ENTRATE" and weighs(o, 15, 2023)]
+    assert answer.objective_ids == expected == ["entrate-1", "entrate-4"]
+
+
+def test_not_linked_to_pnrr_is_the_complement(assistant, gold_records):
+    answer = ask(assistant, "Quali obiettivi non sono collegati al PNRR?")
+    assert answer.objective_ids == [o.id for o in gold_records if not o.pnrr]
+
+
+def test_no_objective_lacks_a_status_in_the_sample(assistant, gold_records):
+    assert all(o.stato_attuazione and o.stato_attuazione.testo for o in gold_records)
+    answer = ask(assistant, "Quali obiettivi non hanno uno stato di attuazione?")
+    assert answer.objective_ids == [] and not answer.refused
+
+
+def test_without_a_card_field(assistant, gold_records):
+    answer = ask(assistant, "Elenca gli obiettivi senza contributor")
+    assert answer.objective_ids == [o.id for o in gold_records if not o.contributor]
