@@ -96,6 +96,7 @@ class Catalog:
             cdrs.setdefault(o.settore, set()).update({o.settore_cdr} if o.settore_cdr else set())
         self.sectors = [Sector(name, _sector_variants(name, c)) for name, c in cdrs.items()]
         self.persons = _persons(self.records)
+        self.name_words = frozenset(t for p in self.persons for t in p.tokens)
         self.classifications = sorted({o.classificazione for o in self.records if o.classificazione})
         self.vocabulary: set[str] = set()
         for o in self.records:

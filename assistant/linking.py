@@ -138,12 +138,33 @@ def link_classification(text: str, catalog: Catalog, lexicon: Lexicon, links: Li
         links.spans.append((words[best[2]][1], words[best[3] - 1][2]))
 
 
+def unknown_name(original: str, catalog: Catalog) -> str | None:
+    """A name the records never mention ('Mario Bianchi'): two or more capitalised words inside a
+    sentence, none of them a word of the records or of a stored person."""
+    for sentence in re.split(r"[.?!:;\n]+", original):
+        words = re.findall(r"[^\W\d_][\w'’]*", sentence)
+        run: list[str] = []
+        for w in [*words[1:], ""]:
+            if w[:1].isupper() and not w.isupper() and norm(w) not in catalog.vocabulary \
+                    and norm(w) not in catalog.name_words:
+                run.append(w)
+                continue
+            if len(run) >= 2:
+                return " ".join(run)
+            run = []
+    return None
+
+
 def link_all(text: str, original: str, catalog: Catalog, lexicon: Lexicon) -> Links:
     """Every entity of a normalised question."""
     links = Links()
     link_persons(text, original, catalog, links)
     link_classification(text, catalog, lexicon, links)
     link_sector(text, original, catalog, lexicon, links)
+    if not (links.persons or links.settore or links.classificazione or links.unknown):
+        name = unknown_name(original, catalog)
+        if name:
+            links.unknown.append(name)
     return links
 
 

@@ -75,6 +75,22 @@ class Speller:
                                    score_cutoff=limit)
         return found[0] if found else token
 
-    def correct_text(self, text: str) -> str:
-        """A normalised text with each unknown word replaced by its correction."""
-        return re.sub(r"[a-z]+", lambda m: self.correct(m.group()), text)
+    def correct_text(self, text: str, keep: Iterable[str] = (), names: frozenset[str] = frozenset()) -> str:
+        """A normalised text with each unknown word replaced by its correction; a word in ``keep`` (a
+        proper name) is only corrected into one of ``names`` (the stored people's name words)."""
+        kept = set(keep)
+
+        def fix(word: str) -> str:
+            fixed = self.correct(word)
+            return fixed if word not in kept or fixed in names else word
+
+        return re.sub(r"[a-z]+", lambda m: fix(m.group()), text)
+
+
+def proper_names(question: str) -> set[str]:
+    """Normalised words written with a capital inside a sentence: names, never 'corrected' ('Mario')."""
+    out: set[str] = set()
+    for sentence in re.split(r"[.?!:;\n]+", question):
+        words = re.findall(r"[^\W\d_][\w'’]*", sentence)
+        out.update(norm(w) for w in words[1:] if w[:1].isupper() and not w.isupper())
+    return out

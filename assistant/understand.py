@@ -11,7 +11,7 @@ from assistant.catalog import Catalog
 from assistant.dates import question_range, question_years
 from assistant.lexicon import Lexicon
 from assistant.linking import link_all, mask
-from assistant.normalize import norm, tokens
+from assistant.normalize import norm, proper_names, tokens
 from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Mode, Plan
 
@@ -119,6 +119,11 @@ def asked_weight(text: str, lexicon: Lexicon) -> float | None:
     return None
 
 
+def without_payload(question: str, lexicon: Lexicon) -> str:
+    """The original question (case kept) without the clauses that carry an attacker's payload."""
+    return " ".join(c for c in _CLAUSE.findall(question) if not lexicon.injection_payload.search(norm(c)))
+
+
 def strip_injection(text: str, lexicon: Lexicon) -> tuple[str, bool]:
     """The question without manipulation: payload clauses dropped whole, other cue phrases removed.
 
@@ -143,11 +148,11 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     text, injection = strip_injection(text, lexicon)
     if language == "en":
         text = translate(text, lexicon)
-    text = catalog.speller.correct_text(text)
+    text = catalog.speller.correct_text(text, keep=proper_names(question), names=catalog.name_words)
     dates = asked_dates(text)
     scope_links = catalog.plans.link(text)
     text = mask(text, scope_links.spans)
-    links = link_all(text, question, catalog, lexicon)
+    links = link_all(text, without_payload(question, lexicon) if injection else question, catalog, lexicon)
     years = question_years(text)
     masked = mask(text, links.spans)
     unsupported = next((u.name for u in lexicon.unsupported if u.cues.search(masked)), None)

@@ -6,7 +6,7 @@ import pytest
 from assistant.catalog import Catalog
 from assistant.lexicon import load_lexicon
 from assistant.linking import link_all
-from assistant.normalize import norm
+from assistant.normalize import norm, proper_names
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +15,7 @@ def catalog(gold_records):
 
 
 def links(q, catalog):
-    text = catalog.speller.correct_text(norm(q))
+    text = catalog.speller.correct_text(norm(q), keep=proper_names(q), names=catalog.name_words)
     return link_all(text, q, catalog, load_lexicon())
 
 
@@ -64,3 +64,15 @@ def test_lowercase_common_word_is_not_a_surname(catalog):
 ])
 def test_classification_full_or_partial(catalog, question, value):
     assert links(question, catalog).classificazione == value
+
+
+def test_capitalised_name_is_not_corrected_into_a_month_and_is_reported_unknown(catalog):
+    question = "Quali obiettivi ha Mario Bianchi?"
+    assert "marzo" not in catalog.speller.correct_text(norm(question), keep=proper_names(question),
+                                                       names=catalog.name_words)
+    found = links(question, catalog)
+    assert found.persons == [] and found.unknown == ["Mario Bianchi"]
+
+
+def test_misspelt_stored_name_still_links(catalog):
+    assert links("Quali obiettivi ha Natascia Gomo?", catalog).persons == ["Natascia Giomo"]
