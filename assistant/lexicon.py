@@ -67,6 +67,7 @@ class Lexicon:
     rank_by: dict[str, re.Pattern[str]] = field(default_factory=dict)  # group name -> its cue words
     rank_fewest: re.Pattern[str] = re.compile(r"(?!x)x")  # asks for the smallest group
     missing_cues: re.Pattern[str] = re.compile(r"(?!x)x")  # "senza", "non hanno": a field must be empty
+    weak_field_cues: frozenset[str] = frozenset()  # verb-like cues: yield to a named field
     common_words: frozenset[str] = frozenset()  # everyday words never "corrected" into record words
 
     def words(self) -> set[str]:
@@ -130,6 +131,7 @@ def build_lexicon(data: dict[str, Any]) -> Lexicon:
         rank_fewest=_pattern(data.get("rank_fewest", [])),
         missing_cues=_pattern(data.get("missing_cues", [])),
         rank_by={k: _pattern(v) for k, v in data.get("rank_by", {}).items()},
+        weak_field_cues=frozenset(norm(w) for w in data.get("weak_field_cues", [])),
         common_words=frozenset(norm(w) for w in data.get("common_words", [])),
         sector_synonyms={norm(k): tuple(norm(v).split()) for k, v in data.get("sector_synonyms", {}).items()},
         classification_cues=_pattern(data.get("classification_cues", [])),

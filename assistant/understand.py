@@ -93,7 +93,9 @@ def asked_fields(text: str, lexicon: Lexicon) -> list[str]:
         return any(g != f and a <= span[0] and span[1] <= b and (b - a) > (span[1] - span[0])
                    for g, other in spans.items() for a, b in other)
 
-    return [f for f, found in spans.items() if not all(inside(f, span) for span in found)]
+    asked = [f for f, found in spans.items() if not all(inside(f, span) for span in found)]
+    strong = [f for f in asked if any(text[a:b] not in lexicon.weak_field_cues for a, b in spans[f])]
+    return strong or asked
 
 
 MISSING_GAP = 30  # at most this many characters between "senza"/"non hanno" and the field it negates

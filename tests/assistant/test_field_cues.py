@@ -45,3 +45,10 @@ def test_progress_wordings_ask_for_the_status(assistant, question):
 def test_staff_numbers_are_not_in_the_plan(assistant):
     answer = ask(assistant, "Quanti dipendenti ha il Comune?")
     assert answer.refused and not answer.citations
+
+
+def test_a_verb_cue_yields_to_a_named_field():
+    lexicon = load_lexicon()
+    assert asked_fields(norm("che misura anticorruzione è prevista per la notte bianca?"), lexicon) == [
+        "anticorruzione"]
+    assert asked_fields(norm("cosa è previsto nel 2024 per il sito web?"), lexicon) == ["target"]
