@@ -426,7 +426,16 @@ class Composer:
             return ""
         return t["per_ente"].format(value="; ".join(f"{e}: {n}" for e, n in counts.items()))
 
+    def _each_ente(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        handler = self._sum if ev.kind == "sum" else self._max
+        lines: list[str] = []
+        for ente, sub in ev.per_ente:
+            lines += [t["ente_head"].format(ente=ente), *handler(plan, sub, t, cites)]
+        return lines
+
     def _sum(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        if ev.per_ente:
+            return self._each_ente(plan, ev, t, cites)
         desc = self._desc(plan, ev, t)
         lines = [t["sum"].format(anno=ev.year or "", desc=desc, total=format_number(ev.total or 0.0),
                                  n=len(ev.objectives))]
@@ -434,6 +443,8 @@ class Composer:
         return lines
 
     def _max(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        if ev.per_ente:
+            return self._each_ente(plan, ev, t, cites)
         if not ev.objectives:
             return [t["list_none"].format(desc=self._desc(plan, ev, t))]
         value, _ = weight_rows(ev.objectives[0], ev.year)

@@ -45,6 +45,7 @@ class Evidence:
     missing_years: list[int] = field(default_factory=list)
     prose: list[tuple[Passage, list[str]]] = field(default_factory=list)  # passages and the sentences to quote
     groups: list[tuple[str | None, list[Objective]]] = field(default_factory=list)  # rank: value -> objectives
+    per_ente: list[tuple[str, Evidence]] = field(default_factory=list)  # sum/max over several entities: one each
 
     @property
     def keys(self) -> list[str]:
@@ -201,14 +202,27 @@ def _passages(obj: Objective, plan: Plan, concepts: list[Concept]) -> dict[str, 
     return out
 
 
-def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever) -> Evidence:
-    within = plan.objective_keys if plan.followup else None
-    records = filter_records(catalog, plan.filters, within)
-    if plan.filters.destinatari and not records:
-        records = filter_records(catalog, plan.filters.model_copy(update={"destinatari": None}), within)
-    records = _by_topic(plan, records, retriever)
+def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
+               subset: list[Objective] | None = None) -> Evidence:
+    if subset is not None:
+        records = subset
+    else:
+        within = plan.objective_keys if plan.followup else None
+        records = filter_records(catalog, plan.filters, within)
+        if plan.filters.destinatari and not records:
+            records = filter_records(catalog, plan.filters.model_copy(update={"destinatari": None}), within)
+        records = _by_topic(plan, records, retriever)
     year = plan.filters.anno or default_year(records)
     ev = Evidence(kind=plan.intent, objectives=records, fields=list(plan.fields), year=year)
+    entes = list(dict.fromkeys(o.ente or "-" for o in records))
+    if plan.intent in ("sum", "max") and plan.scope_all and len(entes) > 1:
+        # weights of different entities never add up or compete: one result per entity
+        for ente in entes:
+            sub = _aggregate(plan.model_copy(update={"scope_all": False}), catalog, retriever,
+                             [o for o in records if (o.ente or "-") == ente])
+            ev.per_ente.append((ente, sub))
+        ev.objectives = [o for _, sub in ev.per_ente for o in sub.objectives]
+        return ev
     if plan.intent == "sum":
         ev.total = sum_weights(records, year)
     if plan.intent == "max":

@@ -177,8 +177,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         if intent == "rank" else None
     if intent == "rank":
         direction = "min" if lexicon.rank_fewest.search(text) else "max"
-    # no entity named among several: lists and counts give each entity's, labelled, never mixed
-    scope_all = scope_links.all_entities or (bool(ambiguous) and intent in ("list", "count"))
+    # no entity named among several: lists, counts, sums and maxima give each entity's, never mixed
+    scope_all = scope_links.all_entities or (bool(ambiguous) and intent in ("list", "count", "sum", "max"))
     return Plan(scope_all=scope_all, scope_ambiguous=ambiguous, group_by=group_by, unknown_plan=unknown_plan,
                 asked_dates=dates,question=question, normalized=text, language=language, mode=mode, intent=intent,
                 fields=fields, years=years, filters=filters,
