@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from assistant.catalog import Catalog, field_text, record_strings
 from assistant.lexicon import Lexicon
+from assistant.normalize import stem, tokens
 from assistant.passages import CUED_COVERAGE, UNCUED_COVERAGE, prose_cues, quote
 from assistant.records import (
     default_year,
@@ -210,7 +211,11 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
         within = plan.objective_keys if plan.followup else None
         records = filter_records(catalog, plan.filters, within)
         if plan.filters.destinatari and not records:
-            records = filter_records(catalog, plan.filters.model_copy(update={"destinatari": None}), within)
+            # no record names all the words: those naming any of them or of their synonyms (never all records)
+            wider = filter_records(catalog, plan.filters.model_copy(update={"destinatari": None}), within)
+            stems = {stem(w) for w in tokens(" ".join([plan.filters.destinatari, *plan.expanded_terms]))
+                     if w not in retriever.lexicon.stopwords}
+            records = [o for o in wider if stems & {stem(w) for w in tokens(o.destinatari or "")}]
         records = _by_topic(plan, records, retriever)
     year = plan.filters.anno or default_year(records)
     ev = Evidence(kind=plan.intent, objectives=records, fields=list(plan.fields), year=year)

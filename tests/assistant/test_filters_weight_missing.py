@@ -47,3 +47,14 @@ def test_no_objective_lacks_a_status_in_the_sample(assistant, gold_records):
 def test_without_a_card_field(assistant, gold_records):
     answer = ask(assistant, "Elenca gli obiettivi senza contributor")
     assert answer.objective_ids == [o.id for o in gold_records if not o.contributor]
+
+
+def test_addressees_nobody_has_give_an_empty_list_not_every_objective(assistant):
+    answer = ask(assistant, "Quali obiettivi sono rivolti ai marziani?")
+    assert answer.objective_ids == [] and not answer.refused
+
+
+def test_addressees_found_through_synonyms(assistant, gold_records):
+    answer = ask(assistant, "Quali obiettivi hanno come destinatari le scuole?")
+    assert 0 < len(answer.objective_ids) < len(gold_records)
+    assert "entrate-4" in answer.objective_ids  # 'Studenti classi terze medie'
