@@ -35,7 +35,8 @@ def test_one_empty_field_among_asked_ones_is_not_a_refusal(assistant):
 
 
 @pytest.mark.parametrize("question", ["Come procede il riesame dei controlli interni?",
-                                      "Come sta andando il riesame dei controlli interni?"])
+                                      "Come sta andando il riesame dei controlli interni?",
+                                      "Il Regolamento dei controlli interni è stato aggiornato?"])
 def test_progress_wordings_ask_for_the_status(assistant, question):
     answer = ask(assistant, question)
     assert "Obiettivo in corso di realizzazione" in answer.answer
