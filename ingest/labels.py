@@ -81,6 +81,10 @@ def vocabulary() -> _Vocabulary:
     )
 
 
+_YEAR_COLUMN_FIELDS = frozenset({"target", "target_intermedio", "target_raggiunto", "peso", "baseline"})
+_TRAILING_YEAR = re.compile(r"[\s(]*(?:anno\s*)?(?:19|20)\d\d\)?$")
+
+
 def _match_in(scope: str, folded: str) -> str | None:
     vocab = vocabulary()
     if folded in vocab.exact[scope]:
@@ -88,7 +92,11 @@ def _match_in(scope: str, folded: str) -> str | None:
     for prefix, field in vocab.prefixes[scope]:
         if folded.startswith(prefix) and (len(folded) == len(prefix) or not folded[len(prefix)].isalnum()):
             return field
-    return None
+    # a label qualified by a year, one column per year ("Target 2024", "Peso (2025)"); not a deadline
+    # ("Entro il 2024" is a value)
+    bare = _TRAILING_YEAR.sub("", folded)
+    field = _match_in(scope, bare) if bare and bare != folded else None
+    return field if field in _YEAR_COLUMN_FIELDS else None
 
 
 def match_field(text: str, scope: Scope) -> str | None:

@@ -66,6 +66,7 @@ class _Header:
     indicator: bool  # an indicator header (rows below are indicators) or objective fields
     fields: list[str | None]
     grid: list[Span] | None
+    years: list[int | None] = field(default_factory=list)  # per column: the year its label names ("Target 2024")
 
 
 @dataclass
@@ -166,7 +167,14 @@ class _Builder:
         # the rest of an objective split across tables: status, or rows under the last header
         if self.draft is None or not self.after_table:
             return False
-        return "stato" in fields or self._continues_indicators(table)
+        return "stato" in fields or self._continues_indicators(table) or self._starts_indicators(table)
+
+    def _starts_indicators(self, table: Table) -> bool:
+        """A table of its own that opens with an indicator header (the indicators of the open objective)."""
+        first = next((r for r in table.rows if any(r)), None)
+        cells = [c for c in first or [] if c]
+        return len(cells) >= 2 and all(label_kind(c) in _HEADER_KINDS for c in cells) and any(
+            match_field(c, "indicator") in _INDICATOR_ONLY for c in cells)
 
     def _continues_indicators(self, table: Table) -> bool:
         """Rows shaped like the indicator rows above: the header's width, a year or nothing first."""
@@ -196,7 +204,9 @@ class _Builder:
             for f, c in zip(fields, cells, strict=True):
                 if f is None and null_if_empty(c) is not None:
                     self._warn(f"tabella {self._index()}: valore in una colonna senza intestazione: {c[:40]!r}.")
-            if self.header.indicator:
+            if self.header.indicator and self.header.years and fields == self.header.fields:
+                self._indicators_by_year(cells)
+            elif self.header.indicator:
                 self._indicator(values)
             else:
                 self._objective_fields(values)
@@ -209,7 +219,9 @@ class _Builder:
             if cell and found is None and cell not in self._unknown:
                 self._unknown.add(cell)
                 self._warn(f"tabella {self._index()}: intestazione non riconosciuta, colonna ignorata: {cell[:60]!r}.")
-        self.header = _Header(indicator=indicator, fields=fields, grid=spans)
+        years = [_column_year(c) if f not in (None, "anno", "baseline") else None
+                 for c, f in zip(cells, fields, strict=True)] if indicator else []
+        self.header = _Header(indicator=indicator, fields=fields, grid=spans, years=years if any(years) else [])
 
     def _label_value(self, cells: list[str]) -> None:
         name = match_field(cells[0], "objective")
@@ -240,6 +252,18 @@ class _Builder:
         if all(v is None for v in values.values()):
             return  # an empty year row
         self.draft.indicators.append(Indicator(anno=year, **values))
+
+    def _indicators_by_year(self, cells: list[str]) -> None:
+        """A row of a header with one column per year ('Target 2024 | Target 2025'): one indicator a year."""
+        assert self.header is not None
+        common: dict[str, str | None] = {}
+        by_year: dict[int, dict[str, str | None]] = {}
+        for name, cell, year in zip(self.header.fields, cells, self.header.years, strict=True):
+            if name is not None and name != "anno":
+                (common if year is None else by_year.setdefault(year, {}))[name] = null_if_empty(cell)
+        for year in sorted(by_year):
+            if any(v is not None for v in by_year[year].values()):
+                self._indicator({**common, **by_year[year], "anno": str(year)})
 
     def _set_stato(self, label: str, text: str | None) -> None:
         if self.draft is None:
@@ -278,6 +302,11 @@ class _Builder:
     def _warn(self, message: str) -> None:
         logger.info("%s: %s", self.file, message)
         self.warnings.append(message)
+
+
+def _column_year(label: str) -> int | None:
+    match = _YEAR.search(label)
+    return int(match.group(1)) if match else None
 
 
 def _looks_like_heading(block: Paragraph, *, styled: bool) -> bool:
