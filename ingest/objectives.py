@@ -67,6 +67,8 @@ class _Header:
     fields: list[str | None]
     grid: list[Span] | None
     years: list[int | None] = field(default_factory=list)  # per column: the year its label names ("Target 2024")
+    # a header mixing objective and indicator columns, one objective per row: each column's kind
+    scopes: list[str | None] = field(default_factory=list)
 
 
 @dataclass
@@ -204,7 +206,9 @@ class _Builder:
             for f, c in zip(fields, cells, strict=True):
                 if f is None and null_if_empty(c) is not None:
                     self._warn(f"tabella {self._index()}: valore in una colonna senza intestazione: {c[:40]!r}.")
-            if self.header.indicator and self.header.years and fields == self.header.fields:
+            if self.header.scopes and len(cells) == len(self.header.fields):
+                self._objective_row(cells)
+            elif self.header.indicator and self.header.years and fields == self.header.fields:
                 self._indicators_by_year(cells)
             elif self.header.indicator:
                 self._indicator(values)
@@ -213,6 +217,9 @@ class _Builder:
 
     def _set_header(self, cells: list[str], spans: list[Span] | None) -> None:
         indicator = any(match_field(c, "indicator") in _INDICATOR_ONLY for c in cells if c)
+        if indicator and any(match_field(c, "objective") == "titolo" for c in cells if c):
+            self._set_row_header(cells, spans)
+            return
         scope = "indicator" if indicator else "objective"
         fields = [match_field(c, scope) if c else None for c in cells]
         for cell, found in zip(cells, fields, strict=True):
@@ -222,6 +229,41 @@ class _Builder:
         years = [_column_year(c) if f not in (None, "anno", "baseline") else None
                  for c, f in zip(cells, fields, strict=True)] if indicator else []
         self.header = _Header(indicator=indicator, fields=fields, grid=spans, years=years if any(years) else [])
+
+    def _set_row_header(self, cells: list[str], spans: list[Span] | None) -> None:
+        """A header with both objective and indicator columns: every row below is a whole objective."""
+        scopes: list[str | None] = []
+        fields: list[str | None] = []
+        for cell in cells:
+            indicator_field = match_field(cell, "indicator") if cell else None
+            objective_field = match_field(cell, "objective") if cell else None
+            if indicator_field is not None:  # 'Peso' on a row is the weight of its indicator
+                scopes.append("indicator")
+                fields.append(indicator_field)
+            else:
+                scopes.append("objective" if objective_field else None)
+                fields.append(objective_field)
+                if cell and objective_field is None and cell not in self._unknown:
+                    self._unknown.add(cell)
+                    self._warn(f"tabella {self._index()}: intestazione non riconosciuta, colonna ignorata: "
+                               f"{cell[:60]!r}.")
+        years = [_column_year(c) if f not in (None, "anno", "baseline") and k == "indicator" else None
+                 for c, f, k in zip(cells, fields, scopes, strict=True)]
+        self.header = _Header(indicator=True, fields=fields, grid=spans, years=years if any(years) else [],
+                              scopes=scopes)
+
+    def _objective_row(self, cells: list[str]) -> None:
+        """One row of a mixed header: a new objective with its fields and its indicator(s)."""
+        assert self.header is not None
+        objective = {f: null_if_empty(c) for f, c, k in zip(self.header.fields, cells, self.header.scopes,
+                                                                  strict=True) if k == "objective" and f}
+        if "titolo" in objective and objective["titolo"] is not None:
+            self._open().values.update(objective)
+        if self.header.years:
+            self._indicators_by_year(cells)
+        else:
+            self._indicator({f: null_if_empty(c) for f, c, k in zip(self.header.fields, cells, self.header.scopes,
+                                                                    strict=True) if k == "indicator" and f})
 
     def _label_value(self, cells: list[str]) -> None:
         name = match_field(cells[0], "objective")
@@ -258,8 +300,9 @@ class _Builder:
         assert self.header is not None
         common: dict[str, str | None] = {}
         by_year: dict[int, dict[str, str | None]] = {}
-        for name, cell, year in zip(self.header.fields, cells, self.header.years, strict=True):
-            if name is not None and name != "anno":
+        scopes = self.header.scopes or ["indicator"] * len(cells)
+        for name, cell, year, kind in zip(self.header.fields, cells, self.header.years, scopes, strict=True):
+            if name is not None and name != "anno" and kind == "indicator":
                 (common if year is None else by_year.setdefault(year, {}))[name] = null_if_empty(cell)
         for year in sorted(by_year):
             if any(v is not None for v in by_year[year].values()):

@@ -41,3 +41,25 @@ def test_one_indicator_per_year_column_and_the_status_after_the_indicator_table(
     assert first.stato_attuazione is not None
     assert (first.stato_attuazione.data, first.stato_attuazione.testo) == ("2024-12-31", "avviati i controlli.")
     assert extraction.warnings == []
+
+
+def test_one_objective_per_row_under_a_header_mixing_card_and_indicator_columns(tmp_path: Path) -> None:
+    doc = Document()
+    doc.add_paragraph("SETTORE AMBIENTE (2 OBIETTIVI)").runs[0].bold = True
+    table = doc.add_table(rows=0, cols=6)
+    for row in [["Obiettivo", "Responsabile", "Indicatore", "Target 2024", "Peso %", "Fonte dati"],
+                ["Ridurre i rifiuti indifferenziati", "Paolo Blu", "% raccolta differenziata", "75%", "60%", "ISPRA"],
+                ["", "", "n. segnalazioni", "-10%", "", "Relazione"],  # a second indicator of the same objective
+                ["Piantare nuovi alberi", "Paolo Blu", "n. alberi", "200", "40%", "Relazione"]]:
+        for cell, text in zip(table.add_row().cells, row, strict=True):
+            cell.text = text
+    path = tmp_path / "piao_ambiente.docx"
+    doc.save(str(path))
+    extraction = extract(read_document(path), "piao_ambiente")
+    first, second = extraction.objectives
+    assert (first.id, first.titolo, first.responsabile) == ("ambiente-1", "Ridurre i rifiuti indifferenziati",
+                                                            "Paolo Blu")
+    assert [(i.anno, i.indicatore, i.target, i.peso) for i in first.indicatori] == [
+        (2024, "% raccolta differenziata", "75%", "60%"), (2024, "n. segnalazioni", "-10%", None)]
+    assert (second.id, second.titolo, [i.target for i in second.indicatori]) == ("ambiente-2",
+                                                                                  "Piantare nuovi alberi", ["200"])
