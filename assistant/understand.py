@@ -177,6 +177,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         if intent == "rank" else None
     if intent == "rank":
         direction = "min" if lexicon.rank_fewest.search(text) else "max"
+    if intent == "compare_years" and len(years) == 2:  # 'tra il 2023 e il 2025': the years between too
+        years = list(range(min(years), max(years) + 1))
     # no entity named among several: lists, counts, sums and maxima give each entity's, never mixed
     scope_all = scope_links.all_entities or (bool(ambiguous) and intent in ("list", "count", "sum", "max"))
     return Plan(scope_all=scope_all, scope_ambiguous=ambiguous, group_by=group_by, unknown_plan=unknown_plan,

@@ -53,3 +53,8 @@ def test_a_verb_cue_yields_to_a_named_field():
     assert asked_fields(norm("che misura anticorruzione è prevista per la notte bianca?"), lexicon) == [
         "anticorruzione"]
     assert asked_fields(norm("cosa è previsto nel 2024 per il sito web?"), lexicon) == ["target"]
+
+
+def test_comparing_two_years_shows_the_years_between(assistant):
+    answer = ask(assistant, "Come cambia il target delle iniziative sulla legalità tra 2023 e 2025?")
+    assert {c.anno for c in answer.citations if c.campo == "target"} == {2023, 2024, 2025}
