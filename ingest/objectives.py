@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 from ingest.columns import Span, align
 from ingest.errors import NoObjectiveTables
 from ingest.labels import INDICATOR_FIELDS, OBJECTIVE_FIELDS, label_kind, match_field, sector_heading
+from ingest.stato import iso_date, split_stato
 from ingest.text import null_if_empty, slugify
 from ingest.types import DocumentModel, Fonte, Indicator, Objective, Paragraph, StatoAttuazione, Table
 
@@ -34,11 +35,6 @@ logger = logging.getLogger(__name__)
 _HEADER_KINDS = ("objective", "indicator", "both")
 _INDICATOR_ONLY = frozenset(INDICATOR_FIELDS) - frozenset(OBJECTIVE_FIELDS)
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
-_NUMERIC_DATE = re.compile(r"\b(\d{1,2})\s*[./-]\s*(\d{1,2})\s*[./-]\s*(\d{4}|\d{2})\b")
-_MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
-           "settembre", "ottobre", "novembre", "dicembre")
-_WORD_DATE = re.compile(r"\b(\d{1,2})\s+(" + "|".join(_MONTHS) + r")\s+(\d{4})\b", re.IGNORECASE)
-_STATO_SPLIT = re.compile(r"^(?P<label>[^:\n]*?\d{1,2}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{2,4}|[^:\n]*?:)\s*[:\-–]?\s*")
 _MIN_OBJECTIVE_FIELDS = 3
 _MAX_HEADING_WORDS = 6
 _SENTENCE_END = (".", ":", ";", ",", "!", "?")
@@ -132,7 +128,7 @@ class _Builder:
                                               slug=slugify(heading.slug_base)))
             return
         if self.draft is not None and self.after_table and label_kind(block.text.split("\n")[0]) == "stato":
-            label, text = _split_stato(block.text)
+            label, text = split_stato(block.text)
             self._set_stato(label, text)
             self.collecting_stato = text is None
         elif self.collecting_stato and self.draft is not None and self.draft.stato is not None:
@@ -315,7 +311,7 @@ class _Builder:
         if self.draft.stato is not None:
             self._warn(f"obiettivo {self._title()}: secondo stato di attuazione ignorato ({label[:40]!r}).")
             return
-        self.draft.stato = StatoAttuazione(data=_iso_date(label), testo=null_if_empty(text))
+        self.draft.stato = StatoAttuazione(data=iso_date(label), testo=null_if_empty(text))
 
     # objectives -----------------------------------------------------------------------
     def _open(self) -> _Draft:
@@ -360,33 +356,6 @@ def _looks_like_heading(block: Paragraph, *, styled: bool) -> bool:
     text = block.text.strip()
     return not styled and len(text.split()) <= _MAX_HEADING_WORDS and not text.endswith(_SENTENCE_END) \
         and text[:1].isupper()
-
-
-def _split_stato(text: str) -> tuple[str, str | None]:
-    """``'Stato di attuazione al 30/06/2023: testo'`` -> (label, text or None)."""
-    first, _, rest = text.partition("\n")
-    match = _STATO_SPLIT.match(first)
-    if match is None:
-        return first, null_if_empty(rest) if rest else None
-    inline = first[match.end():]
-    body = "\n".join(p for p in (inline, rest) if p.strip())
-    return match.group("label"), null_if_empty(body) if body else None
-
-
-def _iso_date(label: str) -> str | None:
-    """The date in a status label, ISO form (``al 30/06/2023`` -> ``2023-06-30``)."""
-    match = _NUMERIC_DATE.search(label)
-    if match:
-        day, month, year = (int(g) for g in match.groups())
-        year = year + 2000 if year < 100 else year
-    else:
-        word = _WORD_DATE.search(label)
-        if word is None:
-            return None
-        day, month, year = int(word.group(1)), _MONTHS.index(word.group(2).lower()) + 1, int(word.group(3))
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _records(drafts: list[_Draft], documento: str, ente: str | None, file: str,
