@@ -12,10 +12,11 @@ from typing import Any
 import yaml
 
 from assistant.catalog import Catalog, field_text
+from assistant.compose_lists import ListsMixin, _flat
 from assistant.evidence import Evidence
 from assistant.lexicon import Lexicon
 from assistant.normalize import norm
-from assistant.records import format_number, parse_weight, weight_rows
+from assistant.records import format_number
 from assistant.types import Answer, Citation, Plan
 from ingest.types import Indicator, Objective, Passage
 
@@ -36,11 +37,6 @@ def _date(iso: str | None) -> str | None:
     return f"{d}/{m}/{y}"
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-ECHO_MAX_WORDS = 8  # a refusal repeats the asked topic only up to this length
 
 
 class Cites:
@@ -88,7 +84,7 @@ class Cites:
         return f"[{n}]"
 
 
-class Composer:
+class Composer(ListsMixin):
     """Turns (plan, evidence) into an Answer."""
 
     def __init__(self, catalog: Catalog, lexicon: Lexicon) -> None:
@@ -336,133 +332,6 @@ class Composer:
                 where += t["passage_page"].format(pagina=passage.pagina)
             marks = " ".join(cites.add_passage(passage, p) for p in parts)
             lines.append(t["passage"].format(where=where, text=" […] ".join(_flat(p) for p in parts), c=marks))
-        return lines
-
-    # --- many objectives ---------------------------------------------------------------------
-    def _items(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
-        extra = [f for f in plan.fields if f in ("pnrr", "destinatari", "classificazione", "anticorruzione",
-                                                  "contributor")]
-        lines = []
-        for i, obj in enumerate(ev.objectives, 1):
-            resp = obj.responsabile or t["none"]
-            rc = cites.add(obj, "responsabile", obj.responsabile) if obj.responsabile else ""
-            line = t["item"].format(i=i, titolo=_flat(obj.titolo), c=cites.add(obj, "titolo", obj.titolo),
-                                    settore=obj.settore, responsabile=f"{_flat(resp)} {rc}".strip())
-            if plan.scope_all and obj.ente:
-                line += t["item_ente"].format(ente=obj.ente)
-            for name in extra:
-                value = field_text(obj, name)
-                if value:
-                    line += t["item_extra"].format(label=self._label(plan, name), value=_flat(value),
-                                                   c=cites.add(obj, name, value))
-            if plan.filters.peso is not None:  # the weight the list was filtered on, cited where stated
-                line += self._weight_extra(plan, obj, t, cites)
-            if plan.filters.scadenza_da:
-                for r in ev.rows.get(obj.key, []) or [r for r in obj.indicatori if r.scadenza]:
-                    if r.scadenza and self._in_range(obj, r, plan):
-                        line += t["item_extra"].format(label=self._label(plan, "scadenza"), value=r.scadenza,
-                                                       c=cites.add(obj, "scadenza", r.scadenza, r.anno))
-            lines.append(line)
-        return lines
-
-    def _weight_extra(self, plan: Plan, obj: Objective, t: dict[str, Any], cites: Cites) -> str:
-        label = self._label(plan, "peso")
-        if parse_weight(obj.peso) == plan.filters.peso:
-            return t["item_extra"].format(label=label, value=obj.peso, c=cites.add(obj, "peso", obj.peso))
-        return "".join(t["item_extra"].format(label=f"{label} {r.anno}" if r.anno else label, value=r.peso,
-                                              c=cites.add(obj, "peso", r.peso, r.anno))
-                       for r in obj.indicatori if r.peso and parse_weight(r.peso) == plan.filters.peso
-                       and (plan.filters.anno is None or r.anno == plan.filters.anno))
-
-    def _in_range(self, obj: Objective, row: Indicator, plan: Plan) -> bool:
-        for r, d in self.catalog.deadlines.get(obj.key, []):
-            if r is row and d is not None:
-                return plan.filters.scadenza_da <= d.isoformat() <= plan.filters.scadenza_a  # type: ignore[operator]
-        return False
-
-    def _list(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
-        desc = self._desc(plan, ev, t)
-        if not ev.objectives:
-            if ev.suggestions:
-                topic = plan.filters.text or ""
-                # echo the user's topic only when it is a short, plain one: never dictated text
-                echo = t["desc_topic"].format(value=topic) if topic and not plan.injection and len(
-                    topic.split()) <= ECHO_MAX_WORDS else ""
-                return [t["refuse_list"].format(desc=desc or echo), *self._suggestions(ev, t, cites)]
-            return [t["list_none"].format(desc=desc)]
-        head = t["list_one"] if len(ev.objectives) == 1 else t["list_head"]
-        return [head.format(n=len(ev.objectives), desc=desc) + self._per_ente(plan, ev, t),
-                *self._items(plan, ev, t, cites)]
-
-    def _count(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
-        desc = self._desc(plan, ev, t)
-        if not ev.objectives:
-            return [t["list_none"].format(desc=desc)]
-        return [t["count_head"].format(n=len(ev.objectives), desc=desc) + self._per_ente(plan, ev, t),
-                *self._items(plan, ev, t, cites)]
-
-    def _rank(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
-        if not ev.groups:
-            return [t["list_none"].format(desc=self._desc(plan, ev, t))]
-        by = plan.group_by or "responsabile"
-        groups = ev.groups[::-1] if plan.direction == "min" else ev.groups
-        top = [g for g in groups if len(g[1]) == len(groups[0][1])]
-        head = t["rank_head_min" if plan.direction == "min" else "rank_head"].format(
-            desc=self._desc(plan, ev, t), by=t["rank_by"][by], n=len(ev.objectives),
-            top=", ".join(_flat(v or t["rank_none"]) for v, _ in top), count=len(groups[0][1]))
-        lines = [head]
-        for i, (value, objs) in enumerate(groups, 1):
-            marks = " ".join(dict.fromkeys(cites.add(o, by, value) for o in objs)) if value else ""
-            lines.append(t["rank_item"].format(i=i, value=_flat(value or t["rank_none"]), count=len(objs),
-                                               c=marks).rstrip())
-        return lines
-
-    def _per_ente(self, plan: Plan, ev: Evidence, t: dict[str, Any]) -> str:
-        """' (Comune di A: 4; Comune di B: 4)' when a list spans several entities (asked for)."""
-        counts: dict[str, int] = {}
-        for obj in ev.objectives:
-            counts[obj.ente or "-"] = counts.get(obj.ente or "-", 0) + 1
-        if not plan.scope_all or len(counts) < 2:
-            return ""
-        return t["per_ente"].format(value="; ".join(f"{e}: {n}" for e, n in counts.items()))
-
-    def _each_ente(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
-        handler = self._sum if ev.kind == "sum" else self._max
-        lines: list[str] = []
-        for ente, sub in ev.per_ente:
-            lines += [t["ente_head"].format(ente=ente), *handler(plan, sub, t, cites)]
-        return lines
-
-    def _sum(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
-        if ev.per_ente:
-            return self._each_ente(plan, ev, t, cites)
-        desc = self._desc(plan, ev, t)
-        lines = [t["sum"].format(anno=ev.year or "", desc=desc, total=format_number(ev.total or 0.0),
-                                 n=len(ev.objectives))]
-        lines += self._weight_items(ev, t, cites, "sum_item")
-        return lines
-
-    def _max(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
-        if ev.per_ente:
-            return self._each_ente(plan, ev, t, cites)
-        if not ev.objectives:
-            return [t["list_none"].format(desc=self._desc(plan, ev, t))]
-        value, _ = weight_rows(ev.objectives[0], ev.year)
-        head = t["max"].format(which=t["max_which"][plan.direction or "max"], anno=ev.year or "",
-                               desc=self._desc(plan, ev, t), peso=format_number(value or 0.0))
-        return [head, *self._weight_items(ev, t, cites, "sum_item")]
-
-    def _weight_items(self, ev: Evidence, t: dict[str, Any], cites: Cites, key: str) -> list[str]:
-        lines = []
-        for i, obj in enumerate(ev.objectives, 1):
-            value, rows = weight_rows(obj, ev.year)
-            if obj.peso and parse_weight(obj.peso) is not None:
-                pc = cites.add(obj, "peso", obj.peso)
-            else:
-                # rows repeating the same weight share one citation: list each marker once
-                pc = " ".join(dict.fromkeys(cites.add(obj, "peso", r.peso, r.anno) for r in rows if r.peso))
-            lines.append(t[key].format(i=i, titolo=_flat(obj.titolo), c=cites.add(obj, "titolo", obj.titolo),
-                                       peso=format_number(value) if value is not None else "-", pc=pc))
         return lines
 
     # --- refusals ----------------------------------------------------------------------------
