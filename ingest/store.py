@@ -10,20 +10,11 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
 from sqlalchemy import (
-    JSON,
-    Boolean,
-    DateTime,
     Engine,
-    Integer,
-    LargeBinary,
-    String,
-    Text,
     create_engine,
     delete,
     event,
@@ -34,135 +25,33 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.errors import StoreError
 from ingest.settings import Settings, get_settings
-from ingest.types import Indicator, Objective, Passage
+from ingest.store_rows import (
+    DocumentInfo,
+    DocumentRow,
+    EmbeddingRow,
+    IndicatorRow,
+    ObjectiveRow,
+    PassageRow,
+    StatusEntry,
+    StatusHistoryRow,
+    _Base,
+    document_info,
+    document_row,
+    has_pnrr,
+    objective_rows,
+    status_entry,
+)
+from ingest.types import Objective, Passage
 
 logger = logging.getLogger(__name__)
 
 UpsertStatus = Literal["new", "updated", "unchanged"]
 FILTERS = ("settore", "classificazione", "responsabile", "has_pnrr", "ente", "anno")
 _CHUNK = 500  # keeps IN (...) lists well under every database's parameter limit
-
-
-class DocumentInfo(BaseModel):
-    """What the store knows about one ingested document."""
-
-    documento: str
-    file: str
-    content_hash: str
-    format: str
-    ente: str | None = None
-    ingested_at: datetime | None = None
-    n_objectives: int = 0
-    records_hash: str | None = None
-    sectors: list[dict[str, Any]] = Field(default_factory=list)  # [{"name", "declared_count"}, ...]
-    quality: dict[str, Any] | None = None  # QualityReport.to_dict()
-    quality_text: str | None = None  # QualityReport.render()
-    periodo: str | None = None  # plan period, '2023-2025'
-    data_monitoraggio: str | None = None  # ISO date of the 'Stato di attuazione al ...' it reports
-
-
-class StatusEntry(BaseModel):
-    """One dated status of an objective, kept across monitoring versions of the same plan."""
-
-    ente: str | None = None
-    periodo: str | None = None
-    objective_id: str
-    data: str  # ISO date
-    testo: str
-    documento: str  # the document it was read from
-    titolo: str = ""
-
-
-class _Base(DeclarativeBase):
-    pass
-
-
-class DocumentRow(_Base):
-    __tablename__ = "documents"
-
-    documento: Mapped[str] = mapped_column(String(255), primary_key=True)
-    file: Mapped[str] = mapped_column(Text)
-    content_hash: Mapped[str] = mapped_column(String(64))
-    records_hash: Mapped[str | None] = mapped_column(String(64))
-    ente: Mapped[str | None] = mapped_column(String(255))
-    format: Mapped[str] = mapped_column(String(16))
-    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    n_objectives: Mapped[int] = mapped_column(Integer)
-    sectors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    quality: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    quality_text: Mapped[str | None] = mapped_column(Text)
-    periodo: Mapped[str | None] = mapped_column(String(32))
-    data_monitoraggio: Mapped[str | None] = mapped_column(String(10))
-
-
-class StatusHistoryRow(_Base):
-    """Every dated status ever ingested for an objective of a plan (ente + periodo + id)."""
-
-    __tablename__ = "status_history"
-
-    ente: Mapped[str] = mapped_column(String(255), primary_key=True)  # '' when unknown
-    periodo: Mapped[str] = mapped_column(String(32), primary_key=True)  # '' when unknown
-    objective_id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    data: Mapped[str] = mapped_column(String(10), primary_key=True)
-    testo: Mapped[str] = mapped_column(Text)
-    documento: Mapped[str] = mapped_column(String(255), index=True)
-    titolo: Mapped[str] = mapped_column(Text)
-
-
-class PassageRow(_Base):
-    """A prose passage of a document (``ingest/passages.py``)."""
-
-    __tablename__ = "passages"
-
-    documento: Mapped[str] = mapped_column(String(255), primary_key=True)
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer)
-    record: Mapped[str] = mapped_column(Text)  # Passage.model_dump_json()
-
-
-class ObjectiveRow(_Base):
-    __tablename__ = "objectives"
-
-    documento: Mapped[str] = mapped_column(String(255), primary_key=True)
-    id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer)
-    ente: Mapped[str | None] = mapped_column(String(255), index=True)
-    settore: Mapped[str] = mapped_column(String(255), index=True)
-    classificazione: Mapped[str | None] = mapped_column(Text)
-    responsabile: Mapped[str | None] = mapped_column(Text)
-    has_pnrr: Mapped[bool] = mapped_column(Boolean, index=True)
-    titolo: Mapped[str] = mapped_column(Text)
-    record: Mapped[str] = mapped_column(Text)  # Objective.model_dump_json(): round-trips exactly
-
-
-class IndicatorRow(_Base):
-    __tablename__ = "indicators"
-
-    documento: Mapped[str] = mapped_column(String(255), primary_key=True)
-    objective_id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    n: Mapped[int] = mapped_column(Integer, primary_key=True)
-    anno: Mapped[int | None] = mapped_column(Integer, index=True)
-    indicatore: Mapped[str | None] = mapped_column(Text)
-    scadenza: Mapped[str | None] = mapped_column(Text)
-    baseline: Mapped[str | None] = mapped_column(Text)
-    target: Mapped[str | None] = mapped_column(Text)
-    target_intermedio: Mapped[str | None] = mapped_column(Text)
-    target_raggiunto: Mapped[str | None] = mapped_column(Text)
-    peso: Mapped[str | None] = mapped_column(Text)
-    fonte_verifica: Mapped[str | None] = mapped_column(Text)
-
-
-class EmbeddingRow(_Base):
-    __tablename__ = "embedding_cache"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(model name + text)
-    model: Mapped[str] = mapped_column(Text)
-    dim: Mapped[int] = mapped_column(Integer)
-    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little endian
 
 
 def records_hash(objectives: Sequence[Objective], passages: Sequence[Passage] = ()) -> str:
@@ -256,8 +145,8 @@ class Store:
             status: UpsertStatus = "new" if old is None else "updated"
             _delete_document_rows(session, info.documento)
             session.flush()
-            session.add(_document_row(info, objectives, rec_hash))
-            session.add_all(_objective_rows(objectives))
+            session.add(document_row(info, objectives, rec_hash))
+            session.add_all(objective_rows(objectives))
             session.add_all(PassageRow(documento=p.documento, id=p.id, position=i, record=p.model_dump_json())
                             for i, p in enumerate(passages))
             _record_history(session, info, objectives)
@@ -292,19 +181,19 @@ class Store:
         query = query.order_by(StatusHistoryRow.ente, StatusHistoryRow.periodo, StatusHistoryRow.objective_id,
                                StatusHistoryRow.data)
         with self._session("la lettura dello storico degli stati") as session:
-            return [_status_entry(row) for row in session.scalars(query)]
+            return [status_entry(row) for row in session.scalars(query)]
 
     def document(self, documento: str) -> DocumentInfo | None:
         """One stored document, or ``None``."""
         with self._session("la lettura del documento") as session:
             row = session.get(DocumentRow, documento)
-            return _document_info(row) if row is not None else None
+            return document_info(row) if row is not None else None
 
     def documents(self) -> list[DocumentInfo]:
         """Every stored document, by key."""
         with self._session("la lettura dei documenti") as session:
             rows = session.scalars(select(DocumentRow).order_by(DocumentRow.documento))
-            return [_document_info(row) for row in rows]
+            return [document_info(row) for row in rows]
 
     def revision(self) -> str:
         """A token that changes whenever the stored content changes (readers reload on change)."""
@@ -445,11 +334,6 @@ def _record_history(session: Session, info: DocumentInfo, objectives: Sequence[O
             row.testo, row.documento, row.titolo = stato.testo, info.documento, obj.titolo
 
 
-def _status_entry(row: StatusHistoryRow) -> StatusEntry:
-    return StatusEntry(ente=row.ente or None, periodo=row.periodo or None, objective_id=row.objective_id,
-                       data=row.data, testo=row.testo, documento=row.documento, titolo=row.titolo)
-
-
 def _delete_document_rows(session: Session, documento: str) -> None:
     session.execute(delete(IndicatorRow).where(IndicatorRow.documento == documento))
     session.execute(delete(PassageRow).where(PassageRow.documento == documento))
@@ -457,67 +341,4 @@ def _delete_document_rows(session: Session, documento: str) -> None:
     session.execute(delete(DocumentRow).where(DocumentRow.documento == documento))
 
 
-def _document_row(info: DocumentInfo, objectives: Sequence[Objective], rec_hash: str) -> DocumentRow:
-    return DocumentRow(
-        documento=info.documento,
-        file=info.file,
-        content_hash=info.content_hash,
-        records_hash=rec_hash,
-        ente=info.ente,
-        format=info.format,
-        ingested_at=datetime.now(UTC),
-        n_objectives=len(objectives),
-        sectors=list(info.sectors),
-        quality=info.quality,
-        quality_text=info.quality_text,
-        periodo=info.periodo,
-        data_monitoraggio=info.data_monitoraggio,
-    )
-
-
-def _objective_rows(objectives: Sequence[Objective]) -> Iterator[ObjectiveRow | IndicatorRow]:
-    for position, obj in enumerate(objectives):
-        yield ObjectiveRow(
-            documento=obj.documento,
-            id=obj.id,
-            position=position,
-            ente=obj.ente,
-            settore=obj.settore,
-            classificazione=obj.classificazione,
-            responsabile=obj.responsabile,
-            has_pnrr=has_pnrr(obj),
-            titolo=obj.titolo,
-            record=obj.model_dump_json(),
-        )
-        for n, ind in enumerate(obj.indicatori):
-            yield _indicator_row(obj, n, ind)
-
-
-def _indicator_row(obj: Objective, n: int, ind: Indicator) -> IndicatorRow:
-    return IndicatorRow(documento=obj.documento, objective_id=obj.id, n=n, **ind.model_dump())
-
-
-def has_pnrr(obj: Objective) -> bool:
-    """Whether the objective is linked to a PNRR measure."""
-    return bool(obj.pnrr and obj.pnrr.strip())
-
-
-def _document_info(row: DocumentRow) -> DocumentInfo:
-    ingested_at = row.ingested_at
-    if ingested_at is not None and ingested_at.tzinfo is None:  # SQLite drops the zone; it was UTC
-        ingested_at = ingested_at.replace(tzinfo=UTC)
-    return DocumentInfo(
-        documento=row.documento,
-        file=row.file,
-        content_hash=row.content_hash,
-        records_hash=row.records_hash,
-        format=row.format,
-        ente=row.ente,
-        ingested_at=ingested_at,
-        n_objectives=row.n_objectives,
-        sectors=row.sectors or [],
-        quality=row.quality,
-        quality_text=row.quality_text,
-        periodo=row.periodo,
-        data_monitoraggio=row.data_monitoraggio,
-    )
+__all__ = ["DocumentInfo", "IndicatorRow", "StatusEntry", "Store", "UpsertStatus", "has_pnrr", "records_hash"]
