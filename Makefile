@@ -40,8 +40,9 @@ test-fast: setup ## tests without the browser and integration markers
 lint: setup     ## ruff on the packages
 	.venv/bin/ruff check ingest assistant api evals tests
 
-eval: setup     ## dev eval set (no LLM)
-	$(PIAO) eval --set ../shared/evals/dev.jsonl
+eval: setup     ## dev eval set (no LLM), after ingesting the sample (a no-op when unchanged)
+	$(PIAO) ingest $(SAMPLE)
+	$(PIAO) eval --set evals/sets/dev.jsonl
 
 bench: setup    ## ingest benchmark
 	$(PY) -m evals.bench_ingest
