@@ -89,6 +89,8 @@ class QualityReport(BaseModel):
 def _render_sectors(sectors: list[SectorCount]) -> list[str]:
     wrong = [s for s in sectors if not s.ok]
     if not wrong:
+        if len(sectors) == 1:
+            return ["Obiettivi per settore: l'unico settore corrisponde al numero dichiarato."]
         return [f"Obiettivi per settore: tutti i {len(sectors)} settori corrispondono al numero dichiarato."]
     lines = ["Obiettivi per settore che non corrispondono al numero dichiarato:"]
     for s in wrong:
@@ -103,7 +105,9 @@ def _render_weights(weights: list[WeightTotal]) -> list[str]:
     for year in years:
         of_year = [w for w in weights if w.anno == year]
         if all(w.ok for w in of_year):
-            lines.append(f"Pesi {year}: somma 100% in tutti i {len(of_year)} settori che li indicano.")
+            where = "nell'unico settore che li indica" if len(of_year) == 1 else \
+                f"in tutti i {len(of_year)} settori che li indicano"
+            lines.append(f"Pesi {year}: somma 100% {where}.")
     wrong = [w for w in weights if not w.ok]
     if wrong:
         lines.append("Pesi che non sommano a 100%:")
