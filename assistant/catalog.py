@@ -103,7 +103,8 @@ class Catalog:
             for text in record_strings(o):
                 self.vocabulary.update(tokens(text))
             self.vocabulary.update(tokens(o.ente or ""))
-        self.speller = Speller(self.vocabulary | lexicon.words(), protected=lexicon.stopwords)
+        self.known_words = frozenset(self.vocabulary | lexicon.words())  # records' and lexicon's words
+        self.speller = Speller(self.known_words, protected=lexicon.stopwords)
         self.deadlines: dict[str, list[tuple[Indicator, date | None]]] = {
             o.key: [(i, parse_deadline(i.scadenza, lexicon)) for i in o.indicatori] for o in self.records}
         self.years = sorted({y for o in self.records for y in o.anni})

@@ -140,12 +140,12 @@ def link_classification(text: str, catalog: Catalog, lexicon: Lexicon, links: Li
 
 def unknown_name(original: str, catalog: Catalog) -> str | None:
     """A name the records never mention ('Mario Bianchi'): two or more capitalised words inside a
-    sentence, none of them a word of the records or of a stored person."""
+    sentence, none of them a word of the records, of the lexicon or of a stored person."""
     for sentence in re.split(r"[.?!:;\n]+", original):
         words = re.findall(r"[^\W\d_][\w'’]*", sentence)
         run: list[str] = []
         for w in [*words[1:], ""]:
-            if w[:1].isupper() and not w.isupper() and norm(w) not in catalog.vocabulary \
+            if w[:1].isupper() and not w.isupper() and norm(w) not in catalog.known_words \
                     and norm(w) not in catalog.name_words:
                 run.append(w)
                 continue

@@ -76,3 +76,7 @@ def test_capitalised_name_is_not_corrected_into_a_month_and_is_reported_unknown(
 
 def test_misspelt_stored_name_still_links(catalog):
     assert links("Quali obiettivi ha Natascia Gomo?", catalog).persons == ["Natascia Giomo"]
+
+
+def test_title_case_typing_is_not_an_unknown_name(catalog):
+    assert links("Il Comune Aiuta gli Anziani?", catalog).unknown == []
