@@ -58,3 +58,10 @@ def test_a_verb_cue_yields_to_a_named_field():
 def test_comparing_two_years_shows_the_years_between(assistant):
     answer = ask(assistant, "Come cambia il target delle iniziative sulla legalità tra 2023 e 2025?")
     assert {c.anno for c in answer.citations if c.campo == "target"} == {2023, 2024, 2025}
+
+
+@pytest.mark.parametrize("question", ["Chi sta seguendo la pratica del nuovo tesoriere?",
+                                      "Chi coordina la transizione al nuovo tesoriere?"])
+def test_wordings_for_the_person_responsible(assistant, question):
+    answer = ask(assistant, question)
+    assert answer.objective_ids == ["finanziario-1"] and "Responsabile Settore Finanziario" in answer.answer
