@@ -21,6 +21,7 @@ from assistant.types import Answer, Citation, Plan
 from ingest.types import Indicator, Objective, Passage
 
 TEMPLATES_PATH = Path(__file__).with_name("templates.yaml")
+BASELINE_IN_SUMMARY = 120  # a longer baseline (a description, not a value) stays out of a summary
 
 
 @lru_cache(maxsize=1)
@@ -289,7 +290,9 @@ class Composer(ListsMixin):
         scad = t["describe_scad"].format(scadenza=r.scadenza, sc=cites.add(obj, "scadenza", r.scadenza, r.anno)) \
             if r.scadenza else ""
         peso = t["describe_peso"].format(peso=r.peso, pc=cites.add(obj, "peso", r.peso, r.anno)) if r.peso else ""
-        return t["describe_row"].format(
+        base = t["describe_base"].format(baseline=_flat(r.baseline), bc=cites.add(obj, "baseline", r.baseline, r.anno)) \
+            if r.baseline and len(r.baseline) <= BASELINE_IN_SUMMARY else ""
+        return t["describe_row"].format(base=base,
             anno=r.anno or "", indicatore=_flat(r.indicatore or ""),
             ic=cites.add(obj, "indicatore", r.indicatore, r.anno) if r.indicatore else "",
             target=_flat(r.target or "-"), tc=cites.add(obj, "target", r.target, r.anno) if r.target else "",
