@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.catalog import field_text
 from assistant.evidence import Evidence
-from assistant.records import format_number, parse_weight, weight_rows
+from assistant.records import format_number, parse_weight, rows_with_weight, weight_rows
 from assistant.types import Plan
 from ingest.types import Indicator, Objective
 
@@ -30,14 +30,12 @@ class ListsMixin:
     catalog: Catalog
     lexicon: Lexicon
 
-    def _desc(self, plan: Plan, ev: Evidence, t: dict[str, Any]) -> str:  # defined by Composer
-        raise NotImplementedError
+    if TYPE_CHECKING:  # defined by Composer
+        def _desc(self, plan: Plan, ev: Evidence, t: dict[str, Any]) -> str: ...
 
-    def _label(self, plan: Plan, name: str) -> str:  # defined by Composer
-        raise NotImplementedError
+        def _label(self, plan: Plan, name: str) -> str: ...
 
-    def _suggestions(self, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:  # defined by Composer
-        raise NotImplementedError
+        def _suggestions(self, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]: ...
 
     def _items(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
         extra = [f for f in plan.fields if f in ("pnrr", "destinatari", "classificazione", "anticorruzione",
@@ -71,8 +69,7 @@ class ListsMixin:
             return t["item_extra"].format(label=label, value=obj.peso, c=cites.add(obj, "peso", obj.peso))
         return "".join(t["item_extra"].format(label=f"{label} {r.anno}" if r.anno else label, value=r.peso,
                                               c=cites.add(obj, "peso", r.peso, r.anno))
-                       for r in obj.indicatori if r.peso and parse_weight(r.peso) == plan.filters.peso
-                       and (plan.filters.anno is None or r.anno == plan.filters.anno))
+                       for r in rows_with_weight(obj, plan.filters.peso, plan.filters.anno))
 
     def _in_range(self, obj: Objective, row: Indicator, plan: Plan) -> bool:
         for r, d in self.catalog.deadlines.get(obj.key, []):

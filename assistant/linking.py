@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from assistant.catalog import Catalog
 from assistant.lexicon import Lexicon
-from assistant.normalize import norm, tokens
+from assistant.normalize import capitalised, inner_words, norm, tokens
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -141,12 +141,10 @@ def link_classification(text: str, catalog: Catalog, lexicon: Lexicon, links: Li
 def unknown_name(original: str, catalog: Catalog) -> str | None:
     """A name the records never mention ('Mario Bianchi'): two or more capitalised words inside a
     sentence, none of them a word of the records, of the lexicon or of a stored person."""
-    for sentence in re.split(r"[.?!:;\n]+", original):
-        words = re.findall(r"[^\W\d_][\w'’]*", sentence)
+    for words in inner_words(original):
         run: list[str] = []
-        for w in [*words[1:], ""]:
-            if w[:1].isupper() and not w.isupper() and norm(w) not in catalog.known_words \
-                    and norm(w) not in catalog.name_words:
+        for w in [*words, ""]:
+            if capitalised(w) and norm(w) not in catalog.known_words and norm(w) not in catalog.name_words:
                 run.append(w)
                 continue
             if len(run) >= 2:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import Stemmer
@@ -87,10 +87,17 @@ class Speller:
         return re.sub(r"[a-z]+", lambda m: fix(m.group()), text)
 
 
+def inner_words(question: str) -> Iterator[list[str]]:
+    """The words of each sentence of a question after its first word (case kept)."""
+    for sentence in re.split(r"[.?!:;\n]+", question):
+        yield re.findall(r"[^\W\d_][\w'’]*", sentence)[1:]
+
+
+def capitalised(word: str) -> bool:
+    """'Mario' yes; 'mario' and the acronym 'PNRR' no."""
+    return word[:1].isupper() and not word.isupper()
+
+
 def proper_names(question: str) -> set[str]:
     """Normalised words written with a capital inside a sentence: names, never 'corrected' ('Mario')."""
-    out: set[str] = set()
-    for sentence in re.split(r"[.?!:;\n]+", question):
-        words = re.findall(r"[^\W\d_][\w'’]*", sentence)
-        out.update(norm(w) for w in words[1:] if w[:1].isupper() and not w.isupper())
-    return out
+    return {norm(w) for words in inner_words(question) for w in words if capitalised(w)}

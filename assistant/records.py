@@ -5,7 +5,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from assistant.catalog import Catalog
+from assistant.catalog import Catalog, field_text
 from assistant.normalize import norm, stem, tokens
 from assistant.types import Filters
 from ingest.types import Indicator, Objective
@@ -78,19 +78,20 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
     return out
 
 
+def rows_with_weight(obj: Objective, weight: float, year: int | None) -> list[Indicator]:
+    """The indicator rows stating a weight (in the year, if one is given)."""
+    return [r for r in obj.indicatori if parse_weight(r.peso) == weight and (year is None or r.anno == year)]
+
+
 def _has_weight(obj: Objective, weight: float, year: int | None) -> bool:
-    if parse_weight(obj.peso) == weight:
-        return True
-    return any(parse_weight(r.peso) == weight for r in obj.indicatori if year is None or r.anno == year)
+    return parse_weight(obj.peso) == weight or bool(rows_with_weight(obj, weight, year))
 
 
 def _has_field(obj: Objective, name: str) -> bool:
     """Whether a record states a field (on the card, in the status, or on any indicator row)."""
-    if name == "stato_attuazione":
-        return bool(obj.stato_attuazione and obj.stato_attuazione.testo)
-    if name in Indicator.model_fields:
-        return any(getattr(r, name) for r in obj.indicatori) or (name == "peso" and bool(obj.peso))
-    return bool(getattr(obj, name, None))
+    if name in Indicator.model_fields and any(getattr(r, name) for r in obj.indicatori):
+        return True
+    return bool(field_text(obj, name))
 
 
 def rows_in_range(catalog: Catalog, obj: Objective, start: date, end: date) -> list[Indicator]:

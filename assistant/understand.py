@@ -122,7 +122,7 @@ def asked_weight(text: str, lexicon: Lexicon) -> float | None:
 
 
 def without_payload(question: str, lexicon: Lexicon) -> str:
-    """The original question (case kept) without the clauses that carry an attacker's payload."""
+    """The question (original or normalised) without the clauses that carry an attacker's payload."""
     return " ".join(c for c in _CLAUSE.findall(question) if not lexicon.injection_payload.search(norm(c)))
 
 
@@ -134,7 +134,7 @@ def strip_injection(text: str, lexicon: Lexicon) -> tuple[str, bool]:
     payload, cues = lexicon.injection_payload, lexicon.injection
     if not (payload.search(text) or cues.search(text)):
         return text, False
-    kept = " ".join(c for c in _CLAUSE.findall(text) if not payload.search(c))
+    kept = without_payload(text, lexicon)
     if not re.search(r"[a-z0-9]", cues.sub(" ", kept)):
         kept = payload.sub(" ", text)
     return " ".join(cues.sub(" ", kept).split()), True

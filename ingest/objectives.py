@@ -169,10 +169,8 @@ class _Builder:
 
     def _starts_indicators(self, table: Table) -> bool:
         """A table of its own that opens with an indicator header (the indicators of the open objective)."""
-        first = next((r for r in table.rows if any(r)), None)
-        cells = [c for c in first or [] if c]
-        return len(cells) >= 2 and all(label_kind(c) in _HEADER_KINDS for c in cells) and any(
-            match_field(c, "indicator") in _INDICATOR_ONLY for c in cells)
+        first = next((r for r in table.rows if any(r)), [])
+        return _is_header(first) and _names_indicators(first)
 
     def _continues_indicators(self, table: Table) -> bool:
         """Rows shaped like the indicator rows above: the header's width, a year or nothing first."""
@@ -188,7 +186,7 @@ class _Builder:
         if not nonempty:
             return
         kinds = [label_kind(c) if c else None for c in cells]
-        if len(nonempty) >= 2 and all(k in _HEADER_KINDS for c, k in zip(cells, kinds, strict=True) if c):
+        if _is_header(cells):
             self._set_header(cells, spans)
         elif kinds[0] == "stato":
             self._set_stato(cells[0], "\n".join(c for c in cells[1:] if c) or None)
@@ -212,7 +210,7 @@ class _Builder:
                 self._objective_fields(values)
 
     def _set_header(self, cells: list[str], spans: list[Span] | None) -> None:
-        indicator = any(match_field(c, "indicator") in _INDICATOR_ONLY for c in cells if c)
+        indicator = _names_indicators(cells)
         if indicator and any(match_field(c, "objective") == "titolo" for c in cells if c):
             self._set_row_header(cells, spans)
             return
@@ -222,9 +220,8 @@ class _Builder:
             if cell and found is None and cell not in self._unknown:
                 self._unknown.add(cell)
                 self._warn(f"tabella {self._index()}: intestazione non riconosciuta, colonna ignorata: {cell[:60]!r}.")
-        years = [_column_year(c) if f not in (None, "anno", "baseline") else None
-                 for c, f in zip(cells, fields, strict=True)] if indicator else []
-        self.header = _Header(indicator=indicator, fields=fields, grid=spans, years=years if any(years) else [])
+        years = _column_years(cells, fields, ["indicator"] * len(cells)) if indicator else []
+        self.header = _Header(indicator=indicator, fields=fields, grid=spans, years=years)
 
     def _set_row_header(self, cells: list[str], spans: list[Span] | None) -> None:
         """A header with both objective and indicator columns: every row below is a whole objective."""
@@ -243,10 +240,8 @@ class _Builder:
                     self._unknown.add(cell)
                     self._warn(f"tabella {self._index()}: intestazione non riconosciuta, colonna ignorata: "
                                f"{cell[:60]!r}.")
-        years = [_column_year(c) if f not in (None, "anno", "baseline") and k == "indicator" else None
-                 for c, f, k in zip(cells, fields, scopes, strict=True)]
-        self.header = _Header(indicator=True, fields=fields, grid=spans, years=years if any(years) else [],
-                              scopes=scopes)
+        self.header = _Header(indicator=True, fields=fields, grid=spans,
+                              years=_column_years(cells, fields, scopes), scopes=scopes)
 
     def _objective_row(self, cells: list[str]) -> None:
         """One row of a mixed header: a new objective with its fields and its indicator(s)."""
@@ -343,9 +338,24 @@ class _Builder:
         self.warnings.append(message)
 
 
-def _column_year(label: str) -> int | None:
-    match = _YEAR.search(label)
-    return int(match.group(1)) if match else None
+def _is_header(cells: list[str]) -> bool:
+    """A header row: two or more cells, every non-empty one a label."""
+    labels = [c for c in cells if c]
+    return len(labels) >= 2 and all(label_kind(c) in _HEADER_KINDS for c in labels)
+
+
+def _names_indicators(cells: list[str]) -> bool:
+    """Whether a header names an indicator-only column (Anno, Indicatore, Target...)."""
+    return any(match_field(c, "indicator") in _INDICATOR_ONLY for c in cells if c)
+
+
+def _column_years(cells: list[str], fields: list[str | None], scopes: list[str | None]) -> list[int | None]:
+    """Per indicator column, the year its label names ('Target 2024'); empty when no label names one."""
+    years = []
+    for cell, name, scope in zip(cells, fields, scopes, strict=True):
+        match = _YEAR.search(cell) if scope == "indicator" and name not in (None, "anno", "baseline") else None
+        years.append(int(match.group(1)) if match else None)
+    return years if any(years) else []
 
 
 def _looks_like_heading(block: Paragraph, *, styled: bool) -> bool:
