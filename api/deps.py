@@ -40,7 +40,8 @@ async def load_assistant(state: State) -> Assistant | None:
     if state.assistant is None:
         async with state.assistant_lock:
             if state.assistant is None and await run_in_threadpool(state.store.count_objectives):
-                state.assistant = await run_in_threadpool(Assistant.from_settings, state.settings)
+                # one store per process: the assistant reads through the app's own
+                state.assistant = await run_in_threadpool(Assistant.from_settings, state.settings, state.store)
     return state.assistant
 
 

@@ -63,13 +63,14 @@ class Assistant:
         return _State(catalog, Retriever(catalog, self.lexicon, self.dense), Composer(catalog, self.lexicon), revision)
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Assistant:
-        """An assistant over the store's records, with dense search on the index and the LLM if set."""
+    def from_settings(cls, settings: Any, store: Any = None) -> Assistant:
+        """An assistant over the store's records (``store``, or one opened for ``settings``), with dense
+        search on the index and the LLM if set."""
         from ingest.embed import get_embedder  # noqa: PLC0415 - heavy imports only when serving
         from ingest.index import Index  # noqa: PLC0415
         from ingest.store import Store  # noqa: PLC0415
 
-        store = Store(settings)
+        store = store if store is not None else Store(settings)
         dense = FallbackDense(Index(settings, get_embedder(settings)))
         llm = None
         if importlib.util.find_spec("assistant.llm") is not None:
