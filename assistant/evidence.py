@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 
 from assistant.catalog import Catalog, field_text, record_strings
 from assistant.lexicon import Lexicon
-from assistant.normalize import stem, tokens
 from assistant.passages import CUED_COVERAGE, UNCUED_COVERAGE, prose_cues, quote
 from assistant.records import (
     default_year,
     extreme_weight,
     filter_records,
     group_records,
+    shares_words,
     sum_weights,
     weight_rows,
 )
@@ -213,9 +213,8 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
         if plan.filters.destinatari and not records:
             # no record names all the words: those naming any of them or of their synonyms (never all records)
             wider = filter_records(catalog, plan.filters.model_copy(update={"destinatari": None}), within)
-            stems = {stem(w) for w in tokens(" ".join([plan.filters.destinatari, *plan.expanded_terms]))
-                     if w not in retriever.lexicon.stopwords}
-            records = [o for o in wider if stems & {stem(w) for w in tokens(o.destinatari or "")}]
+            words = " ".join([plan.filters.destinatari, *plan.expanded_terms])
+            records = [o for o in wider if shares_words(o.destinatari, words, retriever.lexicon.stopwords)]
         records = _by_topic(plan, records, retriever)
     year = plan.filters.anno or default_year(records)
     ev = Evidence(kind=plan.intent, objectives=records, fields=list(plan.fields), year=year)

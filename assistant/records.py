@@ -29,6 +29,12 @@ def _contains_words(value: str | None, phrase: str) -> bool:
     return all(stem(t) in have for t in tokens(phrase))
 
 
+def shares_words(value: str | None, phrase: str, ignore: frozenset[str] = frozenset()) -> bool:
+    """Some word of the phrase (by stem, ``ignore`` aside) occurs in the value."""
+    wanted = {stem(t) for t in tokens(phrase) if t not in ignore}
+    return bool(value) and bool(wanted & {stem(t) for t in tokens(value or "")})
+
+
 def _class_match(value: str | None, phrase: str, exact: bool) -> bool:
     if not value:
         return False
