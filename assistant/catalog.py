@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -40,6 +41,13 @@ def field_text(obj: Objective, name: str) -> str | None:
         return obj.stato_attuazione.testo if obj.stato_attuazione else None
     value = getattr(obj, name, None)
     return value if isinstance(value, str) else None
+
+
+def has_field(obj: Objective, name: str) -> bool:
+    """Whether a record states a field (on the card, in the status, or on any indicator row)."""
+    if name in Indicator.model_fields and any(getattr(r, name) for r in obj.indicatori):
+        return True
+    return bool(field_text(obj, name))
 
 
 def record_strings(obj: Objective) -> Iterator[str]:
@@ -98,17 +106,38 @@ class Catalog:
         self.persons = _persons(self.records)
         self.name_words = frozenset(t for p in self.persons for t in p.tokens)
         self.classifications = sorted({o.classificazione for o in self.records if o.classificazione})
+        # the fields some records state and others leave empty: 'with/without X' filters make sense on them
+        self.partial_fields = frozenset(
+            f for f in (*CARD_FIELDS, "stato_attuazione", *Indicator.model_fields)
+            if 0 < sum(1 for o in self.records if has_field(o, f)) < len(self.records))
+        self.title_words = frozenset(t for o in self.records for t in tokens(o.titolo))
         self.vocabulary: set[str] = set()
         for o in self.records:
             for text in record_strings(o):
                 self.vocabulary.update(tokens(text))
             self.vocabulary.update(tokens(o.ente or ""))
-        self.known_words = frozenset(self.vocabulary | lexicon.words())  # records' and lexicon's words
+        from assistant.understanding.phrasings import phrasing_words  # noqa: PLC0415
+
+        # records', lexicon's and the question phrasings' words: never "corrected" into other words
+        self.known_words = frozenset(self.vocabulary | lexicon.words() | phrasing_words())
         self.speller = Speller(self.known_words, protected=lexicon.stopwords)
         self.deadlines: dict[str, list[tuple[Indicator, date | None]]] = {
             o.key: [(i, parse_deadline(i.scadenza, lexicon)) for i in o.indicatori] for o in self.records}
         self.years = sorted({y for o in self.records for y in o.anni})
         self.normalized: dict[str, str] = {o.key: norm(" \n ".join(record_strings(o))) for o in self.records}
+        self._model: Any = None
+        self._model_lock = threading.Lock()
+
+    @property
+    def model(self) -> Any:
+        """The question model trained on these records' corpus (trained on first use, then cached)."""
+        if self._model is None:
+            from assistant.understanding.model import model_for  # noqa: PLC0415 - sklearn only when asked
+
+            with self._model_lock:
+                if self._model is None:
+                    self._model = model_for(self.records)
+        return self._model
 
     def get(self, keys: Sequence[str]) -> list[Objective]:
         """The records with these keys, in that order (unknown keys skipped)."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from assistant.catalog import Catalog, field_text, record_strings
 from assistant.lexicon import Lexicon
+from assistant.normalize import stem, tokens
 from assistant.passages import CUED_COVERAGE, UNCUED_COVERAGE, prose_cues, quote
 from assistant.records import (
     default_year,
@@ -19,11 +20,15 @@ from assistant.records import (
     sum_weights,
     weight_rows,
 )
-from assistant.retrieve import Concept, Retriever, best_sentences, rank_rows, sentences
+from assistant.retrieve import Concept, Retriever, Scored, best_sentences, rank_rows, sentences
 from assistant.types import Filters, Plan
 from ingest.types import Indicator, Objective, Passage
 
 MIN_COVERAGE = {"staff": 0.5, "citizen": 0.4}
+# A weaker lexical match is still a confident link when dense search (meaning) puts the same objective
+# first by a clear margin. Chosen on the tune split of evals/sets (see evals/sets/README.md).
+DENSE_MIN_COVERAGE = 0.15
+DENSE_MIN_MARGIN = 0.015
 LIST_COVERAGE = 0.5
 LONG_TEXT = 700
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
@@ -67,6 +72,8 @@ def gather(plan: Plan, catalog: Catalog, retriever: Retriever, lexicon: Lexicon)
     concepts = retriever.concepts(plan.filters.text or "")
     targets = _targets(plan, catalog, retriever, concepts)
     if plan.unsupported:
+        if targets and _answers_request(plan, targets[0], retriever):
+            return _about(plan.model_copy(update={"intent": "describe", "unsupported": None}), targets[:1], concepts)
         return _unsupported(plan, targets, lexicon)
     prose = _prose(plan, targets, retriever)
     if prose is not None:
@@ -127,15 +134,41 @@ def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[
         return pool if restricted else []
     ranked = retriever.search(plan.filters.text or "", [o.key for o in pool], plan.question)
     threshold = MIN_COVERAGE[plan.mode]
-    if plan.followup and (not ranked or ranked[0].coverage < threshold):
+    if plan.followup and not confident(ranked, threshold):
         ranked = retriever.search(plan.filters.text or "", _in_scope(plan, catalog), question=plan.question)
-    if not ranked or ranked[0].coverage < threshold:
+    if not confident(ranked, threshold):
         return []
     top = ranked[0]
     keys = [top.key]
     if plan.intent == "guidance":
         keys += [s.key for s in ranked[1:2] if s.strong >= threshold and s.coverage >= 0.9 * top.coverage]
     return catalog.get(keys)
+
+
+def confident(ranked: list[Scored], threshold: float) -> bool:
+    """Whether the best-ranked objective is a confident match: most of the topic found in it, or part of
+    it found and dense search putting it first by a clear margin."""
+    if not ranked:
+        return False
+    top = ranked[0]
+    if top.coverage >= threshold:
+        return True
+    if top.dense_rank != 1 or top.dense_score is None or top.coverage < DENSE_MIN_COVERAGE:
+        return False
+    runner_up = max((s.dense_score for s in ranked[1:] if s.dense_score is not None), default=0.0)
+    return top.dense_score - runner_up >= DENSE_MIN_MARGIN
+
+
+ASKED_COVERAGE = 0.6  # share of what an out-of-scope-looking request asks that the record must state
+
+
+def _answers_request(plan: Plan, obj: Objective, retriever: Retriever) -> bool:
+    """Whether the record states what a request that looks out of scope asks ('in che giorni è aperto lo
+    sportello?' when its indicator counts the opening days): the question's words outside the record's
+    title, mostly found in its other texts."""
+    title = {stem(t) for t in tokens(obj.titolo)}
+    asked = [c for c in retriever.concepts(plan.normalized) if not (c.stems & title)]
+    return bool(asked) and retriever.coverage(asked, obj.key) >= ASKED_COVERAGE
 
 
 def _unsupported(plan: Plan, targets: list[Objective], lexicon: Lexicon) -> Evidence:
@@ -230,7 +263,7 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
     if plan.intent == "sum":
         ev.total = sum_weights(records, year)
     if plan.intent == "max":
-        ev.objectives = extreme_weight(records, year, plan.direction or "max")
+        ev.objectives = extreme_weight(records, year, plan.direction or "max", plan.top_n)
     if plan.intent == "rank":
         ev.groups = group_records(records, plan.group_by or "responsabile")
     for obj in ev.objectives:

@@ -5,7 +5,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from assistant.catalog import Catalog, field_text
+from assistant.catalog import Catalog, field_text, has_field
 from assistant.normalize import norm, stem, tokens
 from assistant.types import Filters
 from ingest.types import Indicator, Objective
@@ -77,6 +77,8 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         if any(_has_field(o, name) for name in filters.missing):
             continue
+        if not all(_has_field(o, name) for name in filters.present):
+            continue
         if filters.scadenza_da and filters.scadenza_a and not _in_range(
                 catalog, o, date.fromisoformat(filters.scadenza_da), date.fromisoformat(filters.scadenza_a)):
             continue
@@ -93,11 +95,7 @@ def _has_weight(obj: Objective, weight: float, year: int | None) -> bool:
     return parse_weight(obj.peso) == weight or bool(rows_with_weight(obj, weight, year))
 
 
-def _has_field(obj: Objective, name: str) -> bool:
-    """Whether a record states a field (on the card, in the status, or on any indicator row)."""
-    if name in Indicator.model_fields and any(getattr(r, name) for r in obj.indicatori):
-        return True
-    return bool(field_text(obj, name))
+_has_field = has_field
 
 
 def rows_in_range(catalog: Catalog, obj: Objective, start: date, end: date) -> list[Indicator]:
@@ -131,14 +129,20 @@ def sum_weights(records: Sequence[Objective], year: int | None) -> float:
     return sum(weight_rows(o, year)[0] or 0.0 for o in records)
 
 
-def extreme_weight(records: Sequence[Objective], year: int | None, direction: str) -> list[Objective]:
-    """The objectives with the highest (or lowest) weight for a year; ties all returned."""
+def extreme_weight(records: Sequence[Objective], year: int | None, direction: str,
+                   top: int | None = None) -> list[Objective]:
+    """The objectives with the highest (or lowest) weight for a year; ties all returned. With ``top``,
+    the ``top`` heaviest (lightest) in order, with every objective tied with the last one."""
     weights = {o.key: weight_rows(o, year)[0] for o in records}
-    known = [w for w in weights.values() if w is not None]
+    known = sorted({w for w in weights.values() if w is not None}, reverse=direction == "max")
     if not known:
         return []
-    target = max(known) if direction == "max" else min(known)
-    return [o for o in records if weights[o.key] == target]
+    ranked = sorted((o for o in records if weights[o.key] is not None),
+                    key=lambda o: -weights[o.key] if direction == "max" else weights[o.key])
+    if not top:
+        return [o for o in ranked if weights[o.key] == known[0]]
+    cut = weights[ranked[min(top, len(ranked)) - 1].key]
+    return [o for o in ranked if (weights[o.key] >= cut if direction == "max" else weights[o.key] <= cut)]
 
 
 def format_number(value: float) -> str:

@@ -93,6 +93,8 @@ class Scored:
     score: float
     coverage: float  # share of the topic (idf-weighted) found anywhere in the record
     strong: float  # the same, outside the status text (title, indicators, card)
+    dense_rank: int | None = None  # 1 = the nearest objective by meaning (None: dense search not run or no hit)
+    dense_score: float | None = None  # cosine similarity of its nearest index entry
 
 
 def _bm25(texts: list[list[str]]) -> bm25s.BM25 | None:
@@ -179,24 +181,27 @@ class Retriever:
         fused = {k: LEXICAL_RRF_WEIGHT / (RRF_K + r) for r, k in enumerate(order, 1)}
         best = max((v[1] for v in scored.values()), default=0.0)
         # dense search costs an embedding and a Chroma query: used when the lexical match is not clear
+        dense: dict[str, tuple[int, float]] = {}
         if self.dense is not None and question and best < DENSE_BELOW_COVERAGE:
-            for r, k in enumerate(self._dense_keys(question, allowed), 1):
+            for r, (k, sim) in enumerate(self._dense_keys(question, allowed), 1):
                 fused[k] = fused.get(k, 0.0) + 1.0 / (RRF_K + r)
+                dense[k] = (r, sim)
         ranked = sorted(fused, key=lambda k: (-fused[k], -scored[k][0]))
-        return [Scored(k, fused[k], scored[k][1], scored[k][2]) for k in ranked]
+        return [Scored(k, fused[k], scored[k][1], scored[k][2], *dense.get(k, (None, None))) for k in ranked]
 
-    def _dense_keys(self, question: str, allowed: set[str]) -> list[str]:
+    def _dense_keys(self, question: str, allowed: set[str]) -> list[tuple[str, float]]:
+        """Objectives by meaning, nearest first, each with the similarity of its nearest entry."""
         ranked = self._dense_cache.get(question)
         if ranked is None:
             hits = self.dense.search(question, k=30) if self.dense is not None else []
-            ranked = []
+            best: dict[str, float] = {}
             for hit in hits:
-                if hit.key not in ranked:
-                    ranked.append(hit.key)
+                best.setdefault(hit.key, hit.score)
+            ranked = list(best.items())
             if len(self._dense_cache) >= DENSE_CACHE_SIZE:
                 self._dense_cache.clear()
             self._dense_cache[question] = ranked
-        return [k for k in ranked if k in allowed]
+        return [(k, s) for k, s in ranked if k in allowed]
 
 
 def rank_rows(rows: Sequence[Indicator], concepts: Sequence[Concept]) -> list[float]:

@@ -43,6 +43,7 @@ class Filters(BaseModel):
     destinatari: str | None = None
     peso: float | None = None  # objectives with this weight (in %), in the year if one is given
     missing: list[str] = Field(default_factory=list)  # fields that must be empty ("senza stato di attuazione")
+    present: list[str] = Field(default_factory=list)  # fields that must be filled ("con uno stato")
     text: str | None = None
 
 
@@ -60,7 +61,9 @@ class Plan(BaseModel):
     objective_keys: list[str] = Field(default_factory=list)  # resolved from the question or history
     expanded_terms: list[str] = Field(default_factory=list)  # lexicon expansions
     injection: bool = False
-    direction: Literal["max", "min"] | None = None  # for intent "max"
+    direction: Literal["max", "min"] | None = None  # for intents "max" and "rank"
+    top_n: int | None = None  # for intent "max": the N heaviest (lightest) instead of the ties at the extreme
+    confidence: float | None = None  # the question model's score for the intent
     group_by: Literal["responsabile", "settore", "classificazione"] | None = None  # for intent "rank"
     unsupported: str | None = None  # a request the records cannot answer (lexicon 'unsupported' name)
     unknown_entities: list[str] = Field(default_factory=list)  # names that match no stored value

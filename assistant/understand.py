@@ -14,9 +14,12 @@ from assistant.linking import link_all, mask
 from assistant.normalize import norm, proper_names, tokens
 from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Mode, Plan
+from assistant.understanding.model import Prediction
+from assistant.understanding.phrasings import load_phrasings, phrasing_words
 
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
-_STRONG_ANAPHORA = re.compile(r"\b(?:questi|queste|quelli|quelle|loro|these|those|them)\b")
+INDICATOR_FIELDS = ("target", "baseline", "scadenza", "peso", "fonte_verifica", "indicatore", "target_intermedio",
+                    "target_raggiunto")
 
 
 def detect_language(text: str, lexicon: Lexicon) -> str:
@@ -33,17 +36,33 @@ def translate(text: str, lexicon: Lexicon) -> str:
 
 
 def topic_text(text: str, lexicon: Lexicon) -> str:
-    """What is left of a question once cue phrases, years and month names are removed."""
-    for pat in [*lexicon.fields.values(), *lexicon.intents.values(), *(u.cues for u in lexicon.unsupported),
-                lexicon.deadline_cues, lexicon.month_pattern, lexicon.classification_cues]:
+    """What is left of a question once years, month names and deadline words are removed (the words of
+    asking stay: retrieval weighs them down, see ``Retriever.concepts``)."""
+    for pat in (lexicon.deadline_cues, lexicon.month_pattern):
         text = pat.sub(" ", text)
     text = re.sub(r"(?<![\d.,/])20\d{2}(?![\d.,/]\d)", " ", text)
     return " ".join(text.split())
 
 
 def content_words(text: str, lexicon: Lexicon) -> list[str]:
-    """The topic words that carry meaning (no stop words, fillers or bare numbers)."""
-    return [w for w in tokens(text) if w not in lexicon.stopwords and not w.isdigit() and len(w) > 1]
+    """The topic words that carry meaning (no stop words, fillers, words of asking or bare numbers)."""
+    asking = phrasing_words()
+    return [w for w in tokens(text) if w not in lexicon.stopwords and w not in asking and not w.isdigit()
+            and len(w) > 1]
+
+
+def without_asking(text: str, catalog: Catalog, lexicon: Lexicon) -> str:
+    """The text with the words of asking blanked ('chi se ne occupa', 'a che punto è'), except those that
+    name a topic in the records' titles ('personale', 'trasparenza') or sit inside a synonym phrase."""
+    keep = [m.span() for m in lexicon.synonym_pattern.finditer(text)]
+    asking = phrasing_words()
+
+    def blank(m: re.Match[str]) -> str:
+        word = m.group()
+        inside = any(a <= m.start() and m.end() <= b for a, b in keep)
+        return word if inside or word not in asking or word in catalog.title_words else " " * len(word)
+
+    return re.sub(r"[a-z0-9]+", blank, text)
 
 
 def expansions(text: str, lexicon: Lexicon) -> list[str]:
@@ -55,70 +74,65 @@ def expansions(text: str, lexicon: Lexicon) -> list[str]:
     return out
 
 
-def _intent(intents: set[str], fields: list[str], years: list[int], has_filter: bool, has_topic: bool,
-            mode: Mode) -> tuple[str, str | None]:
-    if "rank" in intents:
-        return "rank", None
-    if "count" in intents:
-        return "count", None
-    if "sum" in intents:
-        return "sum", None
-    if "max" in intents or "min" in intents:
-        return "max", "max" if "max" in intents else "min"
-    if "list" in intents or (has_filter and not has_topic and not fields):
-        return "list", None
-    if "compare_years" in intents or len(years) >= 2:
-        return "compare_years", None
-    if fields == ["stato_attuazione"]:
-        return "status", None
-    if fields:
-        return "field", None
-    if "describe" in intents:
-        return "describe", None
-    if mode == "citizen" or "guidance" in intents:
-        return "guidance", None
-    return "describe", None
+_SENTENCE = re.compile(r"[^.?!:;]+[.?!:;]*")
+
+
+_ABBREVIATED = re.compile(r"(?<![a-z0-9.])([a-z]{1,10})\.(?=[\s,;:?!]|$)|(?<![a-z0-9'])(x|nr|resp|sett|obb?|cmq|ke|nn)(?![a-z0-9'.])")
+
+
+def expand_abbreviations(text: str, known: frozenset[str]) -> str:
+    """'resp. ob. sett. Finanziario' -> 'responsabile obiettivo settore finanziario': the abbreviations of
+    everyday words (``phrasings.yaml``), else the shortest known word that the abbreviation begins."""
+    table = {norm(a).rstrip("."): norm(word) for word, shorts in load_phrasings().abbreviations.items()
+             for a in shorts}
+
+    def expand(m: re.Match[str]) -> str:
+        short = m.group(1) or m.group(2)
+        if short in table:
+            return table[short]
+        if m.group(1) is None or len(short) < 3 or short in known:
+            return m.group()
+        longer = sorted((w for w in known if w.startswith(short) and len(w) > len(short)), key=len)
+        return longer[0] if longer else m.group()
+
+    return _ABBREVIATED.sub(expand, text)
+
+
+def question_core(text: str) -> str:
+    """The sentence that asks (the last one with a question mark, else the last one): a preamble before
+    it ('Buongiorno, sono un'impiegata della ragioneria.') is context, not topic."""
+    parts = [p.strip() for p in _SENTENCE.findall(text) if re.search(r"[a-z0-9]", p)]
+    if len(parts) < 2:
+        return text
+    asking = [p for p in parts if p.endswith("?")]
+    return (asking or parts)[-1]
+
+
+_WEIGHT_VALUE = re.compile(r"(?<![\d.,/])(\d{1,3}(?:[.,]\d+)?)\s*(?:%|per ?cento)")
+_TOP_N = re.compile(r"\b(?:i|le|primi|prime|top|the)\s+(\d{1,2}|due|tre|quattro|cinque|sei|sette|otto|nove|dieci|"
+                    r"two|three|four|five|ten)\b")
+_NUMBER_WORDS = {"due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6, "sette": 7, "otto": 8, "nove": 9,
+                 "dieci": 10, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
+
+
+def asked_weight(text: str) -> float | None:
+    """'obiettivi con peso 30%', 'che pesano il 40 per cento': the weight a list question filters on."""
+    found = _WEIGHT_VALUE.search(text) or re.search(r"\bpes\w*\s+(?:di\s+|del\s+|pari\s+al?\s+)?(\d{1,3})\b", text)
+    if found and float(found.group(1).replace(",", ".")) <= 100:
+        return float(found.group(1).replace(",", "."))
+    return None
+
+
+def top_n(text: str) -> int | None:
+    """'i 3 obiettivi che pesano di più': how many a ranking asks for."""
+    found = _TOP_N.search(text)
+    if not found:
+        return None
+    word = found.group(1)
+    return int(word) if word.isdigit() else _NUMBER_WORDS[word]
 
 
 _CLAUSE = re.compile(r"[^.?!;()\[\]]+[.?!;)\]]*|[.?!;()\[\]]+")
-
-
-def asked_fields(text: str, lexicon: Lexicon) -> list[str]:
-    """The fields a question names; a cue inside a longer cue of another field does not count
-    ('target intermedio' asks for target_intermedio, not also for target)."""
-    spans = {f: [m.span() for m in pat.finditer(text)] for f, pat in lexicon.fields.items()}
-    spans = {f: s for f, s in spans.items() if s}
-
-    def inside(f: str, span: tuple[int, int]) -> bool:
-        return any(g != f and a <= span[0] and span[1] <= b and (b - a) > (span[1] - span[0])
-                   for g, other in spans.items() for a, b in other)
-
-    asked = [f for f, found in spans.items() if not all(inside(f, span) for span in found)]
-    strong = [f for f in asked if any(text[a:b] not in lexicon.weak_field_cues for a, b in spans[f])]
-    return strong or asked
-
-
-MISSING_GAP = 30  # at most this many characters between "senza"/"non hanno" and the field it negates
-_WEIGHT_VALUE = re.compile(r"^\D{0,20}?(?<![\d.,/])(\d{1,3}(?:[.,]\d+)?)(?![\d.,/]\d)\s*(%|per ?cento)?")
-
-
-def missing_fields(text: str, lexicon: Lexicon) -> list[str]:
-    """Fields a list question asks to be empty: a missing cue shortly before the field's cue."""
-    cues = [m.end() for m in lexicon.missing_cues.finditer(text)]
-    out = []
-    for name, pat in lexicon.fields.items():
-        if any(0 <= m.start() - end <= MISSING_GAP for m in pat.finditer(text) for end in cues):
-            out.append(name)
-    return out
-
-
-def asked_weight(text: str, lexicon: Lexicon) -> float | None:
-    """'obiettivi con peso 30%', 'che pesano 40': the weight a list question filters on."""
-    for m in lexicon.fields["peso"].finditer(text) if "peso" in lexicon.fields else []:
-        value = _WEIGHT_VALUE.match(text[m.end():])
-        if value and value.group(1) and float(value.group(1).replace(",", ".")) <= 100:
-            return float(value.group(1).replace(",", "."))
-    return None
 
 
 def without_payload(question: str, lexicon: Lexicon) -> str:
@@ -144,49 +158,86 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                previous: Plan | None = None, context: list[str] | None = None,
                default_ente: str | None = None) -> Plan:
     """Plan one question; ``previous``/``context`` are the plan and the objectives of the turn before;
-    ``default_ente`` is the entity answered about when several are loaded and none is named."""
+    ``default_ente`` is the entity answered about when several are loaded and none is named.
+
+    The question model (trained on questions generated from these records) reads the intent, the
+    asked fields, whether the turn refers back and what is out of scope; entities are linked against
+    the records' own values; what is left is the topic."""
     text = norm(question)
     language = detect_language(text, lexicon)
     text, injection = strip_injection(text, lexicon)
+    text = expand_abbreviations(text, catalog.known_words)
+    pred = catalog.model.predict(text)
     if language == "en":
         text = translate(text, lexicon)
     text = catalog.speller.correct_text(text, keep=proper_names(question), names=catalog.name_words)
+    if language == "it":
+        pred = catalog.model.predict(text)  # typos corrected against the records' words
     dates = asked_dates(text)
     scope_links = catalog.plans.link(text)
     text = mask(text, scope_links.spans)
     links = link_all(text, without_payload(question, lexicon) if injection else question, catalog, lexicon)
     years = question_years(text)
     masked = mask(text, links.spans)
-    unsupported = next((u.name for u in lexicon.unsupported if u.cues.search(masked)), None)
-    fields = asked_fields(masked, lexicon)
-    intents = {k for k, pat in lexicon.intents.items() if pat.search(masked)}
-    topic = topic_text(masked, lexicon)
+    topical = without_asking(masked, catalog, lexicon)
+    topic = topic_text(question_core(topical), lexicon)
     content = content_words(topic, lexicon)
+    if not content and topic != topic_text(topical, lexicon):  # the topic was in the preamble
+        topic = topic_text(topical, lexicon)
+        content = content_words(topic, lexicon)
     has_filter = bool(links.settore or links.persons or links.classificazione or links.unknown)
-    followup = _is_followup(text, context, has_filter, bool(content), lexicon)
-    if followup and previous and not fields and not (intents - {"guidance"}) and previous.intent in (
+    intent, fields = _intent(pred, years, has_filter, bool(content))
+    followup = _is_followup(pred, intent, context, has_filter, bool(content))
+    if followup and previous and not fields and intent in ("describe", "field") and previous.intent in (
             "field", "status", "compare_years"):
-        fields = list(previous.fields)
-    intent, direction = _intent(intents, fields, years, has_filter or ("pnrr" in fields and not content),
-                                bool(content), mode)
-    if unsupported:
-        intent = "unknown"
-    filters = _filters(text, intent, fields, years, links, content, topic, catalog, lexicon)
+        fields, intent = list(previous.fields), previous.intent
+    unsupported = pred.oos if intent == "unknown" and pred.oos != "none" else None
+    if intent == "unknown" and unsupported is None:
+        intent = "describe"
+    filters = _filters(text, intent, fields, pred, years, links, content, topic, catalog, lexicon)
     filters.documenti, ambiguous, unknown_plan = _scope(scope_links, catalog, default_ente, previous)
-    group_by = next((g for g, pat in lexicon.rank_by.items() if pat.search(masked)), "responsabile") \
-        if intent == "rank" else None
-    if intent == "rank":
-        direction = "min" if lexicon.rank_fewest.search(text) else "max"
+    group_by = (pred.group_by if pred.group_by != "none" else "responsabile") if intent == "rank" else None
+    direction = ("min" if pred.direction == "min" else "max") if intent in ("rank", "max") else None
     if intent == "compare_years" and len(years) == 2:  # 'tra il 2023 e il 2025': the years between too
         years = list(range(min(years), max(years) + 1))
     # no entity named among several: lists, counts, sums and maxima give each entity's, never mixed
     scope_all = scope_links.all_entities or (bool(ambiguous) and intent in ("list", "count", "sum", "max"))
     return Plan(scope_all=scope_all, scope_ambiguous=ambiguous, group_by=group_by, unknown_plan=unknown_plan,
-                asked_dates=dates,question=question, normalized=text, language=language, mode=mode, intent=intent,
-                fields=fields, years=years, filters=filters,
+                asked_dates=dates, question=question, normalized=text, language=language, mode=mode,
+                intent=intent, fields=fields, years=years, filters=filters,
                 objective_keys=list(context or []) if followup else [],
                 expanded_terms=expansions(topic, lexicon), injection=injection, direction=direction,
-                unsupported=unsupported, unknown_entities=links.unknown, followup=followup)
+                top_n=top_n(text) if intent == "max" else None, unsupported=unsupported,
+                unknown_entities=links.unknown, followup=followup, confidence=round(pred.intent_p, 3))
+
+
+def _intent(pred: Prediction, years: list[int], has_filter: bool, has_topic: bool) -> tuple[str, list[str]]:
+    """The model's intent and fields, made consistent with the slots found."""
+    intent, fields = pred.intent, list(pred.fields)
+    if intent in ("sum", "max") and "peso" not in fields:
+        fields.append("peso")
+    if intent == "status" and "stato_attuazione" not in fields:
+        fields.insert(0, "stato_attuazione")
+    if intent in ("field", "describe") and len(years) >= 2 and any(f in INDICATOR_FIELDS for f in fields or ["target"]):
+        return "compare_years", fields
+    if intent == "field" and fields == ["stato_attuazione"]:
+        return "status", fields
+    if intent in ("field", "status") and not fields:
+        return "describe", fields
+    if intent == "describe" and has_filter and not has_topic:
+        return "list", fields  # 'gli obiettivi di Giomo': a filter and nothing else
+    return intent, fields
+
+
+def _is_followup(pred: Prediction, intent: str, context: list[str] | None, has_filter: bool,
+                 has_topic: bool) -> bool:
+    """A turn refers back when the model says so, or when it names nothing of its own (no topic, no
+    filter) and asks about one objective; a complete list question never does unless the model says so."""
+    if not context:
+        return False
+    if pred.refers_back:
+        return True
+    return not has_topic and not has_filter and intent in ("field", "status", "describe", "compare_years")
 
 
 def _scope(links: ScopeLinks, catalog: Catalog, default_ente: str | None,
@@ -198,28 +249,27 @@ def _scope(links: ScopeLinks, catalog: Catalog, default_ente: str | None,
     return scope.documenti, scope.ambiguous, scope.unknown_plan
 
 
-def _is_followup(text: str, context: list[str] | None, has_filter: bool, has_topic: bool,
-                 lexicon: Lexicon) -> bool:
-    if not context:
-        return False
-    if _STRONG_ANAPHORA.search(text):
-        return True
-    if has_filter:
-        return False
-    if lexicon.followup_leading.match(text) or lexicon.followup_anaphora.search(text):
-        return True
-    return not has_topic
 
-
-def _filters(text: str, intent: str, fields: list[str], years: list[int], links, content: list[str],
-             topic: str, catalog: Catalog, lexicon: Lexicon) -> Filters:
+def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years: list[int], links,
+             content: list[str], topic: str, catalog: Catalog, lexicon: Lexicon) -> Filters:
     filters = Filters(settore=links.settore, classificazione=links.classificazione,
                       responsabile=links.persons[0] if links.persons else None, text=topic or None)
     if intent in LIST_INTENTS:
-        filters.missing = missing_fields(text, lexicon)
-        filters.peso = asked_weight(text, lexicon)
-    if "pnrr" in fields and "pnrr" not in filters.missing and (intent in LIST_INTENTS or not content):
+        asked = [f for f in fields if f != "peso" or intent in ("list", "count")]
+        polarity = pred.polarity
+        if polarity == "none" and intent in ("list", "count") and set(asked) & catalog.partial_fields:
+            polarity = "present"  # 'quali obiettivi ... PNRR?': a field only some records state is a filter
+        if polarity == "missing" and intent in ("list", "count"):
+            filters.missing = asked
+        elif polarity == "present" and intent in ("list", "count"):
+            filters.present = [f for f in asked if f in catalog.partial_fields]
+        if "peso" in fields and intent in ("list", "count"):
+            filters.peso = asked_weight(text)
+            if filters.peso is not None:
+                filters.present = [f for f in filters.present if f != "peso"]
+    if "pnrr" in filters.present or ("pnrr" in fields and intent in ("field", "describe") and not content):
         filters.pnrr = True
+        filters.present = [f for f in filters.present if f != "pnrr"]
     if len(years) == 1:
         filters.anno = years[0]
     if intent in LIST_INTENTS and (lexicon.deadline_cues.search(text) or lexicon.month_pattern.search(text)):

@@ -29,9 +29,13 @@ def norm(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+CITE_MARK = re.compile(r"\[\d+(?:\s*[,-]\s*\d+)*\]")
+
+
 def contains(answer: str, item: str) -> bool:
-    """``item`` occurs in ``answer``, normalised; a purely numeric item must stand as a whole number."""
-    a, i = norm(answer), norm(item)
+    """``item`` occurs in ``answer``, normalised; a purely numeric item must stand as a whole number.
+    Citation markers such as ``[4]`` are not the answer's text: a '4' must be stated, not cited."""
+    a, i = norm(CITE_MARK.sub(" ", answer)), norm(item)
     if re.fullmatch(r"[\d.,%]+", i):
         return re.search(r"(?<!\d)(?<!\d[.,])" + re.escape(i) + r"(?!\d|[.,]\d)", a) is not None
     return i in a
@@ -115,8 +119,9 @@ class CaseScore(BaseModel):
 def score_case(case: Mapping[str, Any], got: Mapping[str, Any], texts: Mapping[str, str]) -> CaseScore:
     """Score one answer (an Answer as a dict; ``error`` set when the request failed)."""
     answer = got.get("answer") or ""
-    ids = [short_id(i) for i in got.get("objective_ids") or []]
     refused = bool(got.get("refused"))
+    # a refused answer recalls nothing, whatever nearby objectives it suggests
+    ids = [] if refused else [short_id(i) for i in got.get("objective_ids") or []]
     gold_ids = case.get("gold_objective_ids") or []
     answerable = bool(case.get("answerable", True))
     if answerable:

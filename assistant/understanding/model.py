@@ -1,0 +1,158 @@
+"""The question model: intent, asked fields, refers-back, out-of-scope kind, filter polarity, ranking
+group and direction, learned from the corpus that ``generate.py`` writes for the loaded records.
+
+Features are character n-grams (robust to typos, abbreviations and inflection) and word n-grams of the
+normalised question; each label is a linear SVM over them (scikit-learn), its margins squashed into
+[0, 1] scores (a softmax for several classes, a logistic for two). Training takes about a second and is
+cached per set of record values, so it runs at start-up for any plan.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+from sklearn.pipeline import FeatureUnion
+from sklearn.preprocessing import MultiLabelBinarizer
+
+from assistant.normalize import norm
+from assistant.understanding.generate import Example, Values, generate
+from ingest.types import Objective
+
+logger = logging.getLogger(__name__)
+
+FIELD_THRESHOLD = 0.5  # a field is asked when its score reaches this (margin 0); the best one is kept
+FIELD_KEEP_BEST = 0.3  # for a field/status question when it reaches this
+SOFTMAX_SCALE = 3.0  # margins -> scores
+GENERATOR_VERSION = "1"
+_HEADS = ("intent", "refers_back", "oos", "polarity", "group_by", "direction")
+
+
+@dataclass
+class Prediction:
+    """What the model reads in a question, with the probabilities behind it."""
+
+    intent: str
+    intent_p: float
+    fields: list[str] = field(default_factory=list)
+    field_p: dict[str, float] = field(default_factory=dict)
+    refers_back: bool = False
+    refers_back_p: float = 0.0
+    oos: str = "none"
+    oos_p: float = 0.0
+    polarity: str = "none"
+    group_by: str = "none"
+    direction: str = "none"
+
+
+def _features() -> FeatureUnion:
+    return FeatureUnion([
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
+                                  max_features=60000)),
+        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True,
+                                  token_pattern=r"(?u)\b\w+\b")),
+    ])
+
+
+def _classifier(c: float = 0.5) -> LinearSVC:
+    return LinearSVC(C=c, class_weight="balanced")
+
+
+def _scores(clf: LinearSVC, x) -> np.ndarray:
+    """Margins as scores in [0, 1] that sum to 1 (one per class)."""
+    margin = np.atleast_1d(clf.decision_function(x)[0])
+    if margin.shape[0] == 1:  # two classes: the margin of the second
+        p1 = 1.0 / (1.0 + np.exp(-SOFTMAX_SCALE * margin[0]))
+        return np.array([1.0 - p1, p1])
+    e = np.exp(SOFTMAX_SCALE * (margin - margin.max()))
+    return e / e.sum()
+
+
+class QuestionModel:
+    """Trained heads over one shared feature space."""
+
+    def __init__(self, examples: Sequence[Example]) -> None:
+        start = time.perf_counter()
+        texts = [norm(e.text) for e in examples]
+        self.features = _features().fit(texts)
+        x = self.features.transform(texts)
+        self.heads: dict[str, LinearSVC | None] = {}
+        for head in _HEADS:
+            labels = [str(getattr(e, head)) for e in examples]
+            rows = np.arange(len(examples))
+            if head == "oos":  # which request is out of scope: learned on the out-of-scope examples
+                rows = np.array([i for i, e in enumerate(examples) if e.intent == "unknown"])
+            elif head == "polarity":
+                rows = np.array([i for i, e in enumerate(examples) if e.intent in ("list", "count")])
+            elif head in ("group_by", "direction"):
+                rows = np.array([i for i, e in enumerate(examples) if e.intent in ("rank", "max")])
+            y = [labels[i] for i in rows]
+            self.heads[head] = _classifier().fit(x[rows], y) if len(set(y)) > 1 else None
+            if self.heads[head] is None:
+                logger.debug("head %s has one class only", head)
+        self.fields = MultiLabelBinarizer().fit([e.fields for e in examples])
+        y_fields = self.fields.transform([e.fields for e in examples])
+        self.field_heads = [(_classifier().fit(x, y_fields[:, j]) if len(set(y_fields[:, j])) > 1 else None)
+                            for j in range(y_fields.shape[1])]
+        self.seconds = time.perf_counter() - start
+
+    def _head(self, name: str, x) -> tuple[str, float]:
+        clf = self.heads.get(name)
+        if clf is None:
+            return "none" if name != "refers_back" else "False", 0.0
+        p = _scores(clf, x)
+        i = int(np.argmax(p))
+        return str(clf.classes_[i]), float(p[i])
+
+    def predict(self, text: str) -> Prediction:
+        """The labels of one question (normalised here)."""
+        x = self.features.transform([norm(text)])
+        intent, intent_p = self._head("intent", x)
+        back, back_p = self._head("refers_back", x)
+        oos, oos_p = self._head("oos", x)
+        field_p = {}
+        for name, clf in zip(self.fields.classes_, self.field_heads, strict=True):
+            if clf is not None:
+                field_p[str(name)] = float(_scores(clf, x)[list(clf.classes_).index(1)])
+        fields = sorted((f for f, p in field_p.items() if p >= FIELD_THRESHOLD), key=lambda f: -field_p[f])
+        if not fields and field_p:
+            best = max(field_p, key=lambda f: field_p[f])
+            fields = [best] if field_p[best] >= FIELD_KEEP_BEST and intent in ("field", "status") else []
+        return Prediction(intent=intent, intent_p=intent_p, fields=fields, field_p=field_p,
+                          refers_back=back == "True", refers_back_p=back_p if back == "True" else 1 - back_p,
+                          oos=oos if intent == "unknown" else "none", oos_p=oos_p,
+                          polarity=self._head("polarity", x)[0], group_by=self._head("group_by", x)[0],
+                          direction=self._head("direction", x)[0])
+
+
+_CACHE: dict[str, QuestionModel] = {}
+_LOCK = threading.Lock()
+_CACHE_SIZE = 8
+
+
+def _fingerprint(records: Sequence[Objective]) -> str:
+    v = Values.of(records)
+    h = hashlib.sha256(GENERATOR_VERSION.encode())
+    for part in (v.titles, v.people, v.sectors, v.classes, v.years):
+        h.update(repr(part).encode())
+    return h.hexdigest()
+
+
+def model_for(records: Sequence[Objective]) -> QuestionModel:
+    """The model trained on the corpus of these records (cached by their values)."""
+    key = _fingerprint(records)
+    with _LOCK:
+        found = _CACHE.get(key)
+        if found is None:
+            found = QuestionModel(generate(records))
+            logger.info("question model trained in %.1f s", found.seconds)
+            if len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[key] = found
+        return found
