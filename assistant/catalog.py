@@ -104,6 +104,12 @@ class Catalog:
             cdrs.setdefault(o.settore, set()).update({o.settore_cdr} if o.settore_cdr else set())
         self.sectors = [Sector(name, _sector_variants(name, c)) for name, c in cdrs.items()]
         self.persons = _persons(self.records)
+        topical = {t for o in self.records for text in (o.titolo, o.destinatari, o.contributor, o.obiettivo_strategico,
+                                                         field_text(o, "stato_attuazione"),
+                                                         *(i.indicatore for i in o.indicatori)) if text
+                   for t in tokens(text)}
+        # words that only the sector headings use ('finanziario', 'suap'): they name a sector on their own
+        self.sector_only_words = frozenset(t for s in self.sectors for v in s.variants for t in v) - topical
         self.name_words = frozenset(t for p in self.persons for t in p.tokens)
         self.classifications = sorted({o.classificazione for o in self.records if o.classificazione})
         # the fields some records state and others leave empty: 'with/without X' filters make sense on them

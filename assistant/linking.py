@@ -10,6 +10,8 @@ from assistant.lexicon import Lexicon
 from assistant.normalize import capitalised, inner_words, norm, tokens
 
 _WORD = re.compile(r"[a-z0-9]+")
+_DETERMINERS = frozenset("il lo la l i gli le del dello della dell dei degli delle al allo alla all ai agli alle "
+                         "nel nello nella nell nei negli nelle dal dallo dalla dall sul sullo sulla per".split())
 
 
 @dataclass
@@ -46,7 +48,10 @@ def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, li
             while i >= 0:
                 cued = i > 0 and words[i - 1][0] in lexicon.sector_cues
                 acronym = len(variant) == 1 and re.search(rf"\b{re.escape(variant[0].upper())}\b", original)
-                if (len(variant) >= 2 or cued or acronym) and (best is None or len(variant) > best[0]):
+                # 'i pesi del finanziario': a word only sector names use, after an article or preposition
+                named = (len(variant) == 1 and variant[0] in catalog.sector_only_words and i > 0
+                         and words[i - 1][0] in _DETERMINERS)
+                if (len(variant) >= 2 or cued or acronym or named) and (best is None or len(variant) > best[0]):
                     best = (len(variant), sector.name, i - (1 if cued else 0), i + len(variant))
                 i = _find_seq(words, variant, i + 1)
     if best:

@@ -134,7 +134,7 @@ class Generator:
                     yield Example(self._fill(tpl, "it"), intent, [name])
                 for tpl in ph.en:
                     yield Example(self._fill(tpl, "en"), intent, [name], lang="en")
-                noun = self.rng.choice(ph.nouns)
+                noun = self._bare(self.rng.choice(ph.nouns))
                 tpl = self.rng.choice(["qual è {f} di {o}?", "mi dici {f} di {o}?", "{o}: {f}?", "vorrei sapere {f} di {o}",
                                        "{f} di {o}?", "mi serve {f} per {o}", "sapete {f} di {o}?"])
                 yield Example(self._fill(tpl.replace("{f}", noun), "it"), intent, [name])
@@ -144,11 +144,17 @@ class Generator:
         names = list(self.p.fields)
         for _ in range(n):
             chosen = self.rng.sample(names, self.rng.choice([2, 2, 3]))
-            nouns = [self.rng.choice(self.p.fields[f].nouns) for f in chosen]
+            nouns = [self._bare(self.rng.choice(self.p.fields[f].nouns)) for f in chosen]
             joined = ", ".join(nouns[:-1]) + " e " + nouns[-1]
             tpl = self.rng.choice(["qual è {f} di {o}?", "mi dici {f} di {o}?", "{o}: {f}?", "per {o} vorrei sapere {f}",
                                    "di {o} mi servono {f}", "{f} di {o}, grazie"])
             yield Example(self._fill(tpl.replace("{f}", joined), "it"), "field", chosen)
+
+    def _bare(self, noun: str) -> str:
+        """A field noun as it is often typed in a short question: without its article ('target e peso')."""
+        if self.rng.random() < 0.5:
+            return re.sub(r"^(?:il|lo|la|i|gli|le|l')\s*", "", noun)
+        return noun
 
     def simple(self, family: str, intent: str, reps: int = 3) -> Iterator[Example]:
         """describe / compare_years / guidance: one template family, both languages."""

@@ -27,9 +27,10 @@ from ingest.types import Objective
 
 logger = logging.getLogger(__name__)
 
-FIELD_THRESHOLD = 0.5  # a field is asked when its score reaches this (margin 0); the best one is kept
+FIELD_THRESHOLD = 0.35  # a field is asked when its score reaches this; the best one is kept
 FIELD_KEEP_BEST = 0.3  # for a field/status question when it reaches this
 SOFTMAX_SCALE = 3.0  # margins -> scores
+UNKNOWN_MIN = 0.5  # out of scope only when the model is this sure; else the next intent
 GENERATOR_VERSION = "1"
 _HEADS = ("intent", "refers_back", "oos", "polarity", "group_by", "direction")
 
@@ -40,6 +41,7 @@ class Prediction:
 
     intent: str
     intent_p: float
+    intent_scores: dict[str, float] = field(default_factory=dict)
     fields: list[str] = field(default_factory=list)
     field_p: dict[str, float] = field(default_factory=dict)
     refers_back: bool = False
@@ -113,7 +115,13 @@ class QuestionModel:
     def predict(self, text: str) -> Prediction:
         """The labels of one question (normalised here)."""
         x = self.features.transform([norm(text)])
-        intent, intent_p = self._head("intent", x)
+        clf = self.heads["intent"]
+        scores = dict(zip(map(str, clf.classes_), map(float, _scores(clf, x)), strict=True)) if clf else {}
+        ordered = sorted(scores, key=lambda k: -scores[k]) or ["describe"]
+        intent = ordered[0]
+        if intent == "unknown" and scores[intent] < UNKNOWN_MIN and len(ordered) > 1:
+            intent = ordered[1]
+        intent_p = scores.get(intent, 0.0)
         back, back_p = self._head("refers_back", x)
         oos, oos_p = self._head("oos", x)
         field_p = {}
@@ -124,7 +132,7 @@ class QuestionModel:
         if not fields and field_p:
             best = max(field_p, key=lambda f: field_p[f])
             fields = [best] if field_p[best] >= FIELD_KEEP_BEST and intent in ("field", "status") else []
-        return Prediction(intent=intent, intent_p=intent_p, fields=fields, field_p=field_p,
+        return Prediction(intent=intent, intent_p=intent_p, intent_scores=scores, fields=fields, field_p=field_p,
                           refers_back=back == "True", refers_back_p=back_p if back == "True" else 1 - back_p,
                           oos=oos if intent == "unknown" else "none", oos_p=oos_p,
                           polarity=self._head("polarity", x)[0], group_by=self._head("group_by", x)[0],
