@@ -182,7 +182,8 @@ class Composer(ListsMixin):
         if f.destinatari:
             out += t["desc_dest"].format(value=f.destinatari)
         if f.peso is not None:
-            out += t["desc_peso"].format(value=format_number(f.peso))
+            key = {"ge": "desc_peso_min", "le": "desc_peso_max"}.get(f.peso_op, "desc_peso")
+            out += t[key].format(value=format_number(f.peso))
         if f.missing:
             out += t["desc_missing"].format(value=", ".join(self._label(plan, m) for m in f.missing))
         if f.scadenza_da and f.scadenza_a:
@@ -339,7 +340,8 @@ class Composer(ListsMixin):
 
     # --- refusals ----------------------------------------------------------------------------
     def _refusal(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
-        lines = [t[f"refuse_{ev.refusal}"].format(detail=ev.detail)]
+        anni = ", ".join(map(str, self.catalog.years))
+        lines = [t[f"refuse_{ev.refusal}"].format(detail=ev.detail, anni=anni)]
         if ev.refusal == "year":
             for obj in ev.suggestions:
                 lines.append(t["refuse_year_have"].format(titolo=_flat(obj.titolo),

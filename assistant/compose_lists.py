@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.catalog import field_text
 from assistant.evidence import Evidence
 from assistant.records import format_number, parse_weight, rows_with_weight, weight_rows
+from assistant.retrieve import sentences
 from assistant.types import Plan
 from ingest.types import Indicator, Objective
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from assistant.lexicon import Lexicon
 
 ECHO_MAX_WORDS = 8  # a refusal repeats the asked topic only up to this length
+LIST_FIELD_CHARS = 300  # a longer text asked in a list is shown by its first sentence
 
 
 def _flat(text: str) -> str:
@@ -37,9 +39,28 @@ class ListsMixin:
 
         def _suggestions(self, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]: ...
 
+    def _field_extra(self, plan: Plan, obj: Objective, name: str, t: dict[str, Any], cites: Cites,
+                     year: int | None = None) -> str:
+        """'; peso 2023: 40% [3]': an asked field of a listed objective, cited (indicator fields for the year)."""
+        label = self._label(plan, name)
+        if name in Indicator.model_fields and not (name == "peso" and obj.peso):
+            year = plan.filters.anno or year or (obj.anni[0] if obj.anni else None)
+            rows = [r for r in obj.indicatori if getattr(r, name) and (year is None or r.anno == year)][:3]
+            return "".join(t["item_extra"].format(label=f"{label} {r.anno}" if r.anno else label,
+                                                  value=_flat(getattr(r, name)),
+                                                  c=cites.add(obj, name, getattr(r, name), r.anno)) for r in rows)
+        value = field_text(obj, name)
+        if not value:
+            return ""
+        if len(value) > LIST_FIELD_CHARS:  # a long status: its first sentence
+            value = sentences(value)[0]
+        return t["item_extra"].format(label=label, value=_flat(value), c=cites.add(obj, name, value))
+
     def _items(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
-        extra = [f for f in plan.fields if f in ("pnrr", "destinatari", "classificazione", "anticorruzione",
-                                                  "contributor")]
+        shown = {"responsabile", "settore", "titolo"} | set(plan.filters.missing)
+        if plan.filters.peso is not None:
+            shown.add("peso")
+        extra = [f for f in plan.fields if f not in shown]
         lines = []
         for i, obj in enumerate(ev.objectives, 1):
             resp = obj.responsabile or t["none"]
@@ -49,10 +70,7 @@ class ListsMixin:
             if plan.scope_all and obj.ente:
                 line += t["item_ente"].format(ente=obj.ente)
             for name in extra:
-                value = field_text(obj, name)
-                if value:
-                    line += t["item_extra"].format(label=self._label(plan, name), value=_flat(value),
-                                                   c=cites.add(obj, name, value))
+                line += self._field_extra(plan, obj, name, t, cites, ev.year)
             if plan.filters.peso is not None:  # the weight the list was filtered on, cited where stated
                 line += self._weight_extra(plan, obj, t, cites)
             if plan.filters.scadenza_da:
@@ -65,6 +83,8 @@ class ListsMixin:
 
     def _weight_extra(self, plan: Plan, obj: Objective, t: dict[str, Any], cites: Cites) -> str:
         label = self._label(plan, "peso")
+        if plan.filters.peso_op != "eq":
+            return self._field_extra(plan, obj, "peso", t, cites)
         if parse_weight(obj.peso) == plan.filters.peso:
             return t["item_extra"].format(label=label, value=obj.peso, c=cites.add(obj, "peso", obj.peso))
         return "".join(t["item_extra"].format(label=f"{label} {r.anno}" if r.anno else label, value=r.peso,

@@ -65,6 +65,9 @@ def gather(plan: Plan, catalog: Catalog, retriever: Retriever, lexicon: Lexicon)
         return _refuse("plan", plan.unknown_plan, [])
     if plan.unknown_entities:
         return _refuse("entity", plan.unknown_entities[0], _suggest(plan, catalog, retriever))
+    unknown_years = [y for y in plan.years if y not in catalog.years]
+    if catalog.years and unknown_years and len(unknown_years) == len(plan.years):
+        return _refuse("years", ", ".join(map(str, unknown_years)), [])  # no record has a value for them
     if plan.intent in LIST_INTENTS and plan.scope_ambiguous and not plan.scope_all and not plan.followup:
         return _refuse("scope", ", ".join(plan.scope_ambiguous), [])  # a sum or maximum across entities
     if plan.intent in LIST_INTENTS:
@@ -248,7 +251,15 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
             wider = filter_records(catalog, plan.filters.model_copy(update={"destinatari": None}), within)
             words = " ".join([plan.filters.destinatari, *plan.expanded_terms])
             records = [o for o in wider if shares_words(o.destinatari, words, retriever.lexicon.stopwords)]
+        filtered = records
         records = _by_topic(plan, records, retriever)
+        if filtered and not records and not _structured(plan.filters):
+            # nothing in the plan is about the asked topic ('gli obiettivi della polizia municipale')
+            return _refuse("topic", _echo(plan), _suggest(plan, catalog, retriever))
+        if len(records) == 1 and plan.intent == "list" and not _structured(plan.filters) and not plan.followup:
+            # one objective is about the topic: its summary answers better than a one-line list
+            return _about(plan.model_copy(update={"intent": "describe"}), records,
+                          retriever.concepts(plan.filters.text or ""))
     year = plan.filters.anno or default_year(records)
     ev = Evidence(kind=plan.intent, objectives=records, fields=list(plan.fields), year=year)
     entes = list(dict.fromkeys(o.ente or "-" for o in records))
@@ -271,6 +282,15 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
     if not ev.objectives and plan.intent != "count":
         ev.suggestions = _suggest(plan, catalog, retriever)
     return ev
+
+
+ECHO_MAX_WORDS = 8
+
+
+def _echo(plan: Plan) -> str:
+    """The asked topic, repeated in a refusal only when short and plain (never dictated text)."""
+    topic = " ".join((plan.filters.text or "").replace("?", " ").split())
+    return topic if topic and not plan.injection and len(topic.split()) <= ECHO_MAX_WORDS else "…"
 
 
 def _structured(f: Filters) -> bool:

@@ -69,6 +69,7 @@ class Lexicon:
     missing_cues: re.Pattern[str] = re.compile(r"(?!x)x")  # "senza", "non hanno": a field must be empty
     weak_field_cues: frozenset[str] = frozenset()  # verb-like cues: yield to a named field
     common_words: frozenset[str] = frozenset()  # everyday words never "corrected" into record words
+    comparisons: dict[str, re.Pattern[str]] = field(default_factory=dict)  # 'ge'/'le' -> words before a number
 
     def words(self) -> set[str]:
         """Every word the lexicon knows (protected from typo correction)."""
@@ -133,6 +134,7 @@ def build_lexicon(data: dict[str, Any]) -> Lexicon:
         rank_by={k: _pattern(v) for k, v in data.get("rank_by", {}).items()},
         weak_field_cues=frozenset(norm(w) for w in data.get("weak_field_cues", [])),
         common_words=frozenset(norm(w) for w in data.get("common_words", [])),
+        comparisons={k: _pattern(v) for k, v in data.get("comparisons", {}).items()},
         sector_synonyms={norm(k): tuple(norm(v).split()) for k, v in data.get("sector_synonyms", {}).items()},
         classification_cues=_pattern(data.get("classification_cues", [])),
         place_cues=_pattern(data.get("place_cues", [])),

@@ -73,7 +73,7 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         if filters.destinatari and not _contains_words(o.destinatari, filters.destinatari):
             continue
-        if filters.peso is not None and not _has_weight(o, filters.peso, filters.anno):
+        if filters.peso is not None and not _has_weight(o, filters.peso, filters.anno, filters.peso_op):
             continue
         if any(_has_field(o, name) for name in filters.missing):
             continue
@@ -91,8 +91,11 @@ def rows_with_weight(obj: Objective, weight: float, year: int | None) -> list[In
     return [r for r in obj.indicatori if parse_weight(r.peso) == weight and (year is None or r.anno == year)]
 
 
-def _has_weight(obj: Objective, weight: float, year: int | None) -> bool:
-    return parse_weight(obj.peso) == weight or bool(rows_with_weight(obj, weight, year))
+def _has_weight(obj: Objective, weight: float, year: int | None, op: str = "eq") -> bool:
+    if op == "eq":
+        return parse_weight(obj.peso) == weight or bool(rows_with_weight(obj, weight, year))
+    total = weight_rows(obj, year if year is not None else (obj.anni[0] if obj.anni else None))[0]
+    return total is not None and (total >= weight if op == "ge" else total <= weight)
 
 
 _has_field = has_field

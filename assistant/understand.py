@@ -115,12 +115,15 @@ _NUMBER_WORDS = {"due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6, "sette
                  "dieci": 10, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
 
 
-def asked_weight(text: str) -> float | None:
-    """'obiettivi con peso 30%', 'che pesano il 40 per cento': the weight a list question filters on."""
+def asked_weight(text: str, lexicon: Lexicon) -> tuple[float | None, str]:
+    """'obiettivi con peso 30%', 'che pesano almeno il 40 per cento': the weight a list question filters
+    on, and how ('eq', 'ge': at least, 'le': at most)."""
     found = _WEIGHT_VALUE.search(text) or re.search(r"\bpes\w*\s+(?:di\s+|del\s+|pari\s+al?\s+)?(\d{1,3})\b", text)
-    if found and float(found.group(1).replace(",", ".")) <= 100:
-        return float(found.group(1).replace(",", "."))
-    return None
+    if not found or float(found.group(1).replace(",", ".")) > 100:
+        return None, "eq"
+    before = text[max(0, found.start() - 25):found.start()]
+    op = next((k for k, pat in lexicon.comparisons.items() if pat.search(before)), "eq")
+    return float(found.group(1).replace(",", ".")), op
 
 
 def top_n(text: str) -> int | None:
@@ -264,7 +267,7 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
         elif polarity == "present" and intent in ("list", "count"):
             filters.present = [f for f in asked if f in catalog.partial_fields]
         if "peso" in fields and intent in ("list", "count"):
-            filters.peso = asked_weight(text)
+            filters.peso, filters.peso_op = asked_weight(text, lexicon)
             if filters.peso is not None:
                 filters.present = [f for f in filters.present if f != "peso"]
     if "pnrr" in filters.present or ("pnrr" in fields and intent in ("field", "describe") and not content):
