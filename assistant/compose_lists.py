@@ -153,6 +153,8 @@ class ListsMixin:
     def _sum(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
         if ev.per_ente:
             return self._each_ente(plan, ev, t, cites)
+        if ev.groups:
+            return self._sum_groups(plan, ev, t, cites)
         desc = self._desc(plan, ev, t)
         lines = [t["sum"].format(anno=ev.year or "", desc=desc, total=format_number(ev.total or 0.0),
                                  n=len(ev.objectives))]
@@ -169,15 +171,36 @@ class ListsMixin:
                                desc=self._desc(plan, ev, t), peso=format_number(value or 0.0))
         return [head, *self._weight_items(ev, t, cites, "sum_item")]
 
+    def _weight_cites(self, obj: Objective, year: int | None, cites: Cites) -> tuple[float | None, str]:
+        """An objective's weight for the year and the markers of the texts it comes from."""
+        value, rows = weight_rows(obj, year)
+        if obj.peso and parse_weight(obj.peso) is not None:
+            return value, cites.add(obj, "peso", obj.peso)
+        # rows repeating the same weight share one citation: list each marker once
+        return value, " ".join(dict.fromkeys(cites.add(obj, "peso", r.peso, r.anno) for r in rows if r.peso))
+
+    def _sum_groups(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        """Weight sums per sector or person, those not adding up to 100 first."""
+        by = plan.group_by or "settore"
+        sums = []
+        for value, objs in ev.groups:
+            parts = [self._weight_cites(o, ev.year, cites) for o in objs]
+            total = sum(v for v, _ in parts if v is not None)
+            sums.append((value, total, len(objs), " ".join(m for _, m in parts if m)))
+        sums.sort(key=lambda g: (g[1] == 100, str(g[0] or "")))
+        off = [g for g in sums if g[1] != 100]
+        lines = [t["sum_groups"].format(anno=ev.year or "", by=t["rank_by"][by], desc=self._desc(plan, ev, t),
+                                        n=len(sums), off=len(off))]
+        for i, (value, total, n, marks) in enumerate(sums, 1):
+            flag = t["sum_off"] if total != 100 else t["sum_ok"]
+            lines.append(t["sum_group"].format(i=i, value=value or t["rank_none"], total=format_number(total), n=n,
+                                               flag=flag, c=marks))
+        return lines
+
     def _weight_items(self, ev: Evidence, t: dict[str, Any], cites: Cites, key: str) -> list[str]:
         lines = []
         for i, obj in enumerate(ev.objectives, 1):
-            value, rows = weight_rows(obj, ev.year)
-            if obj.peso and parse_weight(obj.peso) is not None:
-                pc = cites.add(obj, "peso", obj.peso)
-            else:
-                # rows repeating the same weight share one citation: list each marker once
-                pc = " ".join(dict.fromkeys(cites.add(obj, "peso", r.peso, r.anno) for r in rows if r.peso))
+            value, pc = self._weight_cites(obj, ev.year, cites)
             lines.append(t[key].format(i=i, titolo=_flat(obj.titolo), c=cites.add(obj, "titolo", obj.titolo),
                                        peso=format_number(value) if value is not None else "-", pc=pc))
         return lines

@@ -271,7 +271,9 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
             ev.per_ente.append((ente, sub))
         ev.objectives = [o for _, sub in ev.per_ente for o in sub.objectives]
         return ev
-    if plan.intent == "sum":
+    if plan.intent == "sum" and plan.group_by:
+        ev.groups = group_records(records, plan.group_by)
+    elif plan.intent == "sum":
         ev.total = sum_weights(records, year)
     if plan.intent == "max":
         ev.objectives = extreme_weight(records, year, plan.direction or "max", plan.top_n)

@@ -30,9 +30,12 @@ def tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def stem(token: str) -> str:
-    """Italian Snowball stem, then a final vowel dropped so that 'orto'/'orti' meet."""
+    """Italian Snowball stem, then a final vowel dropped so that 'orto'/'orti' meet, and the 'h' of a
+    plural in -che/-ghe dropped so that 'buca'/'buche' and 'targa'/'targhe' meet."""
     s = _STEMMER.stemWord(token)
     if len(s) > 4 and s[-1] in "aeiou":
+        s = s[:-1]
+    if len(s) > 3 and s[-2:] in ("ch", "gh"):
         s = s[:-1]
     return s
 
@@ -51,11 +54,28 @@ def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![a-z0-9])(?:" + body + r")(?![a-z0-9])")
 
 
+ITALIAN_MIN_COUNT = 20  # a word seen this often in the Italian word list is a word, never a typo
+
+
+@lru_cache(maxsize=1)
+def italian_words() -> dict[str, int]:
+    """Italian words and their frequency counts (pyspellchecker's word list, accents stripped)."""
+    from spellchecker import SpellChecker  # noqa: PLC0415 - loads a 120,000-word list once
+
+    out: dict[str, int] = {}
+    for word, count in SpellChecker(language="it", distance=1).word_frequency.dictionary.items():
+        key = norm(word)
+        out[key] = max(out.get(key, 0), count)
+    return out
+
+
 class Speller:
     """Corrects typos against a known vocabulary.
 
-    A word is corrected only when it is unknown, has four letters or more, and a vocabulary word with
-    the same first letter lies within Levenshtein distance 1 (2 for words of nine letters or more).
+    A word is corrected only when it is unknown (to the records, the lexicon and the Italian word
+    list), has four letters or more, and a vocabulary word with the same first letter lies within
+    Levenshtein distance 1 (2 for words of nine letters or more): 'fondi' stays 'fondi' though the
+    records say 'fonti'.
     """
 
     def __init__(self, vocabulary: Iterable[str], protected: Iterable[str] = ()) -> None:
@@ -68,7 +88,8 @@ class Speller:
 
     def correct(self, token: str) -> str:
         """The closest known word, or the token itself when it is known or nothing is close."""
-        if token in self._known or len(token) < 4 or not token.isalpha():
+        if token in self._known or len(token) < 4 or not token.isalpha() or \
+                italian_words().get(token, 0) >= ITALIAN_MIN_COUNT:
             return token
         limit = 1 if len(token) < 9 else 2
         found = process.extractOne(token, self._by_letter.get(token[0], []), scorer=Levenshtein.distance,

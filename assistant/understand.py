@@ -200,6 +200,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     filters = _filters(text, intent, fields, pred, years, links, content, topic, catalog, lexicon)
     filters.documenti, ambiguous, unknown_plan = _scope(scope_links, catalog, default_ente, previous)
     group_by = (pred.group_by if pred.group_by != "none" else "responsabile") if intent == "rank" else None
+    if intent == "sum" and pred.group_by in ("settore", "responsabile") and not (links.settore or links.persons):
+        group_by = pred.group_by  # 'in quale settore i pesi non fanno 100?': one sum per sector
     direction = ("min" if pred.direction == "min" else "max") if intent in ("rank", "max") else None
     if intent == "compare_years" and len(years) == 2:  # 'tra il 2023 e il 2025': the years between too
         years = list(range(min(years), max(years) + 1))

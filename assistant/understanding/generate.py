@@ -182,6 +182,13 @@ class Generator:
                     text = " ".join(self._fill(tpl.replace("{filter}", phrase), "it").split())
                     yield Example(text, "max", ["peso"], direction=direction)
 
+    def sums_by(self, reps: int = 4) -> Iterator[Example]:
+        """Weight sums per sector or person."""
+        for by, tpls in self.p.sum_by.items():
+            for _ in range(reps):
+                for tpl in tpls:
+                    yield Example(self._fill(tpl, "it"), "sum", ["peso"], group_by=by)
+
     def presence(self, reps: int = 2) -> Iterator[Example]:
         """'obiettivi senza stato di attuazione', 'quanti obiettivi collegati al PNRR'."""
         for polarity in ("missing", "present"):
@@ -245,7 +252,7 @@ class Generator:
         """The whole corpus, noise applied."""
         out = [*self.fields(), *self.multi_fields(250), *self.simple("describe", "describe", 6),
                *self.simple("compare_years", "compare_years", 6), *self.simple("guidance", "guidance", 8),
-               *self.lists(5), *self.presence(3), *self.ranks(4), *self.unknown(4), *self.followups(5),
+               *self.lists(5), *self.presence(4), *self.sums_by(), *self.ranks(4), *self.unknown(4), *self.followups(5),
                *self.back_referring(3)]
         return [self.noisy(e) for e in out]
 

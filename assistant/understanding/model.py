@@ -31,7 +31,7 @@ FIELD_THRESHOLD = 0.35  # a field is asked when its score reaches this; the best
 FIELD_KEEP_BEST = 0.3  # for a field/status question when it reaches this
 SOFTMAX_SCALE = 3.0  # margins -> scores
 UNKNOWN_MIN = 0.5  # out of scope only when the model is this sure; else the next intent
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 _HEADS = ("intent", "refers_back", "oos", "polarity", "group_by", "direction")
 
 
@@ -93,7 +93,7 @@ class QuestionModel:
             elif head == "polarity":
                 rows = np.array([i for i, e in enumerate(examples) if e.intent in ("list", "count")])
             elif head in ("group_by", "direction"):
-                rows = np.array([i for i, e in enumerate(examples) if e.intent in ("rank", "max")])
+                rows = np.array([i for i, e in enumerate(examples) if e.intent in ("rank", "max", "sum")])
             y = [labels[i] for i in rows]
             self.heads[head] = _classifier().fit(x[rows], y) if len(set(y)) > 1 else None
             if self.heads[head] is None:

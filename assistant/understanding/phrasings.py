@@ -56,6 +56,7 @@ class Phrasings(_Strict):
     list: Bilingual
     count: Bilingual
     sum: Bilingual
+    sum_by: dict[str, list[str]]
     max: Directions
     rank: dict[str, Directions]
     filters: Filters
