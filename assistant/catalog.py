@@ -104,9 +104,7 @@ class Catalog:
             cdrs.setdefault(o.settore, set()).update({o.settore_cdr} if o.settore_cdr else set())
         self.sectors = [Sector(name, _sector_variants(name, c)) for name, c in cdrs.items()]
         self.persons = _persons(self.records)
-        topical = {t for o in self.records for text in (o.titolo, o.destinatari, o.contributor, o.obiettivo_strategico,
-                                                         field_text(o, "stato_attuazione"),
-                                                         *(i.indicatore for i in o.indicatori)) if text
+        topical = {t for o in self.records for text in (o.titolo, *(i.indicatore for i in o.indicatori)) if text
                    for t in tokens(text)}
         # words that only the sector headings use ('finanziario', 'suap'): they name a sector on their own
         self.sector_only_words = frozenset(t for s in self.sectors for v in s.variants for t in v) - topical

@@ -204,6 +204,8 @@ class Composer(ListsMixin):
             lines.append(self._head(obj, t, cites))
             for name in ev.fields or ["responsabile"]:
                 lines += self._one_field(plan, ev, obj, name, t, cites)
+            if "stato_attuazione" not in ev.fields and ev.passages.get(obj.key, {}).get("stato_attuazione"):
+                lines.append(self._status_line(obj, ev, t, cites))  # what the status says instead
         if ev.missing_years:
             lines.append(t["missing_years"].format(years=", ".join(map(str, ev.missing_years))))
         return lines

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.catalog import Catalog, field_text, record_strings
+from assistant.catalog import Catalog, field_text, has_field, record_strings
 from assistant.lexicon import Lexicon
 from assistant.normalize import stem, tokens
 from assistant.passages import CUED_COVERAGE, UNCUED_COVERAGE, prose_cues, quote
@@ -21,6 +21,7 @@ from assistant.records import (
     weight_rows,
 )
 from assistant.retrieve import Concept, Retriever, Scored, best_sentences, rank_rows, sentences
+from assistant.scope import date_matches
 from assistant.types import Filters, Plan
 from ingest.types import Indicator, Objective, Passage
 
@@ -85,7 +86,24 @@ def gather(plan: Plan, catalog: Catalog, retriever: Retriever, lexicon: Lexicon)
         if not concepts and plan.injection:
             return _refuse("injection", "", [])
         return _refuse("nomatch", plan.filters.text or "", _suggest(plan, catalog, retriever))
+    stale = _status_date_missing(plan, targets, catalog)
+    if stale:
+        return _refuse("status_date", stale, targets[:1])
     return _about(plan, targets, concepts)
+
+
+def _status_date_missing(plan: Plan, targets: list[Objective], catalog: Catalog) -> str:
+    """'a che punto era al 30 giugno?' when the plan states the status at other dates only: those dates
+    ('al 31/12/2025'), else ''."""
+    if not plan.asked_dates or not targets or not (plan.intent == "status" or "stato_attuazione" in plan.fields):
+        return ""
+    obj = targets[0]
+    dates = [e.data for e in catalog.plans.statuses(obj) if e.data]
+    if not dates and obj.stato_attuazione and obj.stato_attuazione.data:
+        dates = [obj.stato_attuazione.data]
+    if not dates or any(date_matches(d, plan.asked_dates) for d in dates):
+        return ""
+    return ", ".join("al " + "/".join(reversed(d.split("-"))) for d in dates)
 
 
 def _prose(plan: Plan, targets: list[Objective], retriever: Retriever) -> Evidence | None:
@@ -236,6 +254,12 @@ def _passages(obj: Objective, plan: Plan, concepts: list[Concept]) -> dict[str, 
         text = field_text(obj, name)
         if name != "stato_attuazione" and text:
             out[name] = [text]
+    asked = [f for f in plan.fields if f != "stato_attuazione"]
+    if status and plan.intent == "field" and asked and not any(has_field(obj, f) for f in asked):
+        # the asked field is empty: the status may still say it ('quando è stata pubblicata la graduatoria?')
+        found = best_sentences(status, concepts, 2)
+        if found:
+            out["stato_attuazione"] = found
     return out
 
 

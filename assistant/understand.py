@@ -189,7 +189,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         topic = topic_text(topical, lexicon)
         content = content_words(topic, lexicon)
     has_filter = bool(links.settore or links.persons or links.classificazione or links.unknown)
-    intent, fields = _intent(pred, years, has_filter, bool(content))
+    intent, fields = _intent(pred, years, has_filter, bool(content), named_fields(masked, lexicon))
     followup = _is_followup(pred, intent, context, has_filter, bool(content))
     if followup and previous and not fields and intent in ("describe", "field") and previous.intent in (
             "field", "status", "compare_years"):
@@ -216,9 +216,25 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                 unknown_entities=links.unknown, followup=followup, confidence=round(pred.intent_p, 3))
 
 
-def _intent(pred: Prediction, years: list[int], has_filter: bool, has_topic: bool) -> tuple[str, list[str]]:
+def named_fields(text: str, lexicon: Lexicon) -> list[str]:
+    """Fields the question names by their own label ('target e peso?', 'la baseline'): the labels answers
+    use (``field_labels``), a longer label winning over one inside it ('target intermedio')."""
+    found: list[tuple[int, int, str]] = []
+    for name, label in lexicon.field_labels.get("it", {}).items():
+        for variant in {norm(re.sub(r"\(.*?\)", "", label)).strip(), name.replace("_", " ")}:
+            found += [(m.start(), m.end(), name) for m in re.finditer(rf"(?<![a-z]){re.escape(variant)}(?![a-z])", text)]
+    keep = [f for f in found if not any(o[0] <= f[0] and f[1] <= o[1] and (o[1] - o[0]) > (f[1] - f[0]) for o in found)]
+    return list(dict.fromkeys(name for _, _, name in sorted(keep) if name not in ("settore", "titolo")))
+
+
+def _intent(pred: Prediction, years: list[int], has_filter: bool, has_topic: bool,
+            named: list[str]) -> tuple[str, list[str]]:
     """The model's intent and fields, made consistent with the slots found."""
     intent, fields = pred.intent, list(pred.fields)
+    if intent in ("field", "status", "describe", "compare_years"):
+        fields += [f for f in named if f not in fields]
+        if intent == "describe" and named:
+            intent = "field"
     if intent in ("sum", "max") and "peso" not in fields:
         fields.append("peso")
     if intent == "status" and "stato_attuazione" not in fields:

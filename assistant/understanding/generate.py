@@ -95,8 +95,10 @@ def _short_sector(rng: random.Random, name: str) -> str:
 class Generator:
     """Generates labelled questions for some records (seeded: the same records give the same corpus)."""
 
-    def __init__(self, records: Sequence[Objective], phrasings: Phrasings | None = None, seed: int = 13) -> None:
+    def __init__(self, records: Sequence[Objective], phrasings: Phrasings | None = None, seed: int = 13,
+                 scale: int = 2) -> None:
         self.p = phrasings or load_phrasings()
+        self.scale = scale  # repetitions of each template family (the corpus grows linearly)
         self.rng = random.Random(seed)
         self.v = Values.of(records)
 
@@ -117,6 +119,8 @@ class Generator:
                   "s": _short_sector(rng, rng.choice(v.sectors)), "p": rng.choice(v.people),
                   "c": rng.choice(v.classes).lower(), "n": rng.choice([2, 3, 5, "tre", "cinque"]),
                   "t": rng.choice(v.topics).lower(), "u": rng.choice(v.units)}
+        if str(values["u"]).endswith("e"):  # 'quante verifiche', 'quante presenze'
+            template = re.sub(r"\bquanti(?= \{u\})", "quante", template)
         return template.format(**values)
 
     def _filter(self, lang: str) -> tuple[str, str]:
@@ -125,11 +129,11 @@ class Generator:
         return self._fill(self.rng.choice(getattr(self.p.filters, kind)), lang), kind
 
     # --- families ----------------------------------------------------------------------------
-    def fields(self) -> Iterator[Example]:
+    def fields(self, reps: int = 2) -> Iterator[Example]:
         """One field of one objective."""
         for name, ph in self.p.fields.items():
             intent = "status" if name == "stato_attuazione" else "field"
-            for _ in range(4 if name in ("stato_attuazione", "responsabile") else 2):
+            for _ in range(2 * reps if name in ("stato_attuazione", "responsabile") else reps):
                 for tpl in ph.questions:
                     yield Example(self._fill(tpl, "it"), intent, [name])
                 for tpl in ph.en:
@@ -250,10 +254,11 @@ class Generator:
 
     def corpus(self) -> list[Example]:
         """The whole corpus, noise applied."""
-        out = [*self.fields(), *self.multi_fields(250), *self.simple("describe", "describe", 6),
-               *self.simple("compare_years", "compare_years", 6), *self.simple("guidance", "guidance", 8),
-               *self.lists(5), *self.presence(4), *self.sums_by(), *self.ranks(4), *self.unknown(4), *self.followups(5),
-               *self.back_referring(3)]
+        r = self.scale
+        out = [*self.fields(2 * r), *self.multi_fields(250 * r), *self.simple("describe", "describe", 6 * r),
+               *self.simple("compare_years", "compare_years", 6 * r), *self.simple("guidance", "guidance", 8 * r),
+               *self.lists(5 * r), *self.presence(4 * r), *self.sums_by(4 * r), *self.ranks(4 * r),
+               *self.unknown(4 * r), *self.followups(5 * r), *self.back_referring(3 * r)]
         return [self.noisy(e) for e in out]
 
     # --- noise -------------------------------------------------------------------------------
