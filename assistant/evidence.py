@@ -30,6 +30,7 @@ MIN_COVERAGE = {"staff": 0.5, "citizen": 0.4}
 # first by a clear margin. Chosen on the tune split of evals/sets (see evals/sets/README.md).
 DENSE_MIN_COVERAGE = 0.15
 DENSE_MIN_MARGIN = 0.015
+STATUS_ONLY_COVERAGE = 0.9  # without dense search, a topic found only in a status must be found whole
 LIST_COVERAGE = 0.5
 LONG_TEXT = 700
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
@@ -67,18 +68,17 @@ def gather(plan: Plan, catalog: Catalog, retriever: Retriever, lexicon: Lexicon)
     if plan.unknown_entities:
         return _refuse("entity", plan.unknown_entities[0], _suggest(plan, catalog, retriever))
     unknown_years = [y for y in plan.years if y not in catalog.years]
-    if catalog.years and unknown_years and len(unknown_years) == len(plan.years):
+    if plan.intent in LIST_INTENTS and catalog.years and unknown_years and len(unknown_years) == len(plan.years):
         return _refuse("years", ", ".join(map(str, unknown_years)), [])  # no record has a value for them
     if plan.intent in LIST_INTENTS and plan.scope_ambiguous and not plan.scope_all and not plan.followup:
         return _refuse("scope", ", ".join(plan.scope_ambiguous), [])  # a sum or maximum across entities
     if plan.intent in LIST_INTENTS:
         return _aggregate(plan, catalog, retriever)
-    concepts = retriever.concepts(plan.filters.text or "")
+    concepts = retriever.concepts(plan.filters.text or "", plan.context_words)
     targets = _targets(plan, catalog, retriever, concepts)
     if plan.unsupported:
-        if targets and _answers_request(plan, targets[0], retriever):
-            return _about(plan.model_copy(update={"intent": "describe", "unsupported": None}), targets[:1], concepts)
-        return _unsupported(plan, targets, lexicon)
+        ev = _unsupported(plan, targets, retriever, lexicon)
+        return (_prose(plan, [], retriever) or ev) if ev.kind == "refusal" else ev
     prose = _prose(plan, targets, retriever)
     if prose is not None:
         return prose
@@ -135,7 +135,7 @@ def _in_scope(plan: Plan, catalog: Catalog) -> list[str] | None:
 
 
 def _suggest(plan: Plan, catalog: Catalog, retriever: Retriever, n: int = 3) -> list[Objective]:
-    ranked = retriever.search(plan.filters.text or "", _in_scope(plan, catalog), question=plan.question)
+    ranked = retriever.search(plan.filters.text or "", _in_scope(plan, catalog), plan.question, plan.context_words)
     return catalog.get([s.key for s in ranked if s.coverage > 0][:n])
 
 
@@ -153,10 +153,10 @@ def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[
         everything = filter_records(catalog, Filters(documenti=plan.filters.documenti))
         restricted = plan.followup or pool != everything
         return pool if restricted else []
-    ranked = retriever.search(plan.filters.text or "", [o.key for o in pool], plan.question)
+    ranked = retriever.search(plan.filters.text or "", [o.key for o in pool], plan.question, plan.context_words)
     threshold = MIN_COVERAGE[plan.mode]
     if plan.followup and not confident(ranked, threshold):
-        ranked = retriever.search(plan.filters.text or "", _in_scope(plan, catalog), question=plan.question)
+        ranked = retriever.search(plan.filters.text or "", _in_scope(plan, catalog), plan.question, plan.context_words)
     if not confident(ranked, threshold):
         return []
     top = ranked[0]
@@ -172,7 +172,9 @@ def confident(ranked: list[Scored], threshold: float) -> bool:
     if not ranked:
         return False
     top = ranked[0]
-    if top.coverage >= threshold:
+    if top.coverage >= threshold and (top.strong > 0 or top.dense_rank == 1 or top.dense_rank is None and
+                                      top.coverage >= STATUS_ONLY_COVERAGE):
+        # a topic found only in an objective's status text is a mention, not its subject: meaning must agree
         return True
     if top.dense_rank != 1 or top.dense_score is None or top.coverage < DENSE_MIN_COVERAGE:
         return False
@@ -180,27 +182,29 @@ def confident(ranked: list[Scored], threshold: float) -> bool:
     return top.dense_score - runner_up >= DENSE_MIN_MARGIN
 
 
-ASKED_COVERAGE = 0.6  # share of what an out-of-scope-looking request asks that the record must state
+ASKED_COVERAGE = 0.3  # share of what an out-of-scope-looking request asks that the record must state
 
 
-def _answers_request(plan: Plan, obj: Objective, retriever: Retriever) -> bool:
-    """Whether the record states what a request that looks out of scope asks ('in che giorni è aperto lo
-    sportello?' when its indicator counts the opening days): the question's words outside the record's
-    title, mostly found in its other texts."""
-    title = {stem(t) for t in tokens(obj.titolo)}
-    asked = [c for c in retriever.concepts(plan.normalized) if not (c.stems & title)]
-    return bool(asked) and retriever.coverage(asked, obj.key) >= ASKED_COVERAGE
-
-
-def _unsupported(plan: Plan, targets: list[Objective], lexicon: Lexicon) -> Evidence:
+def _unsupported(plan: Plan, targets: list[Objective], retriever: Retriever, lexicon: Lexicon) -> Evidence:
+    """A request the records do not usually answer (budget, contacts, opening hours, a company...):
+    answered only when the objective it is about states text of the form of its answer ('3 giorni a
+    settimana' for opening days, a company name for 'quale ditta') and the question's other words;
+    else refused, with the objective as the nearest one."""
     rule = next(u for u in lexicon.unsupported if u.name == plan.unsupported)
-    label = rule.label.get(plan.language, rule.label["it"])
     if rule.answer_pattern is not None:
         for obj in targets[:1]:
-            found = [s for text in record_strings(obj) for s in sentences(text) if rule.answer_pattern.search(s)]
-            if found:
+            title = {stem(t) for t in tokens(obj.titolo)}
+            asked = [c for c in retriever.concepts(plan.normalized) if not (c.stems & title)]
+            if asked and retriever.coverage(asked, obj.key) < ASKED_COVERAGE:
+                continue
+            status = [s for s in sentences(field_text(obj, "stato_attuazione") or "") if rule.answer_pattern.search(s)]
+            if status:
                 return Evidence(kind="field", objectives=[obj], fields=["stato_attuazione"],
-                                passages={obj.key: {"stato_attuazione": found[:3]}})
+                                passages={obj.key: {"stato_attuazione": status[:3]}})
+            if any(rule.answer_pattern.search(text) for text in record_strings(obj)):
+                return _about(plan.model_copy(update={"intent": "describe", "unsupported": None}), [obj],
+                              retriever.concepts(plan.filters.text or "", plan.context_words))
+    label = rule.label.get(plan.language, rule.label["it"])
     return _refuse("unsupported", label, targets[:3])
 
 
@@ -256,8 +260,10 @@ def _passages(obj: Objective, plan: Plan, concepts: list[Concept]) -> dict[str, 
             out[name] = [text]
     asked = [f for f in plan.fields if f != "stato_attuazione"]
     if status and plan.intent == "field" and asked and not any(has_field(obj, f) for f in asked):
-        # the asked field is empty: the status may still say it ('quando è stata pubblicata la graduatoria?')
-        found = best_sentences(status, concepts, 2)
+        # the asked field is empty: the status may still say what is asked, in words other than the
+        # objective's own ('quando è stata pubblicata la graduatoria?' -> 'pubblicata il 13/06/2025')
+        title = {stem(t) for t in tokens(obj.titolo)}
+        found = best_sentences(status, [c for c in concepts if not (c.stems & title)], 2)
         if found:
             out["stato_attuazione"] = found
     return out
@@ -279,11 +285,11 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
         records = _by_topic(plan, records, retriever)
         if filtered and not records and not _structured(plan.filters):
             # nothing in the plan is about the asked topic ('gli obiettivi della polizia municipale')
-            return _refuse("topic", _echo(plan), _suggest(plan, catalog, retriever))
+            return _prose(plan, [], retriever) or _refuse("topic", _echo(plan), _suggest(plan, catalog, retriever))
         if len(records) == 1 and plan.intent == "list" and not _structured(plan.filters) and not plan.followup:
             # one objective is about the topic: its summary answers better than a one-line list
             return _about(plan.model_copy(update={"intent": "describe"}), records,
-                          retriever.concepts(plan.filters.text or ""))
+                          retriever.concepts(plan.filters.text or "", plan.context_words))
     year = plan.filters.anno or default_year(records)
     ev = Evidence(kind=plan.intent, objectives=records, fields=list(plan.fields), year=year)
     entes = list(dict.fromkeys(o.ente or "-" for o in records))
@@ -327,9 +333,9 @@ def _by_topic(plan: Plan, records: list[Objective], retriever: Retriever) -> lis
     """Records restricted to a topic ('obiettivi sulla biblioteca'): title, indicators or card must
     cover it; a topic that matches none of the filtered records is ignored when filters were given."""
     topic = plan.filters.text or ""
-    if plan.filters.destinatari or not retriever.concepts(topic):
+    if plan.filters.destinatari or not retriever.concepts(topic, plan.context_words):
         return records
-    ranked = retriever.search(topic, [o.key for o in records], plan.question)
+    ranked = retriever.search(topic, [o.key for o in records], plan.question, plan.context_words)
     best = max((s.strong for s in ranked), default=0.0)
     if best < LIST_COVERAGE:
         return records if _structured(plan.filters) or plan.followup else []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,6 +25,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 RRF_K = 60
 LEXICAL_RRF_WEIGHT = 2.0
 UNKNOWN_WEIGHT = 0.6
+CONTEXT_WEIGHT = 0.3  # a word of the context before the question, against one of the question itself
 DENSE_BELOW_COVERAGE = 0.75
 DENSE_CACHE_SIZE = 512
 _END = re.compile(r"([.;!?])(?=\s+[A-ZÀ-Ý“\"«(-])")
@@ -130,8 +131,9 @@ class Retriever:
         self._idf = {s: math.log(1 + (n - d + 0.5) / (d + 0.5)) for s, d in df.items()}
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
 
-    def concepts(self, topic: str) -> list[Concept]:
-        """The topic words of a (normalised) topic text, each with its lexicon alternatives."""
+    def concepts(self, topic: str, weak: Collection[str] = ()) -> list[Concept]:
+        """The topic words of a (normalised) topic text, each with its lexicon alternatives; ``weak``
+        words (context before the question, 'sono un'impiegata della ragioneria') weigh less."""
         alternatives: dict[str, set[str]] = {}
         for m in self.lexicon.synonym_pattern.finditer(topic):
             terms = [t for i in self.lexicon.synonym_index[m.group()] for t in self.lexicon.synonyms[i].terms]
@@ -146,8 +148,8 @@ class Retriever:
             seen.add(w)
             s = stem(w)
             # a word no record contains weighs less than the rarest stored word: it may be phrasing
-            out.append(Concept(w, frozenset({s} | alternatives.get(w, set())),
-                               self._idf.get(s, UNKNOWN_WEIGHT * self._max_idf)))
+            weight = self._idf.get(s, UNKNOWN_WEIGHT * self._max_idf) * (CONTEXT_WEIGHT if w in weak else 1.0)
+            out.append(Concept(w, frozenset({s} | alternatives.get(w, set())), weight))
         return out
 
     def coverage(self, concepts: Sequence[Concept], key: str, groups: Sequence[str] | None = None) -> float:
@@ -160,9 +162,9 @@ class Retriever:
         return sum(c.weight for c in concepts if c.stems & have) / total
 
     def search(self, topic: str, candidates: Sequence[str] | None = None, question: str | None = None,
-               ) -> list[Scored]:
+               weak: Collection[str] = ()) -> list[Scored]:
         """Candidates ranked for a topic (best first), each with its topic coverage."""
-        concepts = self.concepts(topic)
+        concepts = self.concepts(topic, weak)
         allowed = set(candidates) if candidates is not None else set(self.keys)
         query = sorted({s for c in concepts for s in c.stems} | {t for t in tokens(topic) if t.isdigit()})
         lexical = np.zeros(len(self.keys))

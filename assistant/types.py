@@ -65,6 +65,7 @@ class Plan(BaseModel):
     direction: Literal["max", "min"] | None = None  # for intents "max" and "rank"
     top_n: int | None = None  # for intent "max": the N heaviest (lightest) instead of the ties at the extreme
     confidence: float | None = None  # the question model's score for the intent
+    context_words: list[str] = Field(default_factory=list)  # words only in the context before the question
     group_by: Literal["responsabile", "settore", "classificazione"] | None = None  # for intent "rank"
     unsupported: str | None = None  # a request the records cannot answer (lexicon 'unsupported' name)
     unknown_entities: list[str] = Field(default_factory=list)  # names that match no stored value

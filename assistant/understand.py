@@ -51,14 +51,28 @@ def content_words(text: str, lexicon: Lexicon) -> list[str]:
             and len(w) > 1]
 
 
-def without_asking(text: str, catalog: Catalog, lexicon: Lexicon) -> str:
+def field_words(fields: list[str], lexicon: Lexicon) -> frozenset[str]:
+    """The words that name some fields ('collegamento', 'pnrr' for pnrr): not a topic when it is asked."""
+    phrasings = load_phrasings()
+    out: set[str] = set()
+    for name in fields:
+        texts = [*(phrasings.fields[name].nouns if name in phrasings.fields else []),
+                 lexicon.field_labels.get("it", {}).get(name, ""), name.replace("_", " ")]
+        out.update(w for t in texts for w in tokens(t) if w not in lexicon.stopwords)
+    return frozenset(out)
+
+
+def without_asking(text: str, catalog: Catalog, lexicon: Lexicon, naming: frozenset[str] = frozenset()) -> str:
     """The text with the words of asking blanked ('chi se ne occupa', 'a che punto è'), except those that
-    name a topic in the records' titles ('personale', 'trasparenza') or sit inside a synonym phrase."""
+    name a topic in the records' titles ('personale', 'trasparenza') or sit inside a synonym phrase; the
+    words ``naming`` an asked field ('senza collegamento al PNRR') are blanked all the same."""
     keep = [m.span() for m in lexicon.synonym_pattern.finditer(text)]
     asking = phrasing_words()
 
     def blank(m: re.Match[str]) -> str:
         word = m.group()
+        if word in naming:
+            return " " * len(word)
         inside = any(a <= m.start() and m.end() <= b for a, b in keep)
         return word if inside or word not in asking or word in catalog.title_words else " " * len(word)
 
@@ -75,6 +89,7 @@ def expansions(text: str, lexicon: Lexicon) -> list[str]:
 
 
 _SENTENCE = re.compile(r"[^.?!:;]+[.?!:;]*")
+_STOP_END = re.compile(r"[.?!:;]$")
 
 
 _ABBREVIATED = re.compile(r"(?<![a-z0-9.])([a-z]{1,10})\.(?=[\s,;:?!]|$)|(?<![a-z0-9'])(x|nr|resp|sett|obb?|cmq|ke|nn)(?![a-z0-9'.])")
@@ -182,14 +197,17 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     links = link_all(text, without_payload(question, lexicon) if injection else question, catalog, lexicon)
     years = question_years(text)
     masked = mask(text, links.spans)
-    topical = without_asking(masked, catalog, lexicon)
-    topic = topic_text(question_core(topical), lexicon)
+    named = named_fields(masked, lexicon)
+    naming = field_words(list(dict.fromkeys([*pred.fields, *named])), lexicon) \
+        if pred.intent in LIST_INTENTS or pred.polarity != "none" else frozenset()
+    topical = without_asking(masked, catalog, lexicon, naming)
+    topic = topic_text(topical, lexicon)
+    core = content_words(topic_text(question_core(topical), lexicon), lexicon)
     content = content_words(topic, lexicon)
-    if not content and topic != topic_text(topical, lexicon):  # the topic was in the preamble
-        topic = topic_text(topical, lexicon)
-        content = content_words(topic, lexicon)
+    context_words = [w for w in content if w not in core] if core else []
     has_filter = bool(links.settore or links.persons or links.classificazione or links.unknown)
-    intent, fields = _intent(pred, years, has_filter, bool(content), named_fields(masked, lexicon))
+    intent, fields = _intent(pred, years, has_filter, bool(content), named)
+    fields = _in_text_order(fields, masked, lexicon)
     followup = _is_followup(pred, intent, context, has_filter, bool(content))
     if followup and previous and not fields and intent in ("describe", "field") and previous.intent in (
             "field", "status", "compare_years"):
@@ -213,7 +231,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                 objective_keys=list(context or []) if followup else [],
                 expanded_terms=expansions(topic, lexicon), injection=injection, direction=direction,
                 top_n=top_n(text) if intent == "max" else None, unsupported=unsupported,
-                unknown_entities=links.unknown, followup=followup, confidence=round(pred.intent_p, 3))
+                unknown_entities=links.unknown, followup=followup, confidence=round(pred.intent_p, 3),
+                context_words=context_words)
 
 
 def named_fields(text: str, lexicon: Lexicon) -> list[str]:
@@ -248,6 +267,16 @@ def _intent(pred: Prediction, years: list[int], has_filter: bool, has_topic: boo
     if intent == "describe" and has_filter and not has_topic:
         return "list", fields  # 'gli obiettivi di Giomo': a filter and nothing else
     return intent, fields
+
+
+def _in_text_order(fields: list[str], text: str, lexicon: Lexicon) -> list[str]:
+    """Fields in the order the question names them ('il target e a chi è rivolto' -> target first)."""
+    def first(name: str) -> int:
+        spots = [m.start() for w in field_words([name], lexicon)
+                 for m in re.finditer(rf"(?<![a-z]){re.escape(w)}", text)]
+        return min(spots, default=len(text))
+
+    return sorted(fields, key=first)
 
 
 def _is_followup(pred: Prediction, intent: str, context: list[str] | None, has_filter: bool,

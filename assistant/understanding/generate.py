@@ -50,6 +50,7 @@ class Values:
     years: list[int]
     topics: list[str]
     units: list[str]
+    addressees: list[str]
 
     @classmethod
     def of(cls, records: Sequence[Objective]) -> Values:
@@ -65,7 +66,9 @@ class Values:
                    years=sorted({y for o in records for y in o.anni}) or [2024, 2025],
                    topics=[t for t in topics if t] or ["servizi"],
                    units=sorted({m.group(1).lower() for o in records for i in o.indicatori
-                                 for m in _UNIT.finditer(i.indicatore or "")}) or ["interventi"])
+                                 for m in _UNIT.finditer(i.indicatore or "")}) or ["interventi"],
+                   addressees=sorted({_fragment(random.Random(i), o.destinatari, 1, 2).lower()
+                                      for i, o in enumerate(records) if o.destinatari}) or ["cittadini"])
 
 
 def _content(text: str) -> list[str]:
@@ -186,6 +189,14 @@ class Generator:
                     text = " ".join(self._fill(tpl.replace("{filter}", phrase), "it").split())
                     yield Example(text, "max", ["peso"], direction=direction)
 
+    def lists_for(self, reps: int = 4) -> Iterator[Example]:
+        """Lists by addressee: the destinatari field is the filter."""
+        for _ in range(reps):
+            for tpl in self.p.list_for:
+                intent = "count" if tpl.startswith("quanti") else "list"
+                yield Example(self._fill(tpl.replace("{t}", self.rng.choice(self.v.addressees)), "it"), intent,
+                              ["destinatari"])
+
     def sums_by(self, reps: int = 4) -> Iterator[Example]:
         """Weight sums per sector or person."""
         for by, tpls in self.p.sum_by.items():
@@ -257,7 +268,7 @@ class Generator:
         r = self.scale
         out = [*self.fields(2 * r), *self.multi_fields(250 * r), *self.simple("describe", "describe", 6 * r),
                *self.simple("compare_years", "compare_years", 6 * r), *self.simple("guidance", "guidance", 8 * r),
-               *self.lists(5 * r), *self.presence(4 * r), *self.sums_by(4 * r), *self.ranks(4 * r),
+               *self.lists(5 * r), *self.presence(4 * r), *self.lists_for(4 * r), *self.sums_by(4 * r), *self.ranks(4 * r),
                *self.unknown(4 * r), *self.followups(5 * r), *self.back_referring(3 * r)]
         return [self.noisy(e) for e in out]
 

@@ -27,11 +27,11 @@ from ingest.types import Objective
 
 logger = logging.getLogger(__name__)
 
-FIELD_THRESHOLD = 0.35  # a field is asked when its score reaches this; the best one is kept
+FIELD_THRESHOLD = 0.5  # a field is asked when its score reaches this; the best one is kept
 FIELD_KEEP_BEST = 0.3  # for a field/status question when it reaches this
 SOFTMAX_SCALE = 3.0  # margins -> scores
 UNKNOWN_MIN = 0.5  # out of scope only when the model is this sure; else the next intent
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 _HEADS = ("intent", "refers_back", "oos", "polarity", "group_by", "direction")
 
 

@@ -60,6 +60,7 @@ class Phrasings(_Strict):
     max: Directions
     rank: dict[str, Directions]
     filters: Filters
+    list_for: list[str]
     presence: Presence
     guidance: Bilingual
     unknown: dict[str, list[str]]
