@@ -195,13 +195,12 @@ def _unsupported(plan: Plan, targets: list[Objective], retriever: Retriever, lex
         for obj in targets[:1]:
             title = {stem(t) for t in tokens(obj.titolo)}
             asked = [c for c in retriever.concepts(plan.normalized) if not (c.stems & title)]
-            if asked and retriever.coverage(asked, obj.key) < ASKED_COVERAGE:
-                continue
             status = [s for s in sentences(field_text(obj, "stato_attuazione") or "") if rule.answer_pattern.search(s)]
-            if status:
+            if status:  # text of the answer's form in the status: quoted
                 return Evidence(kind="field", objectives=[obj], fields=["stato_attuazione"],
                                 passages={obj.key: {"stato_attuazione": status[:3]}})
-            if any(rule.answer_pattern.search(text) for text in record_strings(obj)):
+            if (not asked or retriever.coverage(asked, obj.key) >= ASKED_COVERAGE) and any(
+                    rule.answer_pattern.search(text) for text in record_strings(obj)):
                 return _about(plan.model_copy(update={"intent": "describe", "unsupported": None}), [obj],
                               retriever.concepts(plan.filters.text or "", plan.context_words))
     label = rule.label.get(plan.language, rule.label["it"])

@@ -5,7 +5,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from assistant.catalog import Catalog, field_text, has_field
+from assistant.catalog import Catalog, has_field
 from assistant.normalize import norm, stem, tokens
 from assistant.types import Filters
 from ingest.types import Indicator, Objective

@@ -1,10 +1,9 @@
 """The question phrasings (``phrasings.yaml``), loaded through a schema that refuses unknown keys."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
-
-import re
 
 import yaml
 from pydantic import BaseModel, ConfigDict

@@ -1,41 +1,9 @@
-"""End to end: the dev questions on the fixture records, and the assistant over the real store/index."""
+"""End to end: the assistant on the fixture records, and over the real store/index."""
 from __future__ import annotations
-
-import json
-import statistics
-import time
-from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, Message
-from assistant.normalize import norm
-
-DEV = Path("/work/shared/evals/dev.jsonl")
-
-
-def _contains(answer: str, item: str) -> bool:
-    return norm(item) in norm(answer)
-
-
-@pytest.mark.skipif(not DEV.exists(), reason="shared dev set not mounted")
-def test_dev_set_accuracy_and_latency(gold_records):
-    a = Assistant(gold_records)
-    cases = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
-    ok, latencies = 0, []
-    for case in cases:
-        mode = "citizen" if case.get("persona") == "citizen" else "staff"
-        msgs = [Message(role="user", content=t) for t in case.get("history", [])]
-        msgs.append(Message(role="user", content=case["question"]))
-        start = time.perf_counter()
-        ans = a.answer(msgs, mode)
-        latencies.append(time.perf_counter() - start)
-        if case.get("answerable", True):
-            ok += (not ans.refused) and all(_contains(ans.answer, m) for m in case["must_contain"])
-        else:
-            ok += ans.refused
-    assert ok / len(cases) >= 0.95
-    assert statistics.median(latencies) < 0.03
+from assistant import Assistant
 
 
 def test_answer_shape(gold_records):

@@ -16,8 +16,9 @@ Metrics (the project's own `piao eval` must compute the same ones the same way):
   an answerable case with no must_contain (an empty list is the right answer) counts when no objective
   is returned;
 - refusal: unanswerable cases answered with refused=true;  false_refusal: answerable cases refused;
-- objective_recall: share of gold objective ids among the answer's objective_ids (answerable cases);
-- complete_lists: list_filter/aggregate cases whose objective_ids include every gold id;
+- objective_recall: share of gold objective ids among the answer's objective_ids (answerable cases; a
+  refused answer has recalled nothing, whatever "nearby" objectives it suggests);
+- complete_lists: list_filter/aggregate cases whose objective_ids include every gold id (not refused);
 - citations_grounded: citations whose `citazione` occurs in the cited record (needs --gold);
 - latency: seconds per request, p50 and p95.
 Only the standard library is used, so it runs anywhere.
@@ -42,8 +43,12 @@ def norm(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+CITE_MARK = re.compile(r"\[\d+(?:\s*[,-]\s*\d+)*\]")
+
+
 def contains(answer: str, item: str) -> bool:
-    a, i = norm(answer), norm(item)
+    """Citation markers such as [4] are not part of the answer's text: a '4' must be stated, not cited."""
+    a, i = norm(CITE_MARK.sub(" ", answer)), norm(item)
     if re.fullmatch(r"[\d.,%]+", i):
         return re.search(r"(?<!\d)(?<!\d[.,])" + re.escape(i) + r"(?!\d|[.,]\d)", a) is not None
     return i in a
@@ -103,8 +108,8 @@ def main() -> int:
         except Exception as exc:  # a failed request is a wrong answer, and is reported
             got = {"answer": "", "citations": [], "objective_ids": [], "refused": False, "error": str(exc)}
         answer = got.get("answer") or ""
-        ids = [i.split(":")[-1].split("/")[-1] for i in got.get("objective_ids") or []]
         refused = bool(got.get("refused"))
+        ids = [] if refused else [i.split(":")[-1].split("/")[-1] for i in got.get("objective_ids") or []]
         gold_ids = case.get("gold_objective_ids") or []
         if case.get("answerable", True):
             must = case.get("must_contain") or []
