@@ -325,7 +325,9 @@ def _echo(plan: Plan) -> str:
 
 
 def _structured(f: Filters) -> bool:
-    return any((f.settore, f.classificazione, f.responsabile, f.pnrr, f.destinatari, f.scadenza_da))
+    """Whether a list has filters besides its topic (a sector, a person, a weight, a field filled or empty...)."""
+    return any((f.settore, f.classificazione, f.responsabile, f.pnrr, f.destinatari, f.scadenza_da, f.missing,
+                f.present, f.peso is not None, f.anno))
 
 
 def _by_topic(plan: Plan, records: list[Objective], retriever: Retriever) -> list[Objective]:
@@ -337,6 +339,8 @@ def _by_topic(plan: Plan, records: list[Objective], retriever: Retriever) -> lis
     ranked = retriever.search(topic, [o.key for o in records], plan.question, plan.context_words)
     best = max((s.strong for s in ranked), default=0.0)
     if best < LIST_COVERAGE:
-        return records if _structured(plan.filters) or plan.followup else []
+        # a topic no record covers: the other filters decide; a maximum, sum or ranking keeps its scope
+        keep = _structured(plan.filters) or plan.followup or plan.intent in ("max", "sum", "rank")
+        return records if keep else []
     keep = {s.key for s in ranked if s.strong >= max(LIST_COVERAGE, 0.75 * best)}
     return [o for o in records if o.key in keep]

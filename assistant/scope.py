@@ -72,8 +72,14 @@ def _docs_from_records(records: Sequence[Objective]) -> list[PlanDoc]:
     by_doc: dict[str, list[Objective]] = defaultdict(list)
     for o in records:
         by_doc[o.documento].append(o)
-    return [PlanDoc(d, next((o.ente for o in objs if o.ente), None), None, monitoring_date(objs))
+    return [PlanDoc(d, next((o.ente for o in objs if o.ente), None), _period(objs), monitoring_date(objs))
             for d, objs in by_doc.items()]
+
+
+def _period(records: Sequence[Objective]) -> str | None:
+    """'2025-2027': the years the records' indicators span, when they span a plan's three years."""
+    years = sorted({y for o in records for y in o.anni})
+    return f"{years[0]}-{years[-1]}" if len(years) >= 2 and years[-1] - years[0] == 2 else None
 
 
 class Plans:

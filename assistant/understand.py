@@ -207,6 +207,13 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     context_words = [w for w in content if w not in core] if core else []
     has_filter = bool(links.settore or links.persons or links.classificazione or links.unknown)
     intent, fields = _intent(pred, years, has_filter, bool(content), named)
+    if intent in ("list", "count") and pred.polarity == "missing" and not has_filter and \
+            not set(fields) & catalog.partial_fields:
+        # 'chi segue le entrate che i cittadini non hanno pagato?': a negation, not a filter on a field
+        # every record states; the question is about one objective
+        intent = next((i for i in sorted(pred.intent_scores, key=lambda k: -pred.intent_scores[k])
+                       if i in ("field", "status", "describe", "guidance")), "describe")
+        fields = [f for f in fields if f in catalog.partial_fields or intent == "field"]
     fields = _in_text_order(fields, masked, lexicon)
     followup = _is_followup(pred, intent, context, has_filter, bool(content))
     if followup and previous and not fields and intent in ("describe", "field") and previous.intent in (
@@ -307,6 +314,8 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
     if intent in LIST_INTENTS:
         asked = [f for f in fields if f != "peso" or intent in ("list", "count")]
         polarity = pred.polarity
+        if polarity == "missing":  # 'senza X' filters only on a field some records leave empty
+            asked = [f for f in asked if f in catalog.partial_fields]
         if polarity == "none" and intent in ("list", "count") and set(asked) & catalog.partial_fields:
             polarity = "present"  # 'quali obiettivi ... PNRR?': a field only some records state is a filter
         if polarity == "missing" and intent in ("list", "count"):
@@ -315,7 +324,11 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
             filters.present = [f for f in asked if f in catalog.partial_fields]
         if "peso" in fields and intent in ("list", "count"):
             filters.peso, filters.peso_op = asked_weight(text, lexicon)
-            if filters.peso is not None:
+            if filters.peso is not None:  # the weight and its comparison are the filter, not the topic
+                topic_left = _WEIGHT_VALUE.sub(" ", filters.text or "")
+                for pat in lexicon.comparisons.values():
+                    topic_left = pat.sub(" ", topic_left)
+                filters.text = " ".join(topic_left.split()) or None
                 filters.present = [f for f in filters.present if f != "peso"]
     if "pnrr" in filters.present or ("pnrr" in fields and intent in ("field", "describe") and not content):
         filters.pnrr = True

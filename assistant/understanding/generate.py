@@ -146,6 +146,16 @@ class Generator:
                                        "{f} di {o}?", "mi serve {f} per {o}", "sapete {f} di {o}?"])
                 yield Example(self._fill(tpl.replace("{f}", noun), "it"), intent, [name])
 
+    def joined_questions(self, n: int) -> Iterator[Example]:
+        """Two field questions in one ('quanto pesa X e chi lo segue?'): the second about the same objective."""
+        names = [f for f in self.p.fields if f != "stato_attuazione"]
+        refs = self.p.back_refs.it
+        for _ in range(n):
+            a, b = self.rng.sample(names, 2)
+            first = self.rng.choice(self.p.fields[a].questions).rstrip("?")
+            second = self.rng.choice(self.p.fields[b].questions).replace("{o}", self.rng.choice(refs))
+            yield Example(self._fill(f"{first} e {second}", "it"), "field", [a, b])
+
     def multi_fields(self, n: int) -> Iterator[Example]:
         """Two or three fields of one objective at once."""
         names = list(self.p.fields)
@@ -266,7 +276,7 @@ class Generator:
     def corpus(self) -> list[Example]:
         """The whole corpus, noise applied."""
         r = self.scale
-        out = [*self.fields(2 * r), *self.multi_fields(250 * r), *self.simple("describe", "describe", 6 * r),
+        out = [*self.fields(2 * r), *self.multi_fields(250 * r), *self.joined_questions(120 * r), *self.simple("describe", "describe", 6 * r),
                *self.simple("compare_years", "compare_years", 6 * r), *self.simple("guidance", "guidance", 8 * r),
                *self.lists(5 * r), *self.presence(4 * r), *self.lists_for(4 * r), *self.sums_by(4 * r), *self.ranks(4 * r),
                *self.unknown(4 * r), *self.followups(5 * r), *self.back_referring(3 * r)]
