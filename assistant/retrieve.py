@@ -14,7 +14,7 @@ import numpy as np
 
 from assistant.catalog import Catalog
 from assistant.lexicon import Lexicon
-from assistant.normalize import stem, tokens
+from assistant.normalize import italian_words, stem, tokens
 from ingest.errors import StoreError
 from ingest.types import Indicator, Objective
 
@@ -25,6 +25,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 RRF_K = 60
 LEXICAL_RRF_WEIGHT = 2.0
 UNKNOWN_WEIGHT = 0.6
+EVERYDAY_FROM, EVERYDAY_TO, EVERYDAY_MIN = 4.0, 5.5, 0.15  # log10 counts in the Italian word list
 CONTEXT_WEIGHT = 0.3  # a word of the context before the question, against one of the question itself
 DENSE_BELOW_COVERAGE = 0.75
 DENSE_CACHE_SIZE = 512
@@ -148,7 +149,8 @@ class Retriever:
             seen.add(w)
             s = stem(w)
             # a word no record contains weighs less than the rarest stored word: it may be phrasing
-            weight = self._idf.get(s, UNKNOWN_WEIGHT * self._max_idf) * (CONTEXT_WEIGHT if w in weak else 1.0)
+            weight = self._idf.get(s) or UNKNOWN_WEIGHT * self._max_idf * everyday_damping(w)
+            weight *= CONTEXT_WEIGHT if w in weak else 1.0
             out.append(Concept(w, frozenset({s} | alternatives.get(w, set())), weight))
         return out
 
@@ -204,6 +206,15 @@ class Retriever:
                 self._dense_cache.clear()
             self._dense_cache[question] = ranked
         return [(k, s) for k, s in ranked if k in allowed]
+
+
+def everyday_damping(word: str) -> float:
+    """How much a word the records never use counts as topic: fully when it is rare in everyday Italian
+    ('tettoia', 'cimitero': a topic the plan may lack), little when it is common ('vicino', 'fuori')."""
+    zipf = math.log10(italian_words().get(word, 0) + 1)
+    if zipf <= EVERYDAY_FROM:
+        return 1.0
+    return max(EVERYDAY_MIN, 1.0 - (zipf - EVERYDAY_FROM) / (EVERYDAY_TO - EVERYDAY_FROM) * (1.0 - EVERYDAY_MIN))
 
 
 def rank_rows(rows: Sequence[Indicator], concepts: Sequence[Concept]) -> list[float]:
