@@ -103,6 +103,8 @@ class Composer(ListsMixin):
         multi = self.catalog.plans.multi
         if multi and not refused and ev.kind != "refusal":
             lines.insert(0, self._scope_note(plan, ev, t))
+        if plan.intent == "count" and ev.kind == "describe" and len(ev.objectives) == 1:
+            lines.insert(0, t["list_one"].format(desc=""))  # a count that found one objective: its summary
         if plan.injection:
             lines.insert(0, t["injection"])
         if plan.mode == "citizen":

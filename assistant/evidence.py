@@ -30,6 +30,7 @@ MIN_COVERAGE = {"staff": 0.5, "citizen": 0.4}
 # first by a clear margin. Chosen on the tune split of evals/sets (see evals/sets/README.md).
 DENSE_MIN_COVERAGE = 0.15
 DENSE_MIN_MARGIN = 0.015
+DENSE_FAR, DENSE_FAR_COVERAGE = 5, 0.75  # ranked this far by meaning, a match must cover this much
 STATUS_ONLY_COVERAGE = 0.9  # without dense search, a topic found only in a status must be found whole
 LIST_COVERAGE = 0.5
 LONG_TEXT = 700
@@ -172,6 +173,8 @@ def confident(ranked: list[Scored], threshold: float) -> bool:
     if not ranked:
         return False
     top = ranked[0]
+    if top.dense_rank is not None and top.dense_rank > DENSE_FAR and top.coverage < DENSE_FAR_COVERAGE:
+        return False  # meaning puts it far down: a word in common is not enough ('vigili urbani' ~ 'urbana')
     if top.coverage >= threshold and (top.strong > 0 or top.dense_rank == 1 or top.dense_rank is None and
                                       top.coverage >= STATUS_ONLY_COVERAGE):
         # a topic found only in an objective's status text is a mention, not its subject: meaning must agree
@@ -285,7 +288,8 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
         if filtered and not records and not _structured(plan.filters):
             # nothing in the plan is about the asked topic ('gli obiettivi della polizia municipale')
             return _prose(plan, [], retriever) or _refuse("topic", _echo(plan), _suggest(plan, catalog, retriever))
-        if len(records) == 1 and plan.intent == "list" and not _structured(plan.filters) and not plan.followup:
+        if len(records) == 1 and plan.intent in ("list", "count") and not _structured(plan.filters) \
+                and not plan.followup:
             # one objective is about the topic: its summary answers better than a one-line list
             return _about(plan.model_copy(update={"intent": "describe"}), records,
                           retriever.concepts(plan.filters.text or "", plan.context_words))

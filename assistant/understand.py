@@ -205,6 +205,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     core = content_words(topic_text(question_core(topical), lexicon), lexicon)
     content = content_words(topic, lexicon)
     context_words = [w for w in content if w not in core] if core else []
+    if language == "en":  # English words left untranslated are phrasing more often than topic
+        context_words += [w for w in content if w not in catalog.vocabulary and w not in context_words]
     has_filter = bool(links.settore or links.persons or links.classificazione or links.unknown)
     intent, fields = _intent(pred, years, has_filter, bool(content), named)
     if intent in ("list", "count") and pred.polarity == "missing" and not has_filter and \

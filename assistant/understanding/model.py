@@ -28,6 +28,7 @@ from ingest.types import Objective
 logger = logging.getLogger(__name__)
 
 FIELD_THRESHOLD = 0.5  # a field is asked when its score reaches this; the best one is kept
+FIELD_SECOND = 0.3  # beside a field asked for sure, another one with this score is asked too
 FIELD_KEEP_BEST = 0.3  # for a field/status question when it reaches this
 SOFTMAX_SCALE = 3.0  # margins -> scores
 UNKNOWN_MIN = 0.5  # out of scope only when the model is this sure; else the next intent
@@ -129,6 +130,9 @@ class QuestionModel:
             if clf is not None:
                 field_p[str(name)] = float(_scores(clf, x)[list(clf.classes_).index(1)])
         fields = sorted((f for f, p in field_p.items() if p >= FIELD_THRESHOLD), key=lambda f: -field_p[f])
+        if fields and intent == "field":
+            fields += sorted((f for f, p in field_p.items() if FIELD_SECOND <= p < FIELD_THRESHOLD),
+                             key=lambda f: -field_p[f])
         if not fields and field_p:
             best = max(field_p, key=lambda f: field_p[f])
             fields = [best] if field_p[best] >= FIELD_KEEP_BEST and intent in ("field", "status") else []
