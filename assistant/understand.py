@@ -210,7 +210,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     has_filter = bool(links.settore or links.persons or links.classificazione or links.unknown)
     intent, fields = _intent(pred, years, has_filter, bool(content), named)
     if intent in ("list", "count") and pred.polarity == "missing" and not has_filter and \
-            not set(fields) & catalog.partial_fields:
+            not set(fields) & catalog.partial_fields and not negated_fields(masked, fields, lexicon):
         # 'chi segue le entrate che i cittadini non hanno pagato?': a negation, not a filter on a field
         # every record states; the question is about one objective
         intent = next((i for i in sorted(pred.intent_scores, key=lambda k: -pred.intent_scores[k])
@@ -278,6 +278,20 @@ def _intent(pred: Prediction, years: list[int], has_filter: bool, has_topic: boo
     return intent, fields
 
 
+NEGATION_GAP = 30  # at most this many characters between a negation and the field it makes empty
+
+
+def negated_fields(text: str, fields: list[str], lexicon: Lexicon) -> list[str]:
+    """The asked fields named shortly after a negation ('non hanno uno stato di attuazione')."""
+    ends = [m.end() for m in lexicon.negations.finditer(text)]
+    out = []
+    for name in fields:
+        spots = [m.start() for w in field_words([name], lexicon) for m in re.finditer(rf"(?<![a-z]){re.escape(w)}", text)]
+        if any(0 <= spot - end <= NEGATION_GAP for spot in spots for end in ends):
+            out.append(name)
+    return out
+
+
 def _in_text_order(fields: list[str], text: str, lexicon: Lexicon) -> list[str]:
     """Fields in the order the question names them ('il target e a chi è rivolto' -> target first)."""
     def first(name: str) -> int:
@@ -316,8 +330,8 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
     if intent in LIST_INTENTS:
         asked = [f for f in fields if f != "peso" or intent in ("list", "count")]
         polarity = pred.polarity
-        if polarity == "missing":  # 'senza X' filters only on a field some records leave empty
-            asked = [f for f in asked if f in catalog.partial_fields]
+        if polarity == "missing":  # 'senza X': the fields named after the negation
+            asked = negated_fields(text, asked, lexicon) or [f for f in asked if f in catalog.partial_fields]
         if polarity == "none" and intent in ("list", "count") and set(asked) & catalog.partial_fields:
             polarity = "present"  # 'quali obiettivi ... PNRR?': a field only some records state is a filter
         if polarity == "missing" and intent in ("list", "count"):
