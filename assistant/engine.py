@@ -60,6 +60,7 @@ class Assistant:
             history = self._store.status_history()
             passages = tuple(self._store.passages())
         catalog = Catalog(records, self.lexicon, docs, history, passages)
+        catalog.model  # noqa: B018 - the question model is trained here, at start-up, not on the first question
         return _State(catalog, Retriever(catalog, self.lexicon, self.dense), Composer(catalog, self.lexicon), revision)
 
     @classmethod

@@ -64,6 +64,8 @@ class Evidence:
 
 def gather(plan: Plan, catalog: Catalog, retriever: Retriever, lexicon: Lexicon) -> Evidence:
     """The evidence for a plan."""
+    if plan.injection and not plan.normalized:
+        return _refuse("injection", "", [])  # the message was nothing but instructions to the assistant
     if plan.unknown_plan:
         return _refuse("plan", plan.unknown_plan, [])
     if plan.unknown_entities:
@@ -289,7 +291,7 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
             # nothing in the plan is about the asked topic ('gli obiettivi della polizia municipale')
             return _prose(plan, [], retriever) or _refuse("topic", _echo(plan), _suggest(plan, catalog, retriever))
         if len(records) == 1 and plan.intent in ("list", "count") and not _structured(plan.filters) \
-                and not plan.followup:
+                and not plan.followup and _covers(plan, records[0], retriever):
             # one objective is about the topic: its summary answers better than a one-line list
             return _about(plan.model_copy(update={"intent": "describe"}), records,
                           retriever.concepts(plan.filters.text or "", plan.context_words))
@@ -320,6 +322,12 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
 
 
 ECHO_MAX_WORDS = 8
+SUMMARY_COVERAGE = 0.75  # a one-objective list is answered with its summary when it covers this much of the topic
+
+
+def _covers(plan: Plan, obj: Objective, retriever: Retriever) -> bool:
+    found = retriever.search(plan.filters.text or "", [obj.key], None, plan.context_words)
+    return bool(found) and found[0].coverage >= SUMMARY_COVERAGE
 
 
 def _echo(plan: Plan) -> str:

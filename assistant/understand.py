@@ -168,7 +168,9 @@ def strip_injection(text: str, lexicon: Lexicon) -> tuple[str, bool]:
         return text, False
     kept = without_payload(text, lexicon)
     if not re.search(r"[a-z0-9]", cues.sub(" ", kept)):
-        kept = payload.sub(" ", text)
+        if payload.search(text) and "?" not in text:  # nothing but dictated text: no question
+            return "", True
+        kept = text
     return " ".join(cues.sub(" ", kept).split()), True
 
 
@@ -184,6 +186,9 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     text = norm(question)
     language = detect_language(text, lexicon)
     text, injection = strip_injection(text, lexicon)
+    if injection and not text:
+        return Plan(question=question, normalized="", language=language, mode=mode, intent="unknown",
+                    injection=True, filters=Filters(documenti=_scope(ScopeLinks(), catalog, default_ente, previous)[0]))
     text = expand_abbreviations(text, catalog.known_words)
     pred = catalog.model.predict(text)
     if language == "en":
