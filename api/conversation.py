@@ -21,24 +21,27 @@ from ingest.settings import Settings
 _CHUNK = re.compile(r"\s*\S+(?:\s+\S+){0,3}\s*")
 
 
-def check_limits(messages: Sequence[Message], settings: Settings) -> None:
-    """Refuse (413/422) a conversation that is too long, has an over-long message or no question."""
-    if len(messages) > settings.max_turns:
-        raise ApiError(
-            413,
-            "too_many_turns",
-            f"La conversazione ha troppi messaggi ({len(messages)}, massimo {settings.max_turns}): "
-            "iniziare una nuova conversazione.",
-        )
-    for message in messages:
-        if len(message.content) > settings.max_message_chars:
-            raise ApiError(
-                413,
-                "message_too_long",
-                f"Un messaggio supera i {settings.max_message_chars} caratteri consentiti: accorciarlo.",
-            )
+ASSISTANT_CONTEXT_CHARS = 300  # an earlier answer is context only: this much of it is kept
+
+
+def check_limits(messages: Sequence[Message], settings: Settings) -> list[Message]:
+    """The conversation the assistant gets: the question checked (non-empty, not over-long: 422/413), the
+    history trimmed by the server, never an error. Only the last ``max_turns`` messages are kept; an
+    earlier answer of the assistant is cut to a short context (it never counts against the user's
+    limits) and an earlier question to the message limit."""
     if not messages or messages[-1].role != "user" or not messages[-1].content.strip():
         raise ApiError(422, "no_question", "L'ultimo messaggio deve essere una domanda dell'utente, non vuota.")
+    if len(messages[-1].content) > settings.max_message_chars:
+        raise ApiError(
+            413,
+            "message_too_long",
+            f"La domanda supera i {settings.max_message_chars} caratteri consentiti: accorciarla.",
+        )
+    kept: list[Message] = []
+    for message in list(messages)[-settings.max_turns:-1]:
+        limit = ASSISTANT_CONTEXT_CHARS if message.role == "assistant" else settings.max_message_chars
+        kept.append(Message(role=message.role, content=message.content[:limit]))
+    return [*kept, messages[-1]]
 
 
 async def answer(

@@ -48,7 +48,7 @@ def _messages(body: ChatRequest) -> list[Message]:
 async def chat(body: ChatRequest, assistant: AssistantDep, settings: SettingsDep, chat_log: ChatLogDep) -> Answer:
     """Answer the last message of the conversation, with citations to the plan's records."""
     messages = _messages(body)
-    conversation.check_limits(messages, settings)
+    messages = conversation.check_limits(messages, settings)
     return await conversation.answer(assistant, messages, body.mode, chat_log, "chat")
 
 
@@ -63,7 +63,7 @@ async def chat_stream(
 ) -> StreamingResponse:
     """Like ``/api/chat``, streamed: the answer text in pieces, then the whole Answer."""
     messages = _messages(body)
-    conversation.check_limits(messages, settings)
+    messages = conversation.check_limits(messages, settings)
 
     async def events() -> AsyncIterator[str]:
         try:

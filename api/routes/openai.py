@@ -95,7 +95,7 @@ async def chat_completions(
 ) -> OpenAIChatResponse | StreamingResponse:
     """Answer the conversation in the OpenAI format; ``model`` is echoed, sampling options ignored."""
     messages = to_messages(body)
-    conversation.check_limits(messages, settings)
+    messages = conversation.check_limits(messages, settings)
     ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if body.stream:
         return StreamingResponse(

@@ -102,10 +102,20 @@ def test_limits_are_clear_4xx(client: TestClient, api_settings: Settings) -> Non
     assert response.status_code == 413
     assert response.json()["error"] == "message_too_long"
     assert str(api_settings.max_message_chars) in response.json()["message"]
-    turns = [{"role": "user" if i % 2 == 0 else "assistant", "content": "ok"} for i in range(api_settings.max_turns + 1)]
+
+
+
+def test_a_long_conversation_is_trimmed_by_the_server_never_refused(client: TestClient, api_settings: Settings) -> None:
+    """Fifty exchanges with long answers sent back: the last question is answered, about its own topic."""
+    long_answer = "x " * 1000
+    turns = []
+    for _ in range(api_settings.max_turns + 10):
+        turns += [{"role": "user", "content": "Quali obiettivi ha il settore Entrate?"},
+                  {"role": "assistant", "content": long_answer}]
+    turns.append({"role": "user", "content": SOS})
     response = client.post("/api/chat", json={"messages": turns})
-    assert response.status_code == 413
-    assert response.json()["error"] == "too_many_turns"
+    assert response.status_code == 200
+    assert response.json()["objective_ids"] == ["affari-generali-2"]
 
 
 def test_invalid_json_is_a_422_with_the_error_shape(client: TestClient) -> None:
