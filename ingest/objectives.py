@@ -25,15 +25,23 @@ from pydantic import BaseModel, Field
 
 from ingest.columns import Span, align
 from ingest.errors import NoObjectiveTables
-from ingest.labels import INDICATOR_FIELDS, OBJECTIVE_FIELDS, label_kind, match_field, sector_heading
+from ingest.labels import OBJECTIVE_FIELDS, is_no_field_label, label_kind, match_field, sector_heading
+from ingest.layout import (
+    HEADER_KINDS,
+    TableReading,
+    context_text,
+    is_header,
+    is_legend,
+    names_indicators,
+    split_indicators,
+    split_label_value,
+)
 from ingest.stato import iso_date, split_stato
 from ingest.text import null_if_empty, slugify
 from ingest.types import DocumentModel, Fonte, Indicator, Objective, Paragraph, StatoAttuazione, Table
 
 logger = logging.getLogger(__name__)
 
-_HEADER_KINDS = ("objective", "indicator", "both")
-_INDICATOR_ONLY = frozenset(INDICATOR_FIELDS) - frozenset(OBJECTIVE_FIELDS)
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _MIN_OBJECTIVE_FIELDS = 3
 _MAX_HEADING_WORDS = 6
@@ -55,6 +63,8 @@ class Extraction(BaseModel):
     objectives: list[Objective] = Field(default_factory=list)
     sectors: list[SectorHeading] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    tables: list[TableReading] = Field(default_factory=list)  # how each table was read (--explain)
+    unmapped_headers: dict[str, list[int]] = Field(default_factory=dict)  # header -> tables: no field
 
 
 @dataclass
@@ -64,7 +74,9 @@ class _Header:
     grid: list[Span] | None
     years: list[int | None] = field(default_factory=list)  # per column: the year its label names ("Target 2024")
     # a header mixing objective and indicator columns, one objective per row: each column's kind
+    # ('objective', 'indicator', 'peso': the objective's or its indicators', 'stato', None)
     scopes: list[str | None] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -76,6 +88,9 @@ class _Draft:
     indicators: list[Indicator] = field(default_factory=list)
     stato: StatoAttuazione | None = None
     last_year: int | None = None
+    # matrix rows of the objective: (the row's Peso cell, indicators it gave: start, end)
+    row_weights: list[tuple[str | None, int, int]] = field(default_factory=list)
+    context: dict[str, str] = field(default_factory=dict)  # from rows spanning the table
 
     @property
     def closed(self) -> bool:
@@ -99,7 +114,8 @@ def extract(doc: DocumentModel, documento: str, ente: str | None = None) -> Extr
             file=doc.file,
         )
     objectives = _records(drafts, documento, ente, doc.file, builder.warnings)
-    return Extraction(objectives=objectives, sectors=builder.sectors, warnings=builder.warnings)
+    return Extraction(objectives=objectives, sectors=builder.sectors, warnings=builder.warnings,
+                      tables=builder.readings, unmapped_headers=builder.unmapped)
 
 
 class _Builder:
@@ -117,6 +133,10 @@ class _Builder:
         self.collecting_stato = False
         self._table: Table | None = None
         self._unknown: set[str] = set()
+        self.readings: list[TableReading] = []
+        self.reading = TableReading(tabella=0, ruolo="")
+        self.unmapped: dict[str, list[int]] = {}
+        self.context: dict[str, str] = {}  # objective fields set by a row across the table
 
     # paragraphs -----------------------------------------------------------------------
     def paragraph(self, block: Paragraph) -> None:
@@ -141,15 +161,36 @@ class _Builder:
     # tables ---------------------------------------------------------------------------
     def table(self, table: Table) -> None:
         self.collecting_stato = False
+        self.reading = TableReading(tabella=table.index, ruolo="non letta")
+        self.readings.append(self.reading)
+        if is_legend(table):
+            self.reading.ruolo = "legenda"
+            self._warn(f"tabella {table.index}: legenda delle colonne (etichette senza valori), non letta.")
+            return
         if not self._is_objective_table(table):
+            if any(label_kind(c) is not None for r in table.rows for c in r if c):
+                self._warn(f"tabella {table.index}: non riconosciuta come tabella di obiettivi, non letta.")
             self.after_table = False
             self.header = None
             return
         self._table = table
+        header_before = self.header
         grid = table.grid or [None] * len(table.rows)  # type: ignore[list-item]
         for cells, spans in zip(table.rows, grid, strict=True):
             self._row(cells, spans)
         self.after_table = True
+        self._set_role(header_before)
+
+    def _set_role(self, header_before: _Header | None) -> None:
+        reading = self.reading
+        if reading.intestazioni and self.header is not None and self.header.scopes:
+            reading.ruolo = "matrice"
+        elif reading.obiettivi or reading.intestazioni:
+            reading.ruolo = "scheda"
+        elif header_before is not None and self.header is header_before:
+            reading.ruolo = "continuazione"
+        else:
+            reading.ruolo = "scheda"
 
     def _is_objective_table(self, table: Table) -> bool:
         fields: set[str] = set()
@@ -170,7 +211,7 @@ class _Builder:
     def _starts_indicators(self, table: Table) -> bool:
         """A table of its own that opens with an indicator header (the indicators of the open objective)."""
         first = next((r for r in table.rows if any(r)), [])
-        return _is_header(first) and _names_indicators(first)
+        return is_header(first) and names_indicators(first)
 
     def _continues_indicators(self, table: Table) -> bool:
         """Rows shaped like the indicator rows above: the header's width, a year or nothing first."""
@@ -186,19 +227,28 @@ class _Builder:
         if not nonempty:
             return
         kinds = [label_kind(c) if c else None for c in cells]
-        if _is_header(cells):
+        if is_header(cells):
             self._set_header(cells, spans)
-        elif kinds[0] == "stato":
+            return
+        context = None
+        if self.header is not None and self.header.scopes and kinds[0] is None:
+            context = context_text(cells, spans, len(self.header.fields))
+        if context is not None:
+            self._context(context)
+            return
+        self.reading.righe += 1
+        if kinds[0] == "stato":
             self._set_stato(cells[0], "\n".join(c for c in cells[1:] if c) or None)
-        elif kinds[0] in _HEADER_KINDS:
+        elif kinds[0] in HEADER_KINDS:
             self._label_value(cells)
         elif self.header is None:
             self._warn(f"tabella {self._index()}: riga senza intestazione ignorata ({nonempty[0][:40]!r}).")
         else:
             fields = align(self.header.fields, cells, self.header.grid, spans)
             values = {f: null_if_empty(c) for f, c in zip(fields, cells, strict=True) if f is not None}
-            for f, c in zip(fields, cells, strict=True):
-                if f is None and null_if_empty(c) is not None:
+            labelled = self.header.labels if len(self.header.labels) == len(cells) else [""] * len(cells)
+            for f, c, label in zip(fields, cells, labelled, strict=True):
+                if f is None and not label and null_if_empty(c) is not None:
                     self._warn(f"tabella {self._index()}: valore in una colonna senza intestazione: {c[:40]!r}.")
             if self.header.scopes and len(cells) == len(self.header.fields):
                 self._objective_row(cells)
@@ -210,51 +260,116 @@ class _Builder:
                 self._objective_fields(values)
 
     def _set_header(self, cells: list[str], spans: list[Span] | None) -> None:
-        indicator = _names_indicators(cells)
+        indicator = names_indicators(cells)
         if indicator and any(match_field(c, "objective") == "titolo" for c in cells if c):
             self._set_row_header(cells, spans)
             return
         scope = "indicator" if indicator else "objective"
         fields = [match_field(c, scope) if c else None for c in cells]
         for cell, found in zip(cells, fields, strict=True):
-            if cell and found is None and cell not in self._unknown:
-                self._unknown.add(cell)
-                self._warn(f"tabella {self._index()}: intestazione non riconosciuta, colonna ignorata: {cell[:60]!r}.")
+            if cell:
+                self._mapped(cell, found)
         years = _column_years(cells, fields, ["indicator"] * len(cells)) if indicator else []
-        self.header = _Header(indicator=indicator, fields=fields, grid=spans, years=years)
+        self.header = _Header(indicator=indicator, fields=fields, grid=spans, years=years, labels=cells)
+
+    def _mapped(self, cell: str, found: str | None) -> None:
+        """Note a header's field for --explain; a header of no field is reported once."""
+        self.reading.intestazioni.append((cell, found))
+        if found is not None:
+            return
+        self.unmapped.setdefault(cell, [])
+        if self._index() not in self.unmapped[cell]:
+            self.unmapped[cell].append(self._index())
+        if cell not in self._unknown:
+            self._unknown.add(cell)
+            what = "senza campo corrispondente" if is_no_field_label(cell) else "non riconosciuta"
+            self._warn(f"tabella {self._index()}: intestazione {what}, colonna ignorata: {cell[:60]!r}.")
 
     def _set_row_header(self, cells: list[str], spans: list[Span] | None) -> None:
-        """A header with both objective and indicator columns: every row below is a whole objective."""
+        """A header with both objective and indicator columns (a matrix): each row below is an
+        objective, or one indicator of the objective named in the row (or in the rows above)."""
         scopes: list[str | None] = []
         fields: list[str | None] = []
         for cell in cells:
             indicator_field = match_field(cell, "indicator") if cell else None
             objective_field = match_field(cell, "objective") if cell else None
-            if indicator_field is not None:  # 'Peso' on a row is the weight of its indicator
+            if indicator_field == "peso":  # the objective's weight, or its indicators': its rows decide
+                scopes.append("peso")
+                fields.append("peso")
+            elif indicator_field is not None:
                 scopes.append("indicator")
                 fields.append(indicator_field)
+            elif cell and objective_field is None and label_kind(cell) == "stato":
+                scopes.append("stato")
+                fields.append("stato_attuazione")
             else:
                 scopes.append("objective" if objective_field else None)
                 fields.append(objective_field)
-                if cell and objective_field is None and cell not in self._unknown:
-                    self._unknown.add(cell)
-                    self._warn(f"tabella {self._index()}: intestazione non riconosciuta, colonna ignorata: "
-                               f"{cell[:60]!r}.")
+            if cell:
+                self._mapped(cell, fields[-1])
         self.header = _Header(indicator=True, fields=fields, grid=spans,
-                              years=_column_years(cells, fields, scopes), scopes=scopes)
+                              years=_column_years(cells, fields, scopes), scopes=scopes, labels=cells)
 
     def _objective_row(self, cells: list[str]) -> None:
-        """One row of a mixed header: a new objective with its fields and its indicator(s)."""
-        assert self.header is not None
-        objective = {f: null_if_empty(c) for f, c, k in zip(self.header.fields, cells, self.header.scopes,
+        """One row of a matrix: a new objective (a title other than the open one's) with its fields,
+        or more indicators of the open objective (no title, or the same title: a merged cell)."""
+        header = self.header
+        assert header is not None
+        objective = {f: null_if_empty(c) for f, c, k in zip(header.fields, cells, header.scopes,
                                                                   strict=True) if k == "objective" and f}
-        if "titolo" in objective and objective["titolo"] is not None:
-            self._open().values.update(objective)
-        if self.header.years:
+        title = objective.get("titolo")
+        draft = self.draft
+        if title is not None and (draft is None or draft.values.get("titolo") != title or draft.table != self._index()
+                                  and draft.stato is not None):
+            draft = self._open()
+            draft.values.update({**draft.context, **objective})
+        elif draft is None:
+            self._warn(f"tabella {self._index()}: riga senza titolo di obiettivo, ignorata.")
+            return
+        else:
+            draft.values.update({k: v for k, v in objective.items() if v is not None and draft.values.get(k) is None})
+        for cell, scope, label in zip(cells, header.scopes, header.labels, strict=False):
+            if scope == "stato" and draft.stato is None:
+                draft.stato = StatoAttuazione(data=iso_date(label), testo=null_if_empty(cell))
+        start = len(draft.indicators)
+        if header.years:
             self._indicators_by_year(cells)
         else:
-            self._indicator({f: null_if_empty(c) for f, c, k in zip(self.header.fields, cells, self.header.scopes,
-                                                                    strict=True) if k == "indicator" and f})
+            values = {f: null_if_empty(c) for f, c, k in zip(header.fields, cells, header.scopes, strict=True)
+                      if k == "indicator" and f}
+            for one in self._split(values):
+                self._indicator(one)
+        weight = next((null_if_empty(c) for c, k in zip(cells, header.scopes, strict=True) if k == "peso"), None)
+        if "peso" in header.scopes:
+            draft.row_weights.append((weight, start, len(draft.indicators)))
+
+    def _split(self, values: dict[str, str | None]) -> list[dict[str, str | None]]:
+        parts = split_indicators(values)
+        if parts is None:
+            self._warn(f"tabella {self._index()}: {self._title()}: gli indicatori su più righe non corrispondono "
+                       "alle righe dei target; letti come un solo indicatore.")
+            return [values]
+        return parts
+
+    def _context(self, text: str) -> None:
+        """A row across the table: a sector (``SETTORE ...``), an objective field for the rows
+        below (``Obiettivo strategico: ...``), or a grouping noted for --explain."""
+        heading = sector_heading(text, looks_like_heading=True)
+        if heading is not None:
+            self.sectors.append(SectorHeading(name=heading.name, declared_count=heading.declared_count,
+                                              slug=slugify(heading.slug_base)))
+            self.draft = None
+            self.context = {}
+            self.reading.note.append(f"riga di settore: {heading.name!r}")
+            return
+        pair = split_label_value(text)
+        if pair is not None:
+            name = match_field(pair[0], "objective")
+            assert name is not None
+            self.context = {**self.context, name: pair[1]}
+            self.reading.note.append(f"riga di contesto: {name} = {pair[1][:60]!r}")
+            return
+        self.reading.note.append(f"riga di raggruppamento senza campo: {text[:60]!r}")
 
     def _label_value(self, cells: list[str]) -> None:
         name = match_field(cells[0], "objective")
@@ -295,9 +410,20 @@ class _Builder:
         for name, cell, year, kind in zip(self.header.fields, cells, self.header.years, scopes, strict=True):
             if name is not None and name != "anno" and kind == "indicator":
                 (common if year is None else by_year.setdefault(year, {}))[name] = null_if_empty(cell)
-        for year in sorted(by_year):
-            if any(v is not None for v in by_year[year].values()):
-                self._indicator({**common, **by_year[year], "anno": str(year)})
+        per_year = {year: split_indicators({**common, **values}) for year, values in by_year.items()}
+        counts = {len(parts) for parts in per_year.values() if parts is not None}
+        if None in per_year.values() or len(counts) > 1:
+            self._warn(f"tabella {self._index()}: {self._title()}: gli indicatori su più righe non corrispondono "
+                       "alle righe dei target; letti come un solo indicatore.")
+            per_year = {year: [{**common, **values}] for year, values in by_year.items()}
+        lines = max((len(p) for p in per_year.values() if p), default=0)
+        for line in range(lines):
+            for year in sorted(per_year):
+                parts = per_year[year]
+                assert parts is not None
+                own = {k: parts[line].get(k) for k in by_year[year]}
+                if any(v is not None for v in own.values()):
+                    self._indicator({**parts[line], "anno": str(year)})
 
     def _set_stato(self, label: str, text: str | None) -> None:
         if self.draft is None:
@@ -314,13 +440,16 @@ class _Builder:
         sector = self.sectors[-1] if self.sectors else None
         if sector is not None and sector.first_table is None and table is not None:
             sector.first_table = table.index
-        self.draft = _Draft(sector=sector, table=table.index if table else 0, page=table.page if table else None)
+        self.draft = _Draft(sector=sector, table=table.index if table else 0, page=table.page if table else None,
+                            context=dict(self.context))
         self.drafts.append(self.draft)
+        self.reading.obiettivi += 1
         return self.draft
 
     def _close(self) -> None:
         self.draft = None
         self.header = None
+        self.context = {}
         self.after_table = False
         self.collecting_stato = False
 
@@ -336,17 +465,6 @@ class _Builder:
     def _warn(self, message: str) -> None:
         logger.info("%s: %s", self.file, message)
         self.warnings.append(message)
-
-
-def _is_header(cells: list[str]) -> bool:
-    """A header row: two or more cells, every non-empty one a label."""
-    labels = [c for c in cells if c]
-    return len(labels) >= 2 and all(label_kind(c) in _HEADER_KINDS for c in labels)
-
-
-def _names_indicators(cells: list[str]) -> bool:
-    """Whether a header names an indicator-only column (Anno, Indicatore, Target...)."""
-    return any(match_field(c, "indicator") in _INDICATOR_ONLY for c in cells if c)
 
 
 def _column_years(cells: list[str], fields: list[str | None], scopes: list[str | None]) -> list[int | None]:
@@ -373,6 +491,12 @@ def _records(drafts: list[_Draft], documento: str, ente: str | None, file: str,
     ordinals: dict[str, int] = {}
     records: list[Objective] = []
     for draft in drafts:
+        titolo = draft.values.get("titolo")
+        if titolo is None:
+            warnings.append(f"tabella {draft.table}: obiettivo senza titolo, non importato "
+                            f"({len(draft.indicators)} indicatori).")
+            continue
+        _resolve_weights(draft)
         if draft.sector is not None:
             settore, slug = draft.sector.name, draft.sector.slug
         else:
@@ -381,13 +505,26 @@ def _records(drafts: list[_Draft], documento: str, ente: str | None, file: str,
             warnings.append(f"tabella {draft.table}: obiettivo senza intestazione di settore sopra: "
                             f"uso {settore!r}.")
         ordinals[slug] = ordinals.get(slug, 0) + 1
-        titolo = draft.values.get("titolo")
-        if titolo is None:
-            warnings.append(f"tabella {draft.table}: obiettivo senza titolo.")
         fields = {k: draft.values.get(k) for k in OBJECTIVE_FIELDS if k != "titolo"}
         records.append(Objective(
             id=f"{slug}-{ordinals[slug]}", ente=ente, documento=documento, settore=settore,
-            titolo=titolo or "", indicatori=draft.indicators, stato_attuazione=draft.stato,
+            titolo=titolo, indicatori=draft.indicators, stato_attuazione=draft.stato,
             fonte=Fonte(file=file, tabella=draft.table, pagina=draft.page), **fields,
         ))
     return records
+
+
+def _resolve_weights(draft: _Draft) -> None:
+    """A matrix's Peso column: one weight for the objective when its rows state one (a single row,
+    or the same weight on every row: a merged cell); else each row's weight is its indicators'."""
+    if not draft.row_weights:
+        return
+    weights = {w for w, _, _ in draft.row_weights}
+    if len(weights) == 1:
+        draft.values.setdefault("peso", next(iter(weights)))
+        if draft.values.get("peso") is None:
+            draft.values["peso"] = next(iter(weights))
+        return
+    for weight, start, end in draft.row_weights:
+        for indicator in draft.indicators[start:end]:
+            indicator.peso = weight

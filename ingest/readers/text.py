@@ -77,6 +77,7 @@ class _Parser:
             self.tables += 1
             self.blocks.append(Table(index=self.tables, rows=rows))
         self.region = []
+        self._cache = None  # the next run of cells is solved afresh (its key may equal this one's)
 
     def _best(self) -> dict[tuple[int, int], _Step]:
         """The solution for the current run of cells (kept until a cell changes)."""
