@@ -36,6 +36,7 @@ from ingest.layout import (
     split_indicators,
     split_label_value,
 )
+from ingest.plan import EnteFound, detect_ente
 from ingest.stato import iso_date, split_stato
 from ingest.text import null_if_empty, slugify
 from ingest.types import DocumentModel, Fonte, Indicator, Objective, Paragraph, StatoAttuazione, Table
@@ -64,6 +65,7 @@ class Extraction(BaseModel):
     sectors: list[SectorHeading] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     tables: list[TableReading] = Field(default_factory=list)  # how each table was read (--explain)
+    ente: EnteFound | None = None  # the issuing body read from the document (when not given)
     unmapped_headers: dict[str, list[int]] = Field(default_factory=dict)  # header -> tables: no field
 
 
@@ -98,7 +100,12 @@ class _Draft:
 
 
 def extract(doc: DocumentModel, documento: str, ente: str | None = None) -> Extraction:
-    """Build the objective records of a document; raise ``NoObjectiveTables`` when it has none."""
+    """Build the objective records of a document; raise ``NoObjectiveTables`` when it has none.
+
+    Without ``ente`` the issuing body is read from the document's cover, title or page header."""
+    found = detect_ente(doc) if ente is None else None
+    if found is not None:
+        ente = found.ente
     builder = _Builder(doc.file, styled=doc.format == "docx")
     for block in doc.blocks:
         if isinstance(block, Paragraph):
@@ -115,7 +122,7 @@ def extract(doc: DocumentModel, documento: str, ente: str | None = None) -> Extr
         )
     objectives = _records(drafts, documento, ente, doc.file, builder.warnings)
     return Extraction(objectives=objectives, sectors=builder.sectors, warnings=builder.warnings,
-                      tables=builder.readings, unmapped_headers=builder.unmapped)
+                      tables=builder.readings, unmapped_headers=builder.unmapped, ente=found)
 
 
 class _Builder:
@@ -306,7 +313,8 @@ class _Builder:
                 scopes.append("objective" if objective_field else None)
                 fields.append(objective_field)
             if cell:
-                self._mapped(cell, fields[-1])
+                year = _YEAR.search(cell) if fields[-1] in ("target", "target_intermedio", "target_raggiunto") else None
+                self._mapped(cell, f"{fields[-1]} ({year.group(1)})" if year and fields[-1] else fields[-1])
         self.header = _Header(indicator=True, fields=fields, grid=spans,
                               years=_column_years(cells, fields, scopes), scopes=scopes, labels=cells)
 

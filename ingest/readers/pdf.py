@@ -107,8 +107,9 @@ def read_pdf(path: Path) -> DocumentModel:
     pages = _read_pages(path)
     if not any(p.lines or p.cell_lines() for p in pages):
         raise EmptyDocument(_NO_TEXT, file=path.name)
-    _drop_running_lines(pages)
-    return DocumentModel(file=path.name, format="pdf", blocks=_blocks(pages, _measure(pages)))
+    headers = _drop_running_lines(pages)
+    return DocumentModel(file=path.name, format="pdf", blocks=_blocks(pages, _measure(pages)),
+                         page_headers=headers)
 
 
 @dataclass
@@ -208,19 +209,26 @@ def _fragment(bbox: _Box, table_rows: list[list[_Box | None]], page_number: int)
 # ----------------------------------------------------------------------------- the whole document
 
 
-def _drop_running_lines(pages: list[_PageContent]) -> None:
+def _drop_running_lines(pages: list[_PageContent]) -> list[str]:
     """Drop running headers and footers: the same text (numbers aside) at the same height
-    on at least half of the pages (two at least)."""
+    on at least half of the pages (two at least). Returns their texts, top to bottom."""
     if len(pages) < 2:
-        return
+        return []
 
     def key(ln: Line) -> tuple[str, int]:
         return re.sub(r"\d+", "#", ln.text), round(ln.top)
 
     counts = Counter(k for p in pages for k in {key(ln) for ln in p.lines})
     running = {k for k, n in counts.items() if n >= max(2, len(pages) / 2)}
+    if not any(p.fragments or any(key(ln) not in running for ln in p.lines) for p in pages):
+        return []  # the repeated lines are all the text there is: they are the content
+    texts: dict[tuple[str, int], str] = {}
     for p in pages:
+        for ln in sorted(p.lines, key=lambda ln: ln.top):
+            if key(ln) in running:
+                texts.setdefault(key(ln), ln.text)
         p.lines = [ln for ln in p.lines if key(ln) not in running]
+    return list(texts.values())
 
 
 def _measure(pages: list[_PageContent]) -> _Metrics:
