@@ -226,6 +226,8 @@ class _Builder:
             return False
         width = len(self.header.fields)
         rows = [r for r in table.rows if any(r)]
+        if self.header.scopes:  # a matrix goes on: rows of its width
+            return bool(rows) and all(len(r) == width for r in rows)
         return bool(rows) and all(
             width - 1 <= len(r) <= width and (not r[0] or _YEAR.fullmatch(r[0].strip())) for r in rows)
 
@@ -524,14 +526,14 @@ def _records(drafts: list[_Draft], documento: str, ente: str | None, file: str,
 
 def _resolve_weights(draft: _Draft) -> None:
     """A matrix's Peso column: one weight for the objective when its rows state one (a single row,
-    or the same weight on every row: a merged cell); else each row's weight is its indicators'."""
+    the same weight on every row, or a weight on the first row only: a merged cell, which a text
+    export writes once); else each row's weight is its indicators'."""
     if not draft.row_weights:
         return
-    weights = {w for w, _, _ in draft.row_weights}
-    if len(weights) == 1:
-        draft.values.setdefault("peso", next(iter(weights)))
+    first = draft.row_weights[0][0]
+    if all(w in (first, None) for w, _, _ in draft.row_weights[1:]):
         if draft.values.get("peso") is None:
-            draft.values["peso"] = next(iter(weights))
+            draft.values["peso"] = first
         return
     for weight, start, end in draft.row_weights:
         for indicator in draft.indicators[start:end]:

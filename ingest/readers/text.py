@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ingest.labels import label_kind
+from ingest.labels import is_no_field_label, label_kind
 from ingest.text import drop_bookmarks, join_paragraphs, normalize_space
 from ingest.types import Block, DocumentModel, Paragraph, Table
 
@@ -26,7 +26,9 @@ _MAX_STATES = 6  # expected widths kept per position in the search
 _FORCED_ROW_END = 100.0  # a row cut where no blank line is (only when a row would pass _MAX_ROW)
 _EPS = 0.01  # cost of reading one blank line as an empty paragraph instead of a row end
 _NO_PARAGRAPH_BETWEEN_TABLES = 1.0  # Word always has a paragraph between two tables
-_LABEL_KINDS = ("objective", "indicator", "both")
+_CONTEXT_ROW = 0.2  # a row of one cell across a table of several columns
+_MIN_CONTEXT_WIDTH = 3
+_LABEL_KINDS = ("objective", "indicator", "both", "stato", "no_field")  # cells of a header row
 _KV_KINDS = ("objective", "indicator", "both", "stato")
 
 
@@ -98,7 +100,8 @@ def parse_text(text: str, file: str) -> DocumentModel:
 
 @lru_cache(maxsize=8192)
 def _kind(text: str) -> str | None:
-    return label_kind(text)
+    kind = label_kind(text)
+    return "no_field" if kind is None and is_no_field_label(text) else kind
 
 
 def _row_cost(width: int, first_kind: str | None, nonempty: int, head: int, labels: int,
@@ -116,6 +119,8 @@ def _row_cost(width: int, first_kind: str | None, nonempty: int, head: int, labe
         return 1.5 * (nonempty - head), expected
     if expected == 0:
         return 0.0, width  # first data row of a table without header: sets the width
+    if width == 1 and expected >= _MIN_CONTEXT_WIDTH:
+        return _CONTEXT_ROW, expected  # one cell across the table (SETTORE ..., MISSIONE ...)
     if width == expected:
         return 0.0, expected
     if width == expected - 1:
