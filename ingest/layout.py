@@ -125,3 +125,44 @@ def split_indicators(values: dict[str, str | None]) -> list[dict[str, str | None
         else:
             return None
     return [{f: split[f][i] for f in values} for i in range(count)]
+
+
+_YEAR_CELL = re.compile(r"^(?:anno\s+)?((?:19|20)\d\d)$", re.IGNORECASE)
+
+
+def header_with_years(top: list[str], top_spans: list[Span] | None, sub: list[str],
+                      sub_spans: list[Span] | None) -> tuple[list[str], list[Span] | None] | None:
+    """A header over two rows: labels, then the years under a label spanning them (``Target`` over
+    ``2025 | 2026 | 2027``). Returns the one-row header (``Target 2025``...) with the sub row's grid,
+    or ``None`` when ``sub`` is not such a row. Without a grid (text export), the years sit under
+    the top cell at the position of the first year, the cells before and after one to one."""
+    years = [i for i, c in enumerate(sub) if c and _YEAR_CELL.match(c.strip())]
+    if len(years) < 2 or years != list(range(years[0], years[0] + len(years))):
+        return None
+    above = _labels_above(top, top_spans, sub, sub_spans, years)
+    if above is None or any(c and i not in years and c != above[i] for i, c in enumerate(sub)):
+        return None
+    merged = []
+    for i, cell in enumerate(sub):
+        year = _YEAR_CELL.match(cell.strip()) if i in years else None
+        merged.append(f"{above[i]} {year.group(1)}" if year else above[i])
+    return merged, sub_spans
+
+
+def _labels_above(top: list[str], top_spans: list[Span] | None, sub: list[str], sub_spans: list[Span] | None,
+                  years: list[int]) -> list[str] | None:
+    """For each cell of the sub row, the top row's label over it."""
+    if top_spans and sub_spans and len(top_spans) == len(top) and len(sub_spans) == len(sub):
+        labels = []
+        for first_column, _ in sub_spans:
+            over = [t for t, (first, width) in zip(top, top_spans, strict=True)
+                    if first <= first_column < first + width]
+            if not over:
+                return None
+            labels.append(over[0])
+        return labels
+    if len(top) - 1 + len(years) != len(sub):
+        return None
+    first = years[0]
+    return [top[i] if i < first else top[first] if i < first + len(years) else top[i - len(years) + 1]
+            for i in range(len(sub))]

@@ -30,6 +30,7 @@ from ingest.layout import (
     HEADER_KINDS,
     TableReading,
     context_text,
+    header_with_years,
     is_header,
     is_legend,
     names_indicators,
@@ -144,6 +145,8 @@ class _Builder:
         self.reading = TableReading(tabella=0, ruolo="")
         self.unmapped: dict[str, list[int]] = {}
         self.context: dict[str, str] = {}  # objective fields set by a row across the table
+        self._header_row: tuple[list[str], list[Span] | None] | None = None  # the row just read, a header
+        self._header_mapped = 0  # entries of the table's header mapping before that header
 
     # paragraphs -----------------------------------------------------------------------
     def paragraph(self, block: Paragraph) -> None:
@@ -168,6 +171,7 @@ class _Builder:
     # tables ---------------------------------------------------------------------------
     def table(self, table: Table) -> None:
         self.collecting_stato = False
+        self._header_row = None
         self.reading = TableReading(tabella=table.index, ruolo="non letta")
         self.readings.append(self.reading)
         if is_legend(table):
@@ -236,8 +240,17 @@ class _Builder:
         if not nonempty:
             return
         kinds = [label_kind(c) if c else None for c in cells]
+        two_rows = header_with_years(*self._header_row, cells, spans) if self._header_row else None
+        if two_rows is not None:  # the years under the header's labels: one header over two rows
+            del self.reading.intestazioni[self._header_mapped:]
+            self._header_row = None
+            self._set_header(*two_rows)
+            return
+        self._header_row = None
         if is_header(cells):
+            self._header_mapped = len(self.reading.intestazioni)
             self._set_header(cells, spans)
+            self._header_row = (cells, spans)
             return
         context = None
         if self.header is not None and self.header.scopes and kinds[0] is None:

@@ -221,10 +221,29 @@ def _objective_row(code: str, obj: GenObjective) -> list[str]:
 
 
 def _objective_rows(doc: b.Document, plan: Plan, h: Headers, seed: int) -> None:
+    two_rows = seed % 2 == 1  # 'Target' over '2025 | 2026 | 2027', the other labels merged down
     for s, sector in enumerate(plan.sectors, start=1):
         b.heading(doc, sector.name, level=2)
-        b.table(doc, [_objective_header(h)] + [_objective_row(f"{s}.{n}", o)
-                                               for n, o in enumerate(sector.objectives, start=1)])
+        rows = [_objective_row(f"{s}.{n}", o) for n, o in enumerate(sector.objectives, start=1)]
+        if two_rows:
+            _two_row_header_table(doc, h, rows)
+        else:
+            b.table(doc, [_objective_header(h)] + rows)
+
+
+def _two_row_header_table(doc: b.Document, h: Headers, rows: list[list[str]]) -> None:
+    header = _objective_header(h)
+    first = header.index(h.targets()[0])
+    table = doc.add_table(rows=2 + len(rows), cols=len(header))
+    for c, label in enumerate(header):
+        if first <= c < first + len(YEARS):
+            table.cell(1, c).text = str(YEARS[c - first])
+        else:
+            table.cell(0, c).merge(table.cell(1, c)).text = label
+    table.cell(0, first).merge(table.cell(0, first + len(YEARS) - 1)).text = h.target.format(y="").strip()
+    for r, row in enumerate(rows, start=2):
+        for c, text in enumerate(row):
+            b.set_text(table.cell(r, c), text)
 
 
 def _split(doc: b.Document, plan: Plan, h: Headers, seed: int) -> None:
