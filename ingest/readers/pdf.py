@@ -352,8 +352,8 @@ def _is_split_row(prev: list[_Cell], nxt: list[_Cell], m: _Metrics) -> bool:
 
     Yes when nothing but padding went over; no when a cell has text below but not above, or
     ended well above the page's end; yes when most cells going on in lower case run on
-    mid-sentence; no when the first cell has text of its own (a year, a label); else yes
-    only if a single cell went on.
+    mid-sentence; no when the first cell has text of its own (a year, a label); yes when every
+    cell going on runs on from its last line; else yes only if a single cell went on.
     """
     if len(prev) != len(nxt) or any(abs(a.x0 - b.x0) > 2 * EPS for a, b in zip(prev, nxt, strict=True)):
         return False
@@ -368,6 +368,9 @@ def _is_split_row(prev: list[_Cell], nxt: list[_Cell], m: _Metrics) -> bool:
              for a, b in going_on if b.lines[0].text[0].islower()]
     if lower and 2 * sum(lower) >= len(lower):
         return True
+    if not nxt[0].lines and all(wraps(a.lines[-1], b.lines[0], a.x0 + m.pad, a.x1 - m.pad, m.spaced_breaks)
+                                for a, b in going_on):
+        return True  # every cell going on runs on from its last line (a word that did not fit)
     return not nxt[0].lines and len(going_on) == 1
 
 

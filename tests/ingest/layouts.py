@@ -16,6 +16,9 @@ it out as one of ``LAYOUTS``, with header wording drawn from ``HEADER_VARIANTS``
 - ``area_headings``: Heading 1 areas, one table each, one row per indicator, the objective's cells
   written on its first row only (not merged).
 
+``write_pdf`` prints the matrix layouts as a PDF (``pdf_builders.PdfDoc``: rows cut by page breaks,
+the header row repeated or not, merged cells, a running header naming the Comune).
+
 The expected records are built here from the plan, independently of the ingester.
 """
 from __future__ import annotations
@@ -30,6 +33,7 @@ from docx.enum.text import WD_BREAK
 
 from ingest.types import Fonte, Indicator, Objective, StatoAttuazione
 from tests.ingest import docx_builders as b
+from tests.ingest.pdf_builders import PdfDoc
 
 LAYOUTS = ("card", "matrix_objective_rows", "matrix_indicator_rows", "split_tables", "area_headings")
 YEARS = (2025, 2026, 2027)
@@ -46,12 +50,12 @@ PEOPLE = ["Dott.ssa Anna Ferrari", "Ing. Marco Bianchi", "Geom. Luca Gatti", "Do
           "Maria Rinaldi", "Responsabile Area Tecnica", "Dott.ssa Elena Marchi"]
 STRATEGIC = ["Un Comune digitale e vicino ai cittadini", "Territorio sicuro e sostenibile",
              "Bilancio sano e servizi efficienti", "Comunità che cresce"]
-MEASURES = ["Sì – M1C1 Investimento 1.4 – Servizi digitali", "Sì – M2C4 Investimento 2.2 – Resilienza",
+MEASURES = ["Sì, M1C1 Investimento 1.4 (servizi digitali)", "Sì, M2C4 Investimento 2.2 (resilienza)",
             "No", "No"]
 INDICATORS = ["Pratiche gestite online sul totale", "Tempo medio di risposta (giorni)", "Controlli effettuati",
               "Utenti soddisfatti", "Atti pubblicati entro 30 giorni", "Segnalazioni chiuse entro 5 giorni",
               "Ore di apertura settimanali", "Incontri con le associazioni"]
-TARGETS = ["≥ 40%", "≤ 30", "100%", "120", "Entro il 30/06/{y}", "≥ 2", "€ 25.000", "85%"]
+TARGETS = ["almeno 40%", "max 30 giorni", "100%", "120", "Entro il 30/06/{y}", "> 2", "€ 25.000", "85%"]
 STATUS = ["Attività avviate nei tempi previsti.", "Obiettivo raggiunto al 95%.",
           "Pubblicato il bando il 15/03/2025.\nConcluse 12 istruttorie su 14.", "Raggiunto il target annuale."]
 
@@ -138,7 +142,7 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
 
 
-def expected(plan: Plan, documento: str, file: str) -> list[Objective]:
+def expected(plan: Plan, documento: str, file: str, ente: str | None = None) -> list[Objective]:
     """The records the ingester must return (``fonte.tabella`` 0: tests compare all but ``fonte``)."""
     records = []
     for sector in plan.sectors:
@@ -146,7 +150,8 @@ def expected(plan: Plan, documento: str, file: str) -> list[Objective]:
             indicators = [Indicator(anno=y, indicatore=i.name, target=t)
                           for i in obj.indicators for y, t in i.targets.items() if t is not None]
             records.append(Objective(
-                id=f"{_slug(sector.name)}-{n}", documento=documento, settore=sector.name, titolo=obj.title,
+                id=f"{_slug(sector.name)}-{n}", ente=ente, documento=documento, settore=sector.name,
+                titolo=obj.title,
                 responsabile=obj.responsible, obiettivo_strategico=obj.strategic, peso=obj.weight,
                 pnrr=obj.pnrr, indicatori=indicators,
                 stato_attuazione=StatoAttuazione(data=STATUS_DATE[1], testo=obj.status),
@@ -293,3 +298,46 @@ def _area_headings(doc: b.Document, plan: Plan, h: Headers, seed: int) -> None:
                 else:
                     rows.append(["", "", "", "", *own, "", "", ""])
         b.table(doc, rows)
+
+
+# -- PDF -------------------------------------------------------------------------------------------
+
+PDF_LAYOUTS = ("matrix_objective_rows", "split_tables", "area_headings")
+PDF_ENTE = "Comune di Prova"  # the running header of every page (pdf_builders)
+
+
+def write_pdf(plan: Plan, layout: str, path: Path, seed: int = 0) -> Path:
+    """The plan printed as a PDF in one of ``PDF_LAYOUTS``: small landscape pages, so that tables
+    run over page breaks (rows cut, the header row repeated on the next page unless seed is odd).
+    The indicator column is wide enough for each indicator to end its line with room to spare: a
+    line that fills its cell to the edge may be a wrap or a paragraph end, which no reader can tell."""
+    h = headers(seed)
+    doc = PdfDoc(width=842, height=330)  # keeps the space at the end of a wrapped line, as word processors do
+    doc.paragraph("Sottosezione 2.2 Performance", size=14, bold=True)
+    doc.paragraph("Gli obiettivi di performance del triennio sono riportati nelle tabelle seguenti.")
+    for s, sector in enumerate(plan.sectors, start=1):
+        doc.paragraph(sector.name, size=12, bold=True)
+        if layout == "area_headings":
+            header = [h.code, h.titolo, h.obiettivo_strategico, h.responsabile, h.indicatore, *h.targets(), h.peso,
+                      h.pnrr, h.status()]
+            rows: list[list[str | None]] = []
+            merged: set[tuple[int, int]] = set()
+            for n, obj in enumerate(sector.objectives, start=1):
+                for k, ind in enumerate(obj.indicators):
+                    own = [ind.name, *(ind.targets[y] or "-" for y in YEARS)]
+                    if k:
+                        merged |= {(len(rows), c) for c in (0, 1, 2, 3, 8, 9, 10)}
+                        rows.append([None] * 4 + own + [None] * 3)
+                    else:
+                        rows.append([f"{s}.{n}", obj.title, obj.strategic, obj.responsible, *own, obj.weight,
+                                     obj.pnrr, obj.status or ""])
+            widths = [30, 100, 85, 75, 150, 50, 50, 50, 55, 70, 77]
+        else:
+            header = _objective_header(h)
+            rows = [_objective_row(f"{s}.{n}", o) for n, o in enumerate(sector.objectives, start=1)]
+            merged = set()
+            widths = [30, 100, 75, 80, 150, 50, 50, 50, 55, 70, 82]
+        doc.table(widths, header, rows, merged_down=merged, repeat_header=seed % 2 == 0 or layout != "split_tables")
+        doc.paragraph(" ")
+    path.write_bytes(doc.build())
+    return path

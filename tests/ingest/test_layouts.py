@@ -10,7 +10,7 @@ from ingest.objectives import extract
 from ingest.readers import read_document
 from ingest.settings import Settings
 from tests.ingest import docx_builders as b
-from tests.ingest.layouts import LAYOUTS, expected, generate, write
+from tests.ingest.layouts import LAYOUTS, PDF_ENTE, PDF_LAYOUTS, expected, generate, write, write_pdf
 
 SEEDS = range(4)
 
@@ -30,3 +30,13 @@ def test_generated_layout_round_trips(tmp_path: Path, layout: str, seed: int) ->
     for path in (docx_path, txt_path):
         got = _dump(extract(read_document(path, Settings()), "piao").objectives)
         assert got == want, f"{path.name}, seed {seed}"
+
+
+@pytest.mark.parametrize("layout", PDF_LAYOUTS)
+@pytest.mark.parametrize("seed", range(4))
+def test_generated_pdf_round_trips(tmp_path: Path, layout: str, seed: int) -> None:
+    plan = generate(seed)
+    path = write_pdf(plan, layout, tmp_path / f"piao_{layout}.pdf", seed)
+    want = _dump(expected(plan, "piao", path.name, ente=PDF_ENTE))
+    got = _dump(extract(read_document(path, Settings()), "piao").objectives)
+    assert got == want
