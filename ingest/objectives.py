@@ -122,6 +122,10 @@ def extract(doc: DocumentModel, documento: str, ente: str | None = None) -> Extr
             file=doc.file,
         )
     objectives = _records(drafts, documento, ente, doc.file, builder.warnings)
+    if not objectives:
+        raise NoObjectiveTables(
+            "il documento ha tabelle di obiettivi, ma nessun obiettivo ha un titolo: "
+            f"{'; '.join(builder.warnings[-3:])}", file=doc.file)
     return Extraction(objectives=objectives, sectors=builder.sectors, warnings=builder.warnings,
                       tables=builder.readings, unmapped_headers=builder.unmapped, ente=found)
 

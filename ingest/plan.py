@@ -85,18 +85,18 @@ def periodo_start(periodo: str | None) -> int:
 _HEAD_BLOCKS = 12  # the cover and title: the paragraphs before the first table, at most this many
 _MAX_TITLE_WORDS = 25
 _BODY = re.compile(
-    r"^(?:(?:il|la|l')\s*)?(?P<body>"
+    r"^(?P<body>"
     r"comune\s+(?:di|del|della|dello|dei|degli|delle|dell')"
     r"|unione\s+(?:(?:dei|di)\s+)?comuni(?:\s+(?:di|del|della|dei|delle|dell'))?"
     r"|unione\s+(?:montana\s+)?(?:di|del|della|dei|delle|dell')"
     r"|provincia\s+(?:di|del|della|dell')"
     r"|citt[aà]\s+metropolitana\s+di"
     r"|comunit[aà]\s+montana\s+(?:di|del|della|dei|delle|dell')"
-    r"|regione)\s*(?P<name>[^\n\-–—|,:;()/]+)",
+    r"|regione)\b\s*(?P<name>[^\n\-–—|,:;()/]+)",
     re.IGNORECASE)
 _NAME_END = re.compile(r"\s+(?:piao|piano|p\.i\.a\.o\.|sottosezione|sezione|anno|anni|triennio|\d).*$", re.IGNORECASE)
 _LOWER_WORDS = frozenset({"di", "del", "della", "dello", "dei", "degli", "delle", "dell'", "e", "ed", "d'",
-                          "in", "sul", "sulla", "al", "alla"})
+                          "in", "sul", "sulla", "al", "alla", "nel", "nella", "sui"})
 
 
 class EnteFound(BaseModel):
@@ -137,7 +137,10 @@ def _body_in(text: str) -> str | None:
     if found is None:
         return None
     name = _NAME_END.sub("", found.group("name")).strip(" .'’")
-    if not name or len(name.split()) > 6:
+    words = name.split()
+    # a proper name: capitalised words and particles ('Reggio nell'Emilia'); a sentence is not a title
+    if not words or len(words) > 6 or not all(w[:1].isupper() or w.lower() in _LOWER_WORDS
+                                              or w.lower().startswith(("nell'", "dell'", "d'")) for w in words):
         return None
     return _title_case(f"{found.group('body')} {name}".replace("' ", "'"))
 
