@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
 from ingest.columns import Span, align
+from ingest.drafts import Draft, Header, SectorHeading, column_years, records
 from ingest.errors import NoObjectiveTables
-from ingest.labels import OBJECTIVE_FIELDS, is_no_field_label, label_kind, match_field, sector_heading
+from ingest.labels import is_no_field_label, label_kind, match_field, sector_heading
 from ingest.layout import (
     HEADER_KINDS,
     TableReading,
@@ -34,13 +34,12 @@ from ingest.layout import (
     is_header,
     is_legend,
     names_indicators,
-    split_indicators,
-    split_label_value,
 )
+from ingest.matrix import MatrixRows
 from ingest.plan import EnteFound, detect_ente
 from ingest.stato import iso_date, split_stato
 from ingest.text import null_if_empty, slugify
-from ingest.types import DocumentModel, Fonte, Indicator, Objective, Paragraph, StatoAttuazione, Table
+from ingest.types import DocumentModel, Indicator, Objective, Paragraph, StatoAttuazione, Table
 
 logger = logging.getLogger(__name__)
 
@@ -48,15 +47,6 @@ _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _MIN_OBJECTIVE_FIELDS = 3
 _MAX_HEADING_WORDS = 6
 _SENTENCE_END = (".", ":", ";", ",", "!", "?")
-
-
-class SectorHeading(BaseModel):
-    """A ``SETTORE ... (N OBIETTIVI)`` heading of the document."""
-
-    name: str  # as written without the count, white space collapsed: 'SETTORE FINANZIARIO'
-    declared_count: int | None = None
-    first_table: int | None = None  # index of the first objective table under it
-    slug: str
 
 
 class Extraction(BaseModel):
@@ -68,36 +58,6 @@ class Extraction(BaseModel):
     tables: list[TableReading] = Field(default_factory=list)  # how each table was read (--explain)
     ente: EnteFound | None = None  # the issuing body read from the document (when not given)
     unmapped_headers: dict[str, list[int]] = Field(default_factory=dict)  # header -> tables: no field
-
-
-@dataclass
-class _Header:
-    indicator: bool  # an indicator header (rows below are indicators) or objective fields
-    fields: list[str | None]
-    grid: list[Span] | None
-    years: list[int | None] = field(default_factory=list)  # per column: the year its label names ("Target 2024")
-    # a header mixing objective and indicator columns, one objective per row: each column's kind
-    # ('objective', 'indicator', 'peso': the objective's or its indicators', 'stato', None)
-    scopes: list[str | None] = field(default_factory=list)
-    labels: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Draft:
-    sector: SectorHeading | None
-    table: int
-    page: int | None
-    values: dict[str, str | None] = field(default_factory=dict)
-    indicators: list[Indicator] = field(default_factory=list)
-    stato: StatoAttuazione | None = None
-    last_year: int | None = None
-    # matrix rows of the objective: (the row's Peso cell, indicators it gave: start, end)
-    row_weights: list[tuple[str | None, int, int]] = field(default_factory=list)
-    context: dict[str, str] = field(default_factory=dict)  # from rows spanning the table
-
-    @property
-    def closed(self) -> bool:
-        return bool(self.indicators) or self.stato is not None
 
 
 def extract(doc: DocumentModel, documento: str, ente: str | None = None) -> Extraction:
@@ -121,7 +81,7 @@ def extract(doc: DocumentModel, documento: str, ente: str | None = None) -> Extr
             "non sembra una sottosezione Performance di un PIAO.",
             file=doc.file,
         )
-    objectives = _records(drafts, documento, ente, doc.file, builder.warnings)
+    objectives = records(drafts, documento, ente, doc.file, builder.warnings)
     if not objectives:
         raise NoObjectiveTables(
             "il documento ha tabelle di obiettivi, ma nessun obiettivo ha un titolo: "
@@ -130,7 +90,7 @@ def extract(doc: DocumentModel, documento: str, ente: str | None = None) -> Extr
                       tables=builder.readings, unmapped_headers=builder.unmapped, ente=found)
 
 
-class _Builder:
+class _Builder(MatrixRows):
     """Walks the blocks in order, keeping the open objective and the header in force."""
 
     def __init__(self, file: str, *, styled: bool) -> None:
@@ -138,9 +98,9 @@ class _Builder:
         self.styled = styled  # the format carries styles (bold, Heading); a text export does not
         self.sectors: list[SectorHeading] = []
         self.warnings: list[str] = []
-        self.drafts: list[_Draft] = []
-        self.draft: _Draft | None = None
-        self.header: _Header | None = None
+        self.drafts: list[Draft] = []
+        self.draft: Draft | None = None
+        self.header: Header | None = None
         self.after_table = False  # no heading since the last objective table
         self.collecting_stato = False
         self._table: Table | None = None
@@ -196,7 +156,7 @@ class _Builder:
         self.after_table = True
         self._set_role(header_before)
 
-    def _set_role(self, header_before: _Header | None) -> None:
+    def _set_role(self, header_before: Header | None) -> None:
         reading = self.reading
         if reading.intestazioni and self.header is not None and self.header.scopes:
             reading.ruolo = "matrice"
@@ -295,8 +255,8 @@ class _Builder:
         for cell, found in zip(cells, fields, strict=True):
             if cell:
                 self._mapped(cell, found)
-        years = _column_years(cells, fields, ["indicator"] * len(cells)) if indicator else []
-        self.header = _Header(indicator=indicator, fields=fields, grid=spans, years=years, labels=cells)
+        years = column_years(cells, fields, ["indicator"] * len(cells)) if indicator else []
+        self.header = Header(indicator=indicator, fields=fields, grid=spans, years=years, labels=cells)
 
     def _mapped(self, cell: str, found: str | None) -> None:
         """Note a header's field for --explain; a header of no field is reported once."""
@@ -310,93 +270,6 @@ class _Builder:
             self._unknown.add(cell)
             what = "senza campo corrispondente" if is_no_field_label(cell) else "non riconosciuta"
             self._warn(f"tabella {self._index()}: intestazione {what}, colonna ignorata: {cell[:60]!r}.")
-
-    def _set_row_header(self, cells: list[str], spans: list[Span] | None) -> None:
-        """A header with both objective and indicator columns (a matrix): each row below is an
-        objective, or one indicator of the objective named in the row (or in the rows above)."""
-        scopes: list[str | None] = []
-        fields: list[str | None] = []
-        for cell in cells:
-            indicator_field = match_field(cell, "indicator") if cell else None
-            objective_field = match_field(cell, "objective") if cell else None
-            if indicator_field == "peso":  # the objective's weight, or its indicators': its rows decide
-                scopes.append("peso")
-                fields.append("peso")
-            elif indicator_field is not None:
-                scopes.append("indicator")
-                fields.append(indicator_field)
-            elif cell and objective_field is None and label_kind(cell) == "stato":
-                scopes.append("stato")
-                fields.append("stato_attuazione")
-            else:
-                scopes.append("objective" if objective_field else None)
-                fields.append(objective_field)
-            if cell:
-                year = _YEAR.search(cell) if fields[-1] in ("target", "target_intermedio", "target_raggiunto") else None
-                self._mapped(cell, f"{fields[-1]} ({year.group(1)})" if year and fields[-1] else fields[-1])
-        self.header = _Header(indicator=True, fields=fields, grid=spans,
-                              years=_column_years(cells, fields, scopes), scopes=scopes, labels=cells)
-
-    def _objective_row(self, cells: list[str]) -> None:
-        """One row of a matrix: a new objective (a title other than the open one's) with its fields,
-        or more indicators of the open objective (no title, or the same title: a merged cell)."""
-        header = self.header
-        assert header is not None
-        objective = {f: null_if_empty(c) for f, c, k in zip(header.fields, cells, header.scopes,
-                                                                  strict=True) if k == "objective" and f}
-        title = objective.get("titolo")
-        draft = self.draft
-        if title is not None and (draft is None or draft.values.get("titolo") != title or draft.table != self._index()
-                                  and draft.stato is not None):
-            draft = self._open()
-            draft.values.update({**draft.context, **objective})
-        elif draft is None:
-            self._warn(f"tabella {self._index()}: riga senza titolo di obiettivo, ignorata.")
-            return
-        else:
-            draft.values.update({k: v for k, v in objective.items() if v is not None and draft.values.get(k) is None})
-        for cell, scope, label in zip(cells, header.scopes, header.labels, strict=False):
-            if scope == "stato" and draft.stato is None:
-                draft.stato = StatoAttuazione(data=iso_date(label), testo=null_if_empty(cell))
-        start = len(draft.indicators)
-        if header.years:
-            self._indicators_by_year(cells)
-        else:
-            values = {f: null_if_empty(c) for f, c, k in zip(header.fields, cells, header.scopes, strict=True)
-                      if k == "indicator" and f}
-            for one in self._split(values):
-                self._indicator(one)
-        weight = next((null_if_empty(c) for c, k in zip(cells, header.scopes, strict=True) if k == "peso"), None)
-        if "peso" in header.scopes:
-            draft.row_weights.append((weight, start, len(draft.indicators)))
-
-    def _split(self, values: dict[str, str | None]) -> list[dict[str, str | None]]:
-        parts = split_indicators(values)
-        if parts is None:
-            self._warn(f"tabella {self._index()}: {self._title()}: gli indicatori su più righe non corrispondono "
-                       "alle righe dei target; letti come un solo indicatore.")
-            return [values]
-        return parts
-
-    def _context(self, text: str) -> None:
-        """A row across the table: a sector (``SETTORE ...``), an objective field for the rows
-        below (``Obiettivo strategico: ...``), or a grouping noted for --explain."""
-        heading = sector_heading(text, looks_like_heading=True)
-        if heading is not None:
-            self.sectors.append(SectorHeading(name=heading.name, declared_count=heading.declared_count,
-                                              slug=slugify(heading.slug_base)))
-            self.draft = None
-            self.context = {}
-            self.reading.note.append(f"riga di settore: {heading.name!r}")
-            return
-        pair = split_label_value(text)
-        if pair is not None:
-            name = match_field(pair[0], "objective")
-            assert name is not None
-            self.context = {**self.context, name: pair[1]}
-            self.reading.note.append(f"riga di contesto: {name} = {pair[1][:60]!r}")
-            return
-        self.reading.note.append(f"riga di raggruppamento senza campo: {text[:60]!r}")
 
     def _label_value(self, cells: list[str]) -> None:
         name = match_field(cells[0], "objective")
@@ -428,30 +301,6 @@ class _Builder:
             return  # an empty year row
         self.draft.indicators.append(Indicator(anno=year, **values))
 
-    def _indicators_by_year(self, cells: list[str]) -> None:
-        """A row of a header with one column per year ('Target 2024 | Target 2025'): one indicator a year."""
-        assert self.header is not None
-        common: dict[str, str | None] = {}
-        by_year: dict[int, dict[str, str | None]] = {}
-        scopes = self.header.scopes or ["indicator"] * len(cells)
-        for name, cell, year, kind in zip(self.header.fields, cells, self.header.years, scopes, strict=True):
-            if name is not None and name != "anno" and kind == "indicator":
-                (common if year is None else by_year.setdefault(year, {}))[name] = null_if_empty(cell)
-        per_year = {year: split_indicators({**common, **values}) for year, values in by_year.items()}
-        counts = {len(parts) for parts in per_year.values() if parts is not None}
-        if None in per_year.values() or len(counts) > 1:
-            self._warn(f"tabella {self._index()}: {self._title()}: gli indicatori su più righe non corrispondono "
-                       "alle righe dei target; letti come un solo indicatore.")
-            per_year = {year: [{**common, **values}] for year, values in by_year.items()}
-        lines = max((len(p) for p in per_year.values() if p), default=0)
-        for line in range(lines):
-            for year in sorted(per_year):
-                parts = per_year[year]
-                assert parts is not None
-                own = {k: parts[line].get(k) for k in by_year[year]}
-                if any(v is not None for v in own.values()):
-                    self._indicator({**parts[line], "anno": str(year)})
-
     def _set_stato(self, label: str, text: str | None) -> None:
         if self.draft is None:
             self._warn(f"stato di attuazione senza un obiettivo a cui riferirlo: {label[:40]!r}.")
@@ -462,12 +311,12 @@ class _Builder:
         self.draft.stato = StatoAttuazione(data=iso_date(label), testo=null_if_empty(text))
 
     # objectives -----------------------------------------------------------------------
-    def _open(self) -> _Draft:
+    def _open(self) -> Draft:
         table = self._table
         sector = self.sectors[-1] if self.sectors else None
         if sector is not None and sector.first_table is None and table is not None:
             sector.first_table = table.index
-        self.draft = _Draft(sector=sector, table=table.index if table else 0, page=table.page if table else None,
+        self.draft = Draft(sector=sector, table=table.index if table else 0, page=table.page if table else None,
                             context=dict(self.context))
         self.drafts.append(self.draft)
         self.reading.obiettivi += 1
@@ -480,7 +329,7 @@ class _Builder:
         self.after_table = False
         self.collecting_stato = False
 
-    def finish(self) -> list[_Draft]:
+    def finish(self) -> list[Draft]:
         return self.drafts
 
     def _index(self) -> int:
@@ -494,15 +343,6 @@ class _Builder:
         self.warnings.append(message)
 
 
-def _column_years(cells: list[str], fields: list[str | None], scopes: list[str | None]) -> list[int | None]:
-    """Per indicator column, the year its label names ('Target 2024'); empty when no label names one."""
-    years = []
-    for cell, name, scope in zip(cells, fields, scopes, strict=True):
-        match = _YEAR.search(cell) if scope == "indicator" and name not in (None, "anno", "baseline") else None
-        years.append(int(match.group(1)) if match else None)
-    return years if any(years) else []
-
-
 def _looks_like_heading(block: Paragraph, *, styled: bool) -> bool:
     """A heading by its style (Heading, bold, capitals), or, where the format has no styles,
     a short line with no closing punctuation (``Settore Servizi Sociali``, ``Allegati``)."""
@@ -513,45 +353,3 @@ def _looks_like_heading(block: Paragraph, *, styled: bool) -> bool:
         and text[:1].isupper()
 
 
-def _records(drafts: list[_Draft], documento: str, ente: str | None, file: str,
-             warnings: list[str]) -> list[Objective]:
-    ordinals: dict[str, int] = {}
-    records: list[Objective] = []
-    for draft in drafts:
-        titolo = draft.values.get("titolo")
-        if titolo is None:
-            warnings.append(f"tabella {draft.table}: obiettivo senza titolo, non importato "
-                            f"({len(draft.indicators)} indicatori).")
-            continue
-        _resolve_weights(draft)
-        if draft.sector is not None:
-            settore, slug = draft.sector.name, draft.sector.slug
-        else:
-            settore = draft.values.get("settore_cdr") or "Settore non indicato"
-            slug = slugify(settore)
-            warnings.append(f"tabella {draft.table}: obiettivo senza intestazione di settore sopra: "
-                            f"uso {settore!r}.")
-        ordinals[slug] = ordinals.get(slug, 0) + 1
-        fields = {k: draft.values.get(k) for k in OBJECTIVE_FIELDS if k != "titolo"}
-        records.append(Objective(
-            id=f"{slug}-{ordinals[slug]}", ente=ente, documento=documento, settore=settore,
-            titolo=titolo, indicatori=draft.indicators, stato_attuazione=draft.stato,
-            fonte=Fonte(file=file, tabella=draft.table, pagina=draft.page), **fields,
-        ))
-    return records
-
-
-def _resolve_weights(draft: _Draft) -> None:
-    """A matrix's Peso column: one weight for the objective when its rows state one (a single row,
-    the same weight on every row, or a weight on the first row only: a merged cell, which a text
-    export writes once); else each row's weight is its indicators'."""
-    if not draft.row_weights:
-        return
-    first = draft.row_weights[0][0]
-    if all(w in (first, None) for w, _, _ in draft.row_weights[1:]):
-        if draft.values.get("peso") is None:
-            draft.values["peso"] = first
-        return
-    for weight, start, end in draft.row_weights:
-        for indicator in draft.indicators[start:end]:
-            indicator.peso = weight
