@@ -14,7 +14,9 @@ it out as one of ``LAYOUTS``, with header wording drawn from ``HEADER_VARIANTS``
 - ``split_tables``: as ``matrix_objective_rows``, each sector's table cut in two by a page break,
   the second part repeating the header row (or not);
 - ``area_headings``: Heading 1 areas, one table each, one row per indicator, the objective's cells
-  written on its first row only (not merged).
+  written on its first row only (not merged);
+- ``year_rows``: as ``area_headings`` with the years as rows (an ``Anno`` column, one row per
+  indicator and year) and the objective's cells merged down its rows.
 
 ``write_pdf`` prints the matrix layouts as a PDF (``pdf_builders.PdfDoc``: rows cut by page breaks,
 the header row repeated or not, merged cells, a running header naming the Comune).
@@ -35,7 +37,7 @@ from ingest.types import Fonte, Indicator, Objective, StatoAttuazione
 from tests.ingest import docx_builders as b
 from tests.ingest.pdf_builders import PdfDoc
 
-LAYOUTS = ("card", "matrix_objective_rows", "matrix_indicator_rows", "split_tables", "area_headings")
+LAYOUTS = ("card", "matrix_objective_rows", "matrix_indicator_rows", "split_tables", "area_headings", "year_rows")
 YEARS = (2025, 2026, 2027)
 STATUS_DATE = ("31/12/2025", "2025-12-31")
 
@@ -194,7 +196,7 @@ def write(plan: Plan, layout: str, path: Path, seed: int = 0) -> Path:
     b.paragraph(doc, "Gli obiettivi di performance del triennio sono riportati nelle tabelle seguenti.")
     h = headers(seed)
     {"card": _card, "matrix_objective_rows": _objective_rows, "matrix_indicator_rows": _indicator_rows,
-     "split_tables": _split, "area_headings": _area_headings}[layout](doc, plan, h, seed)
+     "split_tables": _split, "area_headings": _area_headings, "year_rows": _year_rows}[layout](doc, plan, h, seed)
     return b.save(doc, path)
 
 
@@ -297,6 +299,28 @@ def _area_headings(doc: b.Document, plan: Plan, h: Headers, seed: int) -> None:
                                  obj.status or ""])
                 else:
                     rows.append(["", "", "", "", *own, "", "", ""])
+        b.table(doc, rows)
+
+
+def _year_rows(doc: b.Document, plan: Plan, h: Headers, seed: int) -> None:
+    header = [h.titolo, h.responsabile, h.obiettivo_strategico, h.indicatore, "Anno", h.target.format(y="").strip(),
+              h.peso, h.pnrr, h.status()]
+    for sector in plan.sectors:
+        b.heading(doc, sector.name, level=2)
+        rows = [header]
+        for obj in sector.objectives:
+            first = True
+            for ind in obj.indicators:
+                for year, target in ind.targets.items():
+                    if target is None:
+                        continue
+                    own = [ind.name, str(year), target]
+                    if first:
+                        rows.append([obj.title, obj.responsible, obj.strategic, *own, obj.weight, obj.pnrr,
+                                     obj.status or ""])
+                    else:
+                        rows.append([b.VMERGE] * 3 + own + [b.VMERGE] * 3)
+                    first = False
         b.table(doc, rows)
 
 
