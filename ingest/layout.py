@@ -10,7 +10,14 @@ import re
 
 from pydantic import BaseModel, Field
 
-from ingest.labels import INDICATOR_FIELDS, OBJECTIVE_FIELDS, is_no_field_label, label_kind, match_field
+from ingest.labels import (
+    INDICATOR_FIELDS,
+    OBJECTIVE_FIELDS,
+    is_no_field_label,
+    label_kind,
+    match_field,
+    sector_heading,
+)
 from ingest.text import null_if_empty
 from ingest.types import Table
 
@@ -20,6 +27,9 @@ INDICATOR_ONLY = frozenset(INDICATOR_FIELDS) - frozenset(OBJECTIVE_FIELDS)
 _MAX_UNKNOWN_LABEL = 40  # characters: an unknown cell longer than this is a value, not a label
 _MAX_UNKNOWN_WORDS = 5
 _VALUE_LIKE = re.compile(r"\d|%")
+# a grouping row of a plan's structure: 'MISSIONE 01 - Servizi istituzionali', 'Programma 3', 'Linea strategica 2'
+_GROUPING = re.compile(r"^(missione|programma|linea strategica|linea di mandato|ambito strategico|"
+                       r"obiettivo strategico)\s*(n\.?\s*|n°\s*)?\d+\b", re.IGNORECASE)
 _LEGEND_MIN_ROWS = 3
 _LEGEND_SHARE = 0.8
 # fields whose cell in a legend holds a description, where a card holds a number, a date or a %
@@ -65,8 +75,9 @@ def names_indicators(cells: list[str]) -> bool:
 
 
 def context_text(cells: list[str], spans: list[Span] | None, width: int) -> str | None:
-    """The text of a row that is one cell across the whole table (``SETTORE ...``, ``MISSIONE 01 ...``,
-    ``Obiettivo strategico (DUP): ...``); ``None`` for any other row. ``width``: the header's cells."""
+    """The text of a row that sets the context of the rows below (``SETTORE ...``, ``MISSIONE 01 ...``,
+    ``Obiettivo strategico (DUP): ...``): one cell across the whole table, or alone in the first
+    column with such a text; ``None`` for any other row. ``width``: the table's columns."""
     texts = [c for c in cells if c]
     if len(texts) != 1 or width < 3:
         return None
@@ -75,8 +86,16 @@ def context_text(cells: list[str], spans: list[Span] | None, width: int) -> str 
     if spans and len(spans) == len(cells):
         total = sum(s[1] for s in spans)
         widest = max(s[1] for s, c in zip(spans, cells, strict=True) if c)
-        return texts[0] if widest * 3 >= total * 2 else None
-    return None
+        if widest * 3 >= total * 2:
+            return texts[0]
+    return cells[0] if cells[0] and is_context_like(cells[0]) else None
+
+
+def is_context_like(text: str) -> bool:
+    """A sector heading, an objective field given for the rows below, or a grouping (``MISSIONE 01``)."""
+    first = text.split("\n")[0]
+    return (sector_heading(first, looks_like_heading=True) is not None or split_label_value(first) is not None
+            or _GROUPING.match(first.strip()) is not None)
 
 
 def split_label_value(text: str) -> tuple[str, str] | None:

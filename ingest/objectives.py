@@ -111,6 +111,7 @@ class _Builder(MatrixRows):
         self.context: dict[str, str] = {}  # objective fields set by a row across the table
         self._header_row: tuple[list[str], list[Span] | None] | None = None  # the row just read, a header
         self._header_mapped = 0  # entries of the table's header mapping before that header
+        self._width = 0  # cells in the widest row of the table being read
 
     # paragraphs -----------------------------------------------------------------------
     def paragraph(self, block: Paragraph) -> None:
@@ -149,6 +150,7 @@ class _Builder(MatrixRows):
             self.header = None
             return
         self._table = table
+        self._width = max((len(r) for r in table.rows), default=0)
         header_before = self.header
         grid = table.grid or [None] * len(table.rows)  # type: ignore[list-item]
         for cells, spans in zip(table.rows, grid, strict=True):
@@ -217,8 +219,8 @@ class _Builder(MatrixRows):
             self._header_row = (cells, spans)
             return
         context = None
-        if self.header is not None and self.header.scopes and kinds[0] is None:
-            context = context_text(cells, spans, len(self.header.fields))
+        if kinds[0] is None and (self.header is None or self.header.scopes):
+            context = context_text(cells, spans, len(self.header.fields) if self.header else self._width)
         if context is not None:
             self._context(context)
             return

@@ -9,8 +9,9 @@ it out as one of ``LAYOUTS``, with header wording drawn from ``HEADER_VARIANTS``
   column, an indicator block with one target column per year, the status row;
 - ``matrix_objective_rows``: Heading 2 per sector, one table each, one row per objective, several
   indicators on the lines of one cell and each target on the matching line;
-- ``matrix_indicator_rows``: one table for the whole plan, one row per indicator, the objective's
-  cells merged down its rows, rows across the table for the sector and the strategic objective;
+- ``matrix_indicator_rows``: one table for the whole plan under a title row, one row per indicator,
+  the objective's cells merged down its rows, rows across the table for the sector (or the sector
+  in the first cell only, after a "Missione" row) and the strategic objective;
 - ``split_tables``: as ``matrix_objective_rows``, each sector's table cut in two by a page break,
   the second part repeating the header row (or not);
 - ``area_headings``: Heading 1 areas, one table each, one row per indicator, the objective's cells
@@ -271,9 +272,13 @@ def _indicator_header(h: Headers) -> list[str]:
 
 def _indicator_rows(doc: b.Document, plan: Plan, h: Headers, seed: int) -> None:
     header = _indicator_header(h)
-    rows: list[list[str]] = [header]
-    for sector in plan.sectors:
-        rows.append([sector.name])
+    rows: list[list[str]] = [["Piano dettagliato degli obiettivi 2025-2027"], header]
+    for m, sector in enumerate(plan.sectors, start=1):
+        if seed % 2:  # the sector in the first cell only, the row's other cells empty (not merged)
+            rows.append([f"Missione {m:02d} – Servizi istituzionali e generali"])
+            rows.append([sector.name] + [""] * (len(header) - 1))
+        else:
+            rows.append([sector.name])
         rows.append([f"Obiettivo strategico (DUP): {sector.objectives[0].strategic}"])
         for obj in sector.objectives:
             for k, ind in enumerate(obj.indicators):
