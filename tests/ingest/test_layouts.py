@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest.objectives import extract
+from ingest.quality import build_report
 from ingest.readers import read_document
 from ingest.settings import Settings
 from tests.ingest import docx_builders as b
@@ -40,3 +41,15 @@ def test_generated_pdf_round_trips(tmp_path: Path, layout: str, seed: int) -> No
     want = _dump(expected(plan, "piao", path.name, ente=PDF_ENTE))
     got = _dump(extract(read_document(path, Settings()), "piao").objectives)
     assert got == want
+
+
+@pytest.mark.parametrize("layout", ["card", "matrix_indicator_rows", "year_rows"])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_quality_report_gives_real_counts_and_weight_sums(tmp_path: Path, layout: str, seed: int) -> None:
+    plan = generate(seed)
+    path = write(plan, layout, tmp_path / f"piao_{layout}.docx", seed)
+    report = build_report(extract(read_document(path, Settings()), "piao"))
+    assert [(s.settore, s.found) for s in report.sectors] == [(s.name, len(s.objectives)) for s in plan.sectors]
+    sums = {s.name: sum(float(o.weight.rstrip("%")) for o in s.objectives) for s in plan.sectors}
+    assert {(w.settore, w.totale) for w in report.weights} == set(sums.items())  # 95 and 110 kept, not fixed
+    assert {w.settore for w in report.weights if not w.ok} == {name for name, total in sums.items() if total != 100}
