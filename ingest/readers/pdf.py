@@ -327,9 +327,15 @@ def _table(parts: list[_Fragment], m: _Metrics) -> tuple[list[list[str]], list[l
         if _repeats_header(parts[0], part, m):
             below = below[1:]
         if below and _is_split_row(rows[-1], below[0], m):
+            joined: dict[int, _Cell] = {}
             for top_cell, bottom_cell in zip(rows[-1], below[0], strict=True):
                 top_cell.lines += bottom_cell.lines
+                joined[id(bottom_cell)] = top_cell.same_as or top_cell
             below = below[1:]
+            for row in below:  # a cell merged down from the cut row repeats the whole joined text
+                for cell in row:
+                    if cell.same_as is not None and id(cell.same_as) in joined:
+                        cell.same_as = joined[id(cell.same_as)]
         rows += below
     edges: list[float] = []
     for x in sorted({x for row in rows for c in row for x in (c.x0, c.x1)}):
@@ -353,7 +359,8 @@ def _is_split_row(prev: list[_Cell], nxt: list[_Cell], m: _Metrics) -> bool:
     Yes when nothing but padding went over; no when a cell has text below but not above, or
     ended well above the page's end; yes when most cells going on in lower case run on
     mid-sentence; no when the first cell has text of its own (a year, a label); yes when every
-    cell going on runs on from its last line; else yes only if a single cell went on.
+    cell going on runs on from its last line, or one runs on from a line that ends in a kept space;
+    else yes only if a single cell went on.
     """
     if len(prev) != len(nxt) or any(abs(a.x0 - b.x0) > 2 * EPS for a, b in zip(prev, nxt, strict=True)):
         return False
@@ -368,9 +375,12 @@ def _is_split_row(prev: list[_Cell], nxt: list[_Cell], m: _Metrics) -> bool:
              for a, b in going_on if b.lines[0].text[0].islower()]
     if lower and 2 * sum(lower) >= len(lower):
         return True
-    if not nxt[0].lines and all(wraps(a.lines[-1], b.lines[0], a.x0 + m.pad, a.x1 - m.pad, m.spaced_breaks)
-                                for a, b in going_on):
-        return True  # every cell going on runs on from its last line (a word that did not fit)
+    runs_on = [wraps(a.lines[-1], b.lines[0], a.x0 + m.pad, a.x1 - m.pad, m.spaced_breaks) for a, b in going_on]
+    if not nxt[0].lines and (all(runs_on) or m.spaced_breaks and any(
+            r and a.lines[-1].spaced for r, (a, _) in zip(runs_on, going_on, strict=True))):
+        # every cell going on runs on from its last line, or one does from a line ending in the space
+        # a producer that keeps them leaves only at a wrap: the row was cut
+        return True
     return not nxt[0].lines and len(going_on) == 1
 
 

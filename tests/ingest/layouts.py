@@ -62,16 +62,18 @@ TARGETS = ["almeno 40%", "max 30 giorni", "100%", "120", "Entro il 30/06/{y}", "
 STATUS = ["Attività avviate nei tempi previsti.", "Obiettivo raggiunto al 95%.",
           "Pubblicato il bando il 15/03/2025.\nConcluse 12 istruttorie su 14.", "Raggiunto il target annuale."]
 
-HEADER_VARIANTS: dict[str, list[str]] = {
-    "code": ["Cod.", "N.", "Codice"],
-    "titolo": ["Obiettivo", "Titolo obiettivo", "Obiettivo operativo", "Descrizione obiettivo"],
-    "responsabile": ["Responsabile", "Dirigente/Responsabile", "Responsabile obiettivo", "Dirigente"],
+HEADER_VARIANTS: dict[str, list[str]] = {  # typos and line breaks included, as in real plans
+    "code": ["Cod.", "N.", "Codice", "N°"],
+    "titolo": ["Obiettivo", "Titolo obiettivo", "Obiettivo operativo", "Descrizione obiettivo", "Obiettivo gestionale"],
+    "responsabile": ["Responsabile", "Dirigente/Responsabile", "Responsabile obiettivo", "Dirigente",
+                     "Dirigente/P.O. responsabile", "Ufficio responsabile"],
     "obiettivo_strategico": ["Obiettivo strategico", "Collegamento DUP", "Obiettivo strategico di riferimento"],
-    "indicatore": ["Indicatore", "Indicatori di performance", "Descrizione indicatore", "Indicatori"],
-    "target": ["Target {y}", "Valore atteso {y}", "Target atteso {y}", "Risultato atteso {y}"],
-    "peso": ["Peso", "Peso %", "Peso (%)", "Ponderazione"],
-    "pnrr": ["PNRR", "Collegamento PNRR", "Misura PNRR"],
-    "stato": ["Stato di attuazione al {d}", "Stato al {d}", "Monitoraggio al {d}"],
+    "indicatore": ["Indicatore", "Indicatori di performance", "Descrizione indicatore", "Indicatori",
+                   "Indicatore di risultato", "Indicatori di perfomance"],
+    "target": ["Target {y}", "Valore atteso {y}", "Target atteso {y}", "Risultato atteso {y}", "Valore obiettivo {y}"],
+    "peso": ["Peso", "Peso %", "Peso\n(%)", "Ponderazione", "Peso ponderale"],
+    "pnrr": ["PNRR", "Collegamento PNRR", "Misura PNRR", "Collegamento con il PNRR"],
+    "stato": ["Stato di attuazione al {d}", "Stato al {d}", "Monitoraggio al {d}", "Stato di avanzamento al {d}"],
 }
 
 

@@ -13,7 +13,7 @@ from ingest.settings import Settings
 from tests.ingest import docx_builders as b
 from tests.ingest.layouts import LAYOUTS, PDF_ENTE, PDF_LAYOUTS, expected, generate, write, write_pdf
 
-SEEDS = range(4)
+SEEDS = range(6)
 
 
 def _dump(records: list) -> list[dict]:
@@ -34,7 +34,7 @@ def test_generated_layout_round_trips(tmp_path: Path, layout: str, seed: int) ->
 
 
 @pytest.mark.parametrize("layout", PDF_LAYOUTS)
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", SEEDS)
 def test_generated_pdf_round_trips(tmp_path: Path, layout: str, seed: int) -> None:
     plan = generate(seed)
     path = write_pdf(plan, layout, tmp_path / f"piao_{layout}.pdf", seed)
@@ -44,7 +44,7 @@ def test_generated_pdf_round_trips(tmp_path: Path, layout: str, seed: int) -> No
 
 
 @pytest.mark.parametrize("layout", ["card", "matrix_indicator_rows", "year_rows"])
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("seed", range(4))  # seeds 1 and 3 have sectors summing to 110 and 95
 def test_quality_report_gives_real_counts_and_weight_sums(tmp_path: Path, layout: str, seed: int) -> None:
     plan = generate(seed)
     path = write(plan, layout, tmp_path / f"piao_{layout}.docx", seed)
