@@ -99,6 +99,9 @@ _LOWER_WORDS = frozenset({"di", "del", "della", "dello", "dei", "degli", "delle"
                           "in", "sul", "sulla", "al", "alla", "nel", "nella", "sui"})
 
 
+_RANK = {"provincia": 1, "regione": 2}  # a Comune, an Unione, a Città metropolitana rank 0
+
+
 class EnteFound(BaseModel):
     """The issuing body named by the document, and where."""
 
@@ -110,16 +113,13 @@ class EnteFound(BaseModel):
 def detect_ente(doc: DocumentModel) -> EnteFound | None:
     """The body a document names as its author on its cover, title or page header
     ('COMUNE DI ROCCAFELICE – PIAO 2025-2027' -> 'Comune di Roccafelice'); ``None`` when none does.
-    A body named only inside the text (an introduction) does not count."""
-    for text in doc.page_headers:
-        found = _body_in(text)
-        if found:
-            return EnteFound(ente=found, fonte="intestazione di pagina", testo=text[:120])
-    for block in _cover(doc):
-        found = _body_in(block.text)
-        if found:
-            return EnteFound(ente=found, fonte="copertina o titolo", testo=block.text[:120])
-    return None
+    A body named only inside the text (an introduction) does not count. Where a cover names several
+    (``Comune di X`` and, below, ``Provincia di Y``), the smallest body is the author."""
+    found = [EnteFound(ente=name, fonte="intestazione di pagina", testo=text[:120])
+             for text in doc.page_headers if (name := _body_in(text))]
+    found += [EnteFound(ente=name, fonte="copertina o titolo", testo=block.text[:120])
+              for block in _cover(doc) if (name := _body_in(block.text))]
+    return min(found, key=lambda f: _RANK.get(f.ente.split()[0].lower(), 0), default=None)
 
 
 def _cover(doc: DocumentModel) -> list[Paragraph]:
