@@ -185,3 +185,18 @@ def _labels_above(top: list[str], top_spans: list[Span] | None, sub: list[str], 
     first = years[0]
     return [top[i] if i < first else top[first] if i < first + len(years) else top[i - len(years) + 1]
             for i in range(len(sub))]
+
+
+def repeated_fields(fields: list[str | None], years: list[int | None],
+                    scopes: list[str | None] | None = None) -> list[int]:
+    """Columns naming a field (for the same year and scope) that a column to their left already
+    names (``Obiettivo | Descrizione obiettivo``): the first is read, these are reported as not read."""
+    seen: set[tuple[str, int | None, str | None]] = set()
+    repeated = []
+    for i, name in enumerate(fields):
+        key = (name, years[i] if years else None, scopes[i] if scopes else None)
+        if name is not None and key in seen:
+            repeated.append(i)
+        elif name is not None:
+            seen.add(key)
+    return repeated

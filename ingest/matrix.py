@@ -13,7 +13,7 @@ import re
 from ingest.columns import Span
 from ingest.drafts import Draft, Header, SectorHeading, column_years
 from ingest.labels import label_kind, match_field, sector_heading
-from ingest.layout import TableReading, split_indicators, split_label_value
+from ingest.layout import TableReading, repeated_fields, split_indicators, split_label_value
 from ingest.stato import iso_date
 from ingest.text import null_if_empty, slugify
 from ingest.types import StatoAttuazione
@@ -57,11 +57,13 @@ class MatrixRows:
             else:
                 scopes.append("objective" if objective_field else None)
                 fields.append(objective_field)
+        years = column_years(cells, fields, scopes)
+        for i in repeated_fields(fields, years, scopes):
+            fields[i] = scopes[i] = None
+        for cell, name, year in zip(cells, fields, years or [None] * len(cells), strict=True):
             if cell:
-                year = _YEAR.search(cell) if fields[-1] in ("target", "target_intermedio", "target_raggiunto") else None
-                self._mapped(cell, f"{fields[-1]} ({year.group(1)})" if year and fields[-1] else fields[-1])
-        self.header = Header(indicator=True, fields=fields, grid=spans,
-                              years=column_years(cells, fields, scopes), scopes=scopes, labels=cells)
+                self._mapped(cell, f"{name} ({year})" if year and name else name)
+        self.header = Header(indicator=True, fields=fields, grid=spans, years=years, scopes=scopes, labels=cells)
 
     def _objective_row(self, cells: list[str]) -> None:
         """One row of a matrix: a new objective (a title other than the open one's) with its fields,

@@ -34,6 +34,7 @@ from ingest.layout import (
     is_header,
     is_legend,
     names_indicators,
+    repeated_fields,
 )
 from ingest.matrix import MatrixRows
 from ingest.plan import EnteFound, detect_ente
@@ -254,10 +255,12 @@ class _Builder(MatrixRows):
             return
         scope = "indicator" if indicator else "objective"
         fields = [match_field(c, scope) if c else None for c in cells]
+        years = column_years(cells, fields, ["indicator"] * len(cells)) if indicator else []
+        for i in repeated_fields(fields, years):
+            fields[i] = None
         for cell, found in zip(cells, fields, strict=True):
             if cell:
                 self._mapped(cell, found)
-        years = column_years(cells, fields, ["indicator"] * len(cells)) if indicator else []
         self.header = Header(indicator=indicator, fields=fields, grid=spans, years=years, labels=cells)
 
     def _mapped(self, cell: str, found: str | None) -> None:

@@ -107,3 +107,14 @@ def test_ingest_explain_shows_roles_headers_and_rows(warm_settings: Settings) ->
     assert "Tabella 1: non letta" in out
     assert "Tabella 2: scheda (etichette nella prima colonna); righe lette" in out
     assert "«Dirigente/posizione responsabile» → responsabile" in out
+
+
+def test_a_second_column_for_the_same_field_is_reported_not_read(tmp_path: Path) -> None:
+    doc = b.new_document()
+    b.heading(doc, "Area Tecnica", level=2)
+    b.table(doc, [["Obiettivo", "Descrizione obiettivo", "Indicatore", "Target 2025", "Target 2026"],
+                  ["Strade sicure", "Manutenzione delle strade comunali", "Km riasfaltati", "6", "8"]])
+    found = _read(doc, tmp_path / "piao_doppia.docx")
+    assert [(o.titolo, [(i.anno, i.target) for i in o.indicatori]) for o in found.objectives] == [
+        ("Strade sicure", [(2025, "6"), (2026, "8")])]
+    assert found.unmapped_headers == {"Descrizione obiettivo": [1]}
