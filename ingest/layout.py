@@ -200,3 +200,25 @@ def repeated_fields(fields: list[str | None], years: list[int | None],
         elif name is not None:
             seen.add(key)
     return repeated
+
+
+def widen(cells: list[str], fields: list[str | None], header: list[str | None], header_grid: list[Span] | None,
+          spans: list[Span] | None) -> list[str]:
+    """A row whose cells merge differently from the header's, spread to one cell per header column:
+    by the grid where known (the header column each cell overlaps most), else by the fields
+    ``columns.align`` gave each cell, left to right."""
+    full = [""] * len(header)
+    if header_grid and spans and len(header_grid) == len(header) and len(spans) == len(cells):
+        for cell, (first, width) in zip(cells, spans, strict=True):
+            overlaps = [max(0, min(first + width, h0 + hw) - max(first, h0)) for h0, hw in header_grid]
+            best = max(range(len(header)), key=lambda i: overlaps[i])
+            if overlaps[best] and not full[best]:
+                full[best] = cell
+        return full
+    used: set[int] = set()
+    for cell, name in zip(cells, fields, strict=True):
+        column = next((i for i, h in enumerate(header) if h == name and i not in used), None) if name else None
+        if column is not None:
+            used.add(column)
+            full[column] = cell
+    return full

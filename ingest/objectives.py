@@ -35,6 +35,7 @@ from ingest.layout import (
     is_legend,
     names_indicators,
     repeated_fields,
+    widen,
 )
 from ingest.matrix import MatrixRows
 from ingest.plan import EnteFound, detect_ente
@@ -239,8 +240,9 @@ class _Builder(MatrixRows):
             for f, c, label in zip(fields, cells, labelled, strict=True):
                 if f is None and not label and null_if_empty(c) is not None:
                     self._warn(f"tabella {self._index()}: valore in una colonna senza intestazione: {c[:40]!r}.")
-            if self.header.scopes and len(cells) == len(self.header.fields):
-                self._objective_row(cells)
+            if self.header.scopes:
+                self._objective_row(cells if len(cells) == len(self.header.fields) else
+                                    widen(cells, fields, self.header.fields, self.header.grid, spans))
             elif self.header.indicator and self.header.years and fields == self.header.fields:
                 self._indicators_by_year(cells)
             elif self.header.indicator:

@@ -118,3 +118,21 @@ def test_a_second_column_for_the_same_field_is_reported_not_read(tmp_path: Path)
     assert [(o.titolo, [(i.anno, i.target) for i in o.indicatori]) for o in found.objectives] == [
         ("Strade sicure", [(2025, "6"), (2026, "8")])]
     assert found.unmapped_headers == {"Descrizione obiettivo": [1]}
+
+
+def test_a_matrix_row_with_merged_cells_is_read_by_the_grid(tmp_path: Path) -> None:
+    doc = b.new_document()
+    b.heading(doc, "Area Tecnica", level=2)
+    table = b.table(doc, [["Obiettivo", "Responsabile", "Indicatore", "Target 2025", "Target 2026", "Stato al 31/12/2025"],
+                          ["Strade sicure", "Anna Neri", "Km riasfaltati", "6", "8", "Avviati i lavori"],
+                          ["Piano del verde", "Anna Neri", "Alberi piantati", "100", "", ""]])
+    table.cell(2, 3).merge(table.cell(2, 4))  # one target for both years, written across their columns
+    path = b.save(doc, tmp_path / "piao_unite.docx")
+    text = tmp_path / "piao_unite.txt"
+    text.write_text(b.export_text(path), encoding="utf-8")  # the merged cell written once
+    for source in (path, text):
+        found = extract(read_document(source, Settings()), "piao_unite")
+        assert [(o.titolo, [(i.anno, i.target) for i in o.indicatori], o.stato_attuazione.testo
+                 if o.stato_attuazione else "-") for o in found.objectives] == [
+            ("Strade sicure", [(2025, "6"), (2026, "8")], "Avviati i lavori"),
+            ("Piano del verde", [(2025, "100")], None)], source.name
