@@ -84,8 +84,8 @@ class MatrixRows:
         else:
             draft.values.update({k: v for k, v in objective.items() if v is not None and draft.values.get(k) is None})
         for cell, scope, label in zip(cells, header.scopes, header.labels, strict=False):
-            if scope == "stato" and draft.stato is None:
-                draft.stato = StatoAttuazione(data=iso_date(label), testo=null_if_empty(cell))
+            if scope == "stato":
+                add_stato(draft, label, cell)
         start = len(draft.indicators)
         if header.years:
             self._indicators_by_year(cells)
@@ -133,7 +133,7 @@ class MatrixRows:
         by_year: dict[int, dict[str, str | None]] = {}
         scopes = self.header.scopes or ["indicator"] * len(cells)
         for name, cell, year, kind in zip(self.header.fields, cells, self.header.years, scopes, strict=True):
-            if name is not None and name != "anno" and kind == "indicator":
+            if name is not None and name not in ("anno", "stato_attuazione") and kind == "indicator":
                 (common if year is None else by_year.setdefault(year, {}))[name] = null_if_empty(cell)
         per_year = {year: split_indicators({**common, **values}) for year, values in by_year.items()}
         counts = {len(parts) for parts in per_year.values() if parts is not None}
@@ -149,3 +149,13 @@ class MatrixRows:
                 own = {k: parts[line].get(k) for k in by_year[year]}
                 if any(v is not None for v in own.values()):
                     self._indicator({**parts[line], "anno": str(year)})
+
+
+def add_stato(draft: Draft, label: str, text: str | None) -> None:
+    """A monitoring column's cell: the objective's status (dated by the column label); the texts of
+    its several rows are joined, a text repeated by a merged cell only once."""
+    text = null_if_empty(text)
+    if draft.stato is None:
+        draft.stato = StatoAttuazione(data=iso_date(label), testo=text)
+    elif text is not None and text not in (draft.stato.testo or "").split("\n"):
+        draft.stato.testo = text if draft.stato.testo is None else f"{draft.stato.testo}\n{text}"

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from ingest.columns import Span, align
 from ingest.drafts import Draft, Header, SectorHeading, column_years, records
 from ingest.errors import NoObjectiveTables
-from ingest.labels import is_no_field_label, label_kind, match_field, sector_heading
+from ingest.labels import STATO, is_no_field_label, label_kind, match_field, sector_heading
 from ingest.layout import (
     HEADER_KINDS,
     TableReading,
@@ -37,7 +37,7 @@ from ingest.layout import (
     repeated_fields,
     widen,
 )
-from ingest.matrix import MatrixRows
+from ingest.matrix import MatrixRows, add_stato
 from ingest.plan import EnteFound, detect_ente
 from ingest.stato import iso_date, split_stato
 from ingest.text import null_if_empty, slugify
@@ -244,11 +244,24 @@ class _Builder(MatrixRows):
                 self._objective_row(cells if len(cells) == len(self.header.fields) else
                                     widen(cells, fields, self.header.fields, self.header.grid, spans))
             elif self.header.indicator and self.header.years and fields == self.header.fields:
+                self._row_stato(fields, cells)
                 self._indicators_by_year(cells)
             elif self.header.indicator:
+                self._row_stato(fields, cells)
+                values.pop(STATO, None)
                 self._indicator(values)
             else:
                 self._objective_fields(values)
+
+    def _row_stato(self, fields: list[str | None], cells: list[str]) -> None:
+        """The cell under a monitoring column of an indicator header, into the open objective's status."""
+        header = self.header
+        if self.draft is None or header is None or STATO not in header.fields:
+            return
+        label = header.labels[header.fields.index(STATO)]
+        for name, cell in zip(fields, cells, strict=True):
+            if name == STATO:
+                add_stato(self.draft, label, cell)
 
     def _set_header(self, cells: list[str], spans: list[Span] | None) -> None:
         indicator = names_indicators(cells)
@@ -257,6 +270,9 @@ class _Builder(MatrixRows):
             return
         scope = "indicator" if indicator else "objective"
         fields = [match_field(c, scope) if c else None for c in cells]
+        if indicator:  # a monitoring column beside the indicators: the objective's status
+            fields = [STATO if f is None and c and label_kind(c) == "stato" else f for c, f in zip(cells, fields,
+                                                                                               strict=True)]
         years = column_years(cells, fields, ["indicator"] * len(cells)) if indicator else []
         for i in repeated_fields(fields, years):
             fields[i] = None

@@ -136,3 +136,19 @@ def test_a_matrix_row_with_merged_cells_is_read_by_the_grid(tmp_path: Path) -> N
                  if o.stato_attuazione else "-") for o in found.objectives] == [
             ("Strade sicure", [(2025, "6"), (2026, "8")], "Avviati i lavori"),
             ("Piano del verde", [(2025, "100")], None)], source.name
+
+
+def test_a_status_column_beside_the_indicators_of_a_card(tmp_path: Path) -> None:
+    doc = b.new_document()
+    b.paragraph(doc, "SETTORE TRIBUTI (1 OBIETTIVI)", bold=True)
+    b.table(doc, [["Obiettivo", "Recupero evasione IMU"], ["Responsabile", "Anna Neri"],
+                  ["Indicatore", "Target 2025", "Stato di attuazione al 30/06/2025"],
+                  ["Avvisi emessi", "300", "Emessi 140 avvisi."],
+                  ["Riscossione", "€ 50.000", "Incassati € 21.000."]], cols=3)
+    found = _read(doc, tmp_path / "piao_stato_colonna.docx")
+    (only,) = found.objectives
+    assert [(i.indicatore, i.target) for i in only.indicatori] == [("Avvisi emessi", "300"), ("Riscossione", "€ 50.000")]
+    assert only.stato_attuazione is not None
+    assert (only.stato_attuazione.data, only.stato_attuazione.testo) == (
+        "2025-06-30", "Emessi 140 avvisi.\nIncassati € 21.000.")
+    assert found.unmapped_headers == {}
