@@ -157,5 +157,5 @@ def add_stato(draft: Draft, label: str, text: str | None) -> None:
     text = null_if_empty(text)
     if draft.stato is None:
         draft.stato = StatoAttuazione(data=iso_date(label), testo=text)
-    elif text is not None and text not in (draft.stato.testo or "").split("\n"):
+    elif text is not None and f"\n{text}\n" not in f"\n{draft.stato.testo or ''}\n":
         draft.stato.testo = text if draft.stato.testo is None else f"{draft.stato.testo}\n{text}"
