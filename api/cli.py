@@ -77,6 +77,8 @@ def ingest(
                                         "importato.")] = False,
     periodo: Annotated[str | None, typer.Option("--periodo", help="Periodo del piano, es. '2023-2025' "
                                                 "(predefinito: letto dal testo o dal nome del file).")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Mostra come è stata letta ogni tabella: ruolo, "
+                                          "intestazioni e campi, righe lette.")] = False,
 ) -> None:
     """Importa documenti PIAO: estrae gli obiettivi, li salva e li indicizza.
 
@@ -99,13 +101,15 @@ def ingest(
     try:
         for path in paths:
             try:
-                report = _ingest_one(ingestor, path, ente, documento, force, periodo)
+                report = _ingest_one(ingestor, path, ente, documento, force or explain, periodo)
             except IngestError as exc:
                 failed = True
                 _err().print(f"[bold red]Errore:[/] {_naming_file(exc, path)}", soft_wrap=True)
                 _err().print("Il documento non è stato importato; l'archivio è invariato.")
                 continue
             _print_report(report)
+            if explain:
+                _print_explain(report)
     finally:
         ingestor.close()
     if failed:
@@ -148,6 +152,8 @@ def _print_report(report: IngestReport) -> None:
     for sector, found in report.objectives_per_sector.items():
         declared = report.declared_per_sector.get(sector)
         table.add_row(sector, str(found), "" if declared is None else str(declared))
+    if report.ente_fonte:
+        out.print(f"Ente letto dal documento ({report.ente_fonte}).", markup=False, soft_wrap=True)
     out.print(table)
     t = report.timings
     if report.status == "unchanged" and t.parse_s == 0:
@@ -159,6 +165,27 @@ def _print_report(report: IngestReport) -> None:
         out.print(f"[yellow]Avviso:[/] {warning}", soft_wrap=True)
     if report.quality_text:
         out.print(report.quality_text, markup=False, soft_wrap=True)
+
+
+_ROLE_LABELS = {"scheda": "scheda (etichette nella prima colonna)",
+                "matrice": "matrice (intestazioni in alto, un obiettivo o un indicatore per riga)",
+                "continuazione": "continuazione della tabella precedente",
+                "legenda": "legenda delle colonne (non letta)", "non letta": "non letta"}
+
+
+def _print_explain(report: IngestReport) -> None:
+    """How each table was read: role, header -> field, rows and objectives."""
+    out = _out()
+    out.print("\n[bold]Come sono state lette le tabelle[/]")
+    for reading in report.tables:
+        role = _ROLE_LABELS.get(reading["ruolo"], reading["ruolo"])
+        out.print(f"Tabella {reading['tabella']}: {role}; righe lette {reading['righe']}, "
+                  f"obiettivi iniziati {reading['obiettivi']}", markup=False, soft_wrap=True)
+        if reading["intestazioni"]:
+            mapped = ", ".join(f"«{' '.join(h.split())}» → {f or 'nessun campo'}" for h, f in reading["intestazioni"])
+            out.print(f"  intestazioni: {mapped}", markup=False, soft_wrap=True)
+        for note in reading["note"]:
+            out.print(f"  {note}", markup=False, soft_wrap=True)
 
 
 # -- records --------------------------------------------------------------------------------------

@@ -35,11 +35,12 @@ async def get_app_settings(request: Request) -> Settings:
 
 
 async def load_assistant(state: State) -> Assistant | None:
-    """The shared assistant, created once the store holds a record (``None`` while it is empty:
-    there is nothing to answer from, and an upload or ``piao ingest`` may still come)."""
+    """The shared assistant, created once the store holds a document, with records or only prose
+    (``None`` while it is empty: there is nothing to answer from, and an upload or ``piao ingest``
+    may still come)."""
     if state.assistant is None:
         async with state.assistant_lock:
-            if state.assistant is None and await run_in_threadpool(state.store.count_objectives):
+            if state.assistant is None and await run_in_threadpool(state.store.documents):
                 # one store per process: the assistant reads through the app's own
                 state.assistant = await run_in_threadpool(Assistant.from_settings, state.settings, state.store)
     return state.assistant

@@ -1,7 +1,10 @@
 """Label vocabulary of objective tables, loaded from ``labels.yaml``.
 
 One question per function: which schema field does this header cell name, is this cell a
-monitoring ("stato di attuazione") label, is this paragraph a sector heading.
+monitoring ("stato di attuazione") label, is this paragraph a sector heading. A label is matched
+whole, by prefix, with a year after it ("Target 2026"), or, failing those, by a close spelling
+(rapidfuzz ratio, for typos and small wording changes: "Indicatore di risultato" is not close to
+"Indicatore", "Indicatori di perfomance" is close to "Indicatori di performance").
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from importlib import resources
 from typing import Any, Literal
 
 import yaml
+from rapidfuzz import fuzz, process
 
 from ingest.text import fold, normalize_space
 
@@ -46,6 +50,7 @@ class _Vocabulary:
     count_pattern: re.Pattern[str]
     strip_from_slug: tuple[str, ...]
     dangling_words: frozenset[str]
+    no_field: frozenset[str]
 
 
 def _load_scope(section: dict[str, Any]) -> tuple[dict[str, str], list[tuple[str, str]]]:
@@ -78,6 +83,7 @@ def vocabulary() -> _Vocabulary:
         count_pattern=re.compile(sector["count_pattern"], re.IGNORECASE),
         strip_from_slug=tuple(fold(p) for p in sector["strip_from_slug"]),
         dangling_words=frozenset(raw["truncation"]["dangling_words"]),
+        no_field=frozenset(fold(str(label)) for label in raw["no_field"]["labels"]),
     )
 
 
@@ -99,11 +105,35 @@ def _match_in(scope: str, folded: str) -> str | None:
     return field if field in _YEAR_COLUMN_FIELDS else None
 
 
+def _close_match(scope: str, folded: str) -> str | None:
+    """The field of the label spelled closest to ``folded`` (ratio >= ``_FUZZY_CUTOFF``)."""
+    if len(folded) < _FUZZY_MIN_LENGTH or len(folded) > _FUZZY_MAX_LENGTH or any(c.isdigit() for c in folded):
+        return None
+    labels = vocabulary().exact[scope]
+    found = process.extractOne(folded, labels.keys(), scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
+    return labels[found[0]] if found else None
+
+
+_FUZZY_CUTOFF = 90
+_FUZZY_MIN_LENGTH = 7
+_FUZZY_MAX_LENGTH = 60
+
+
+@lru_cache(maxsize=16384)
+def _field_of(folded: str, scope: str) -> str | None:
+    return _match_in(scope, folded) or _close_match(scope, folded)
+
+
 def match_field(text: str, scope: Scope) -> str | None:
     """The schema field a header cell names within ``scope``, or ``None``."""
     if not text or len(text) > 200:
         return None
-    return _match_in(scope, fold(text))
+    return _field_of(fold(text), scope)
+
+
+def is_no_field_label(text: str) -> bool:
+    """A column label that names no field of the records ("Cod.", "N.", "Descrizione/azioni")."""
+    return bool(text) and len(text) <= 60 and fold(text) in vocabulary().no_field
 
 
 def is_stato_label(text: str) -> bool:
@@ -117,8 +147,8 @@ def label_kind(text: str) -> str | None:
     if not text or len(text) > 200:
         return None
     folded = fold(text)
-    in_objective = _match_in("objective", folded) is not None
-    in_indicator = _match_in("indicator", folded) is not None
+    in_objective = _field_of(folded, "objective") is not None
+    in_indicator = _field_of(folded, "indicator") is not None
     if in_objective and in_indicator:
         return "both"
     if in_objective:

@@ -19,34 +19,36 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
 from ingest.columns import Span, align
+from ingest.drafts import Draft, Header, SectorHeading, column_years, records
 from ingest.errors import NoObjectiveTables
-from ingest.labels import INDICATOR_FIELDS, OBJECTIVE_FIELDS, label_kind, match_field, sector_heading
+from ingest.labels import STATO, is_no_field_label, label_kind, match_field, sector_heading
+from ingest.layout import (
+    HEADER_KINDS,
+    TableReading,
+    context_text,
+    header_with_years,
+    is_header,
+    is_legend,
+    names_indicators,
+    repeated_fields,
+    widen,
+)
+from ingest.matrix import MatrixRows, add_stato
+from ingest.plan import EnteFound, detect_ente
 from ingest.stato import iso_date, split_stato
 from ingest.text import null_if_empty, slugify
-from ingest.types import DocumentModel, Fonte, Indicator, Objective, Paragraph, StatoAttuazione, Table
+from ingest.types import DocumentModel, Indicator, Objective, Paragraph, StatoAttuazione, Table
 
 logger = logging.getLogger(__name__)
 
-_HEADER_KINDS = ("objective", "indicator", "both")
-_INDICATOR_ONLY = frozenset(INDICATOR_FIELDS) - frozenset(OBJECTIVE_FIELDS)
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _MIN_OBJECTIVE_FIELDS = 3
 _MAX_HEADING_WORDS = 6
 _SENTENCE_END = (".", ":", ";", ",", "!", "?")
-
-
-class SectorHeading(BaseModel):
-    """A ``SETTORE ... (N OBIETTIVI)`` heading of the document."""
-
-    name: str  # as written without the count, white space collapsed: 'SETTORE FINANZIARIO'
-    declared_count: int | None = None
-    first_table: int | None = None  # index of the first objective table under it
-    slug: str
 
 
 class Extraction(BaseModel):
@@ -55,35 +57,18 @@ class Extraction(BaseModel):
     objectives: list[Objective] = Field(default_factory=list)
     sectors: list[SectorHeading] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
-
-
-@dataclass
-class _Header:
-    indicator: bool  # an indicator header (rows below are indicators) or objective fields
-    fields: list[str | None]
-    grid: list[Span] | None
-    years: list[int | None] = field(default_factory=list)  # per column: the year its label names ("Target 2024")
-    # a header mixing objective and indicator columns, one objective per row: each column's kind
-    scopes: list[str | None] = field(default_factory=list)
-
-
-@dataclass
-class _Draft:
-    sector: SectorHeading | None
-    table: int
-    page: int | None
-    values: dict[str, str | None] = field(default_factory=dict)
-    indicators: list[Indicator] = field(default_factory=list)
-    stato: StatoAttuazione | None = None
-    last_year: int | None = None
-
-    @property
-    def closed(self) -> bool:
-        return bool(self.indicators) or self.stato is not None
+    tables: list[TableReading] = Field(default_factory=list)  # how each table was read (--explain)
+    ente: EnteFound | None = None  # the issuing body read from the document (when not given)
+    unmapped_headers: dict[str, list[int]] = Field(default_factory=dict)  # header -> tables: no field
 
 
 def extract(doc: DocumentModel, documento: str, ente: str | None = None) -> Extraction:
-    """Build the objective records of a document; raise ``NoObjectiveTables`` when it has none."""
+    """Build the objective records of a document; raise ``NoObjectiveTables`` when it has none.
+
+    Without ``ente`` the issuing body is read from the document's cover, title or page header."""
+    found = detect_ente(doc) if ente is None else None
+    if found is not None:
+        ente = found.ente
     builder = _Builder(doc.file, styled=doc.format == "docx")
     for block in doc.blocks:
         if isinstance(block, Paragraph):
@@ -98,11 +83,16 @@ def extract(doc: DocumentModel, documento: str, ente: str | None = None) -> Extr
             "non sembra una sottosezione Performance di un PIAO.",
             file=doc.file,
         )
-    objectives = _records(drafts, documento, ente, doc.file, builder.warnings)
-    return Extraction(objectives=objectives, sectors=builder.sectors, warnings=builder.warnings)
+    objectives = records(drafts, documento, ente, doc.file, builder.warnings)
+    if not objectives:
+        raise NoObjectiveTables(
+            "il documento ha tabelle di obiettivi, ma nessun obiettivo ha un titolo: "
+            f"{'; '.join(builder.warnings[-3:])}", file=doc.file)
+    return Extraction(objectives=objectives, sectors=builder.sectors, warnings=builder.warnings,
+                      tables=builder.readings, unmapped_headers=builder.unmapped, ente=found)
 
 
-class _Builder:
+class _Builder(MatrixRows):
     """Walks the blocks in order, keeping the open objective and the header in force."""
 
     def __init__(self, file: str, *, styled: bool) -> None:
@@ -110,13 +100,20 @@ class _Builder:
         self.styled = styled  # the format carries styles (bold, Heading); a text export does not
         self.sectors: list[SectorHeading] = []
         self.warnings: list[str] = []
-        self.drafts: list[_Draft] = []
-        self.draft: _Draft | None = None
-        self.header: _Header | None = None
+        self.drafts: list[Draft] = []
+        self.draft: Draft | None = None
+        self.header: Header | None = None
         self.after_table = False  # no heading since the last objective table
         self.collecting_stato = False
         self._table: Table | None = None
         self._unknown: set[str] = set()
+        self.readings: list[TableReading] = []
+        self.reading = TableReading(tabella=0, ruolo="")
+        self.unmapped: dict[str, list[int]] = {}
+        self.context: dict[str, str] = {}  # objective fields set by a row across the table
+        self._header_row: tuple[list[str], list[Span] | None] | None = None  # the row just read, a header
+        self._header_mapped = 0  # entries of the table's header mapping before that header
+        self._width = 0  # cells in the widest row of the table being read
 
     # paragraphs -----------------------------------------------------------------------
     def paragraph(self, block: Paragraph) -> None:
@@ -141,15 +138,38 @@ class _Builder:
     # tables ---------------------------------------------------------------------------
     def table(self, table: Table) -> None:
         self.collecting_stato = False
+        self._header_row = None
+        self.reading = TableReading(tabella=table.index, ruolo="non letta")
+        self.readings.append(self.reading)
+        if is_legend(table):
+            self.reading.ruolo = "legenda"
+            self._warn(f"tabella {table.index}: legenda delle colonne (etichette senza valori), non letta.")
+            return
         if not self._is_objective_table(table):
+            if any(label_kind(c) is not None for r in table.rows for c in r if c):
+                self._warn(f"tabella {table.index}: non riconosciuta come tabella di obiettivi, non letta.")
             self.after_table = False
             self.header = None
             return
         self._table = table
+        self._width = max((len(r) for r in table.rows), default=0)
+        header_before = self.header
         grid = table.grid or [None] * len(table.rows)  # type: ignore[list-item]
         for cells, spans in zip(table.rows, grid, strict=True):
             self._row(cells, spans)
         self.after_table = True
+        self._set_role(header_before)
+
+    def _set_role(self, header_before: Header | None) -> None:
+        reading = self.reading
+        if reading.intestazioni and self.header is not None and self.header.scopes:
+            reading.ruolo = "matrice"
+        elif reading.obiettivi or reading.intestazioni:
+            reading.ruolo = "scheda"
+        elif header_before is not None and self.header is header_before:
+            reading.ruolo = "continuazione"
+        else:
+            reading.ruolo = "scheda"
 
     def _is_objective_table(self, table: Table) -> bool:
         fields: set[str] = set()
@@ -170,7 +190,7 @@ class _Builder:
     def _starts_indicators(self, table: Table) -> bool:
         """A table of its own that opens with an indicator header (the indicators of the open objective)."""
         first = next((r for r in table.rows if any(r)), [])
-        return _is_header(first) and _names_indicators(first)
+        return is_header(first) and names_indicators(first)
 
     def _continues_indicators(self, table: Table) -> bool:
         """Rows shaped like the indicator rows above: the header's width, a year or nothing first."""
@@ -178,6 +198,8 @@ class _Builder:
             return False
         width = len(self.header.fields)
         rows = [r for r in table.rows if any(r)]
+        if self.header.scopes:  # a matrix goes on: rows of its width
+            return bool(rows) and all(len(r) == width for r in rows)
         return bool(rows) and all(
             width - 1 <= len(r) <= width and (not r[0] or _YEAR.fullmatch(r[0].strip())) for r in rows)
 
@@ -186,75 +208,91 @@ class _Builder:
         if not nonempty:
             return
         kinds = [label_kind(c) if c else None for c in cells]
-        if _is_header(cells):
+        two_rows = header_with_years(*self._header_row, cells, spans) if self._header_row else None
+        if two_rows is not None:  # the years under the header's labels: one header over two rows
+            del self.reading.intestazioni[self._header_mapped:]
+            self._header_row = None
+            self._set_header(*two_rows)
+            return
+        self._header_row = None
+        if is_header(cells):
+            self._header_mapped = len(self.reading.intestazioni)
             self._set_header(cells, spans)
-        elif kinds[0] == "stato":
+            self._header_row = (cells, spans)
+            return
+        context = None
+        if kinds[0] is None and (self.header is None or self.header.scopes):
+            context = context_text(cells, spans, len(self.header.fields) if self.header else self._width)
+        if context is not None:
+            self._context(context)
+            return
+        self.reading.righe += 1
+        if kinds[0] == "stato":
             self._set_stato(cells[0], "\n".join(c for c in cells[1:] if c) or None)
-        elif kinds[0] in _HEADER_KINDS:
+        elif kinds[0] in HEADER_KINDS:
             self._label_value(cells)
         elif self.header is None:
             self._warn(f"tabella {self._index()}: riga senza intestazione ignorata ({nonempty[0][:40]!r}).")
         else:
             fields = align(self.header.fields, cells, self.header.grid, spans)
             values = {f: null_if_empty(c) for f, c in zip(fields, cells, strict=True) if f is not None}
-            for f, c in zip(fields, cells, strict=True):
-                if f is None and null_if_empty(c) is not None:
+            labelled = self.header.labels if len(self.header.labels) == len(cells) else [""] * len(cells)
+            for f, c, label in zip(fields, cells, labelled, strict=True):
+                if f is None and not label and null_if_empty(c) is not None:
                     self._warn(f"tabella {self._index()}: valore in una colonna senza intestazione: {c[:40]!r}.")
-            if self.header.scopes and len(cells) == len(self.header.fields):
-                self._objective_row(cells)
+            if self.header.scopes:
+                self._objective_row(cells if len(cells) == len(self.header.fields) else
+                                    widen(cells, fields, self.header.fields, self.header.grid, spans))
             elif self.header.indicator and self.header.years and fields == self.header.fields:
+                self._row_stato(fields, cells)
                 self._indicators_by_year(cells)
             elif self.header.indicator:
+                self._row_stato(fields, cells)
+                values.pop(STATO, None)
                 self._indicator(values)
             else:
                 self._objective_fields(values)
 
+    def _row_stato(self, fields: list[str | None], cells: list[str]) -> None:
+        """The cell under a monitoring column of an indicator header, into the open objective's status."""
+        header = self.header
+        if self.draft is None or header is None or STATO not in header.fields:
+            return
+        label = header.labels[header.fields.index(STATO)]
+        for name, cell in zip(fields, cells, strict=True):
+            if name == STATO:
+                add_stato(self.draft, label, cell)
+
     def _set_header(self, cells: list[str], spans: list[Span] | None) -> None:
-        indicator = _names_indicators(cells)
+        indicator = names_indicators(cells)
         if indicator and any(match_field(c, "objective") == "titolo" for c in cells if c):
             self._set_row_header(cells, spans)
             return
         scope = "indicator" if indicator else "objective"
         fields = [match_field(c, scope) if c else None for c in cells]
+        if indicator:  # a monitoring column beside the indicators: the objective's status
+            fields = [STATO if f is None and c and label_kind(c) == "stato" else f for c, f in zip(cells, fields,
+                                                                                               strict=True)]
+        years = column_years(cells, fields, ["indicator"] * len(cells)) if indicator else []
+        for i in repeated_fields(fields, years):
+            fields[i] = None
         for cell, found in zip(cells, fields, strict=True):
-            if cell and found is None and cell not in self._unknown:
-                self._unknown.add(cell)
-                self._warn(f"tabella {self._index()}: intestazione non riconosciuta, colonna ignorata: {cell[:60]!r}.")
-        years = _column_years(cells, fields, ["indicator"] * len(cells)) if indicator else []
-        self.header = _Header(indicator=indicator, fields=fields, grid=spans, years=years)
+            if cell:
+                self._mapped(cell, found)
+        self.header = Header(indicator=indicator, fields=fields, grid=spans, years=years, labels=cells)
 
-    def _set_row_header(self, cells: list[str], spans: list[Span] | None) -> None:
-        """A header with both objective and indicator columns: every row below is a whole objective."""
-        scopes: list[str | None] = []
-        fields: list[str | None] = []
-        for cell in cells:
-            indicator_field = match_field(cell, "indicator") if cell else None
-            objective_field = match_field(cell, "objective") if cell else None
-            if indicator_field is not None:  # 'Peso' on a row is the weight of its indicator
-                scopes.append("indicator")
-                fields.append(indicator_field)
-            else:
-                scopes.append("objective" if objective_field else None)
-                fields.append(objective_field)
-                if cell and objective_field is None and cell not in self._unknown:
-                    self._unknown.add(cell)
-                    self._warn(f"tabella {self._index()}: intestazione non riconosciuta, colonna ignorata: "
-                               f"{cell[:60]!r}.")
-        self.header = _Header(indicator=True, fields=fields, grid=spans,
-                              years=_column_years(cells, fields, scopes), scopes=scopes)
-
-    def _objective_row(self, cells: list[str]) -> None:
-        """One row of a mixed header: a new objective with its fields and its indicator(s)."""
-        assert self.header is not None
-        objective = {f: null_if_empty(c) for f, c, k in zip(self.header.fields, cells, self.header.scopes,
-                                                                  strict=True) if k == "objective" and f}
-        if "titolo" in objective and objective["titolo"] is not None:
-            self._open().values.update(objective)
-        if self.header.years:
-            self._indicators_by_year(cells)
-        else:
-            self._indicator({f: null_if_empty(c) for f, c, k in zip(self.header.fields, cells, self.header.scopes,
-                                                                    strict=True) if k == "indicator" and f})
+    def _mapped(self, cell: str, found: str | None) -> None:
+        """Note a header's field for --explain; a header of no field is reported once."""
+        self.reading.intestazioni.append((cell, found))
+        if found is not None:
+            return
+        self.unmapped.setdefault(cell, [])
+        if self._index() not in self.unmapped[cell]:
+            self.unmapped[cell].append(self._index())
+        if cell not in self._unknown:
+            self._unknown.add(cell)
+            what = "senza campo corrispondente" if is_no_field_label(cell) else "non riconosciuta"
+            self._warn(f"tabella {self._index()}: intestazione {what}, colonna ignorata: {cell[:60]!r}.")
 
     def _label_value(self, cells: list[str]) -> None:
         name = match_field(cells[0], "objective")
@@ -286,19 +324,6 @@ class _Builder:
             return  # an empty year row
         self.draft.indicators.append(Indicator(anno=year, **values))
 
-    def _indicators_by_year(self, cells: list[str]) -> None:
-        """A row of a header with one column per year ('Target 2024 | Target 2025'): one indicator a year."""
-        assert self.header is not None
-        common: dict[str, str | None] = {}
-        by_year: dict[int, dict[str, str | None]] = {}
-        scopes = self.header.scopes or ["indicator"] * len(cells)
-        for name, cell, year, kind in zip(self.header.fields, cells, self.header.years, scopes, strict=True):
-            if name is not None and name != "anno" and kind == "indicator":
-                (common if year is None else by_year.setdefault(year, {}))[name] = null_if_empty(cell)
-        for year in sorted(by_year):
-            if any(v is not None for v in by_year[year].values()):
-                self._indicator({**common, **by_year[year], "anno": str(year)})
-
     def _set_stato(self, label: str, text: str | None) -> None:
         if self.draft is None:
             self._warn(f"stato di attuazione senza un obiettivo a cui riferirlo: {label[:40]!r}.")
@@ -309,22 +334,25 @@ class _Builder:
         self.draft.stato = StatoAttuazione(data=iso_date(label), testo=null_if_empty(text))
 
     # objectives -----------------------------------------------------------------------
-    def _open(self) -> _Draft:
+    def _open(self) -> Draft:
         table = self._table
         sector = self.sectors[-1] if self.sectors else None
         if sector is not None and sector.first_table is None and table is not None:
             sector.first_table = table.index
-        self.draft = _Draft(sector=sector, table=table.index if table else 0, page=table.page if table else None)
+        self.draft = Draft(sector=sector, table=table.index if table else 0, page=table.page if table else None,
+                            context=dict(self.context))
         self.drafts.append(self.draft)
+        self.reading.obiettivi += 1
         return self.draft
 
     def _close(self) -> None:
         self.draft = None
         self.header = None
+        self.context = {}
         self.after_table = False
         self.collecting_stato = False
 
-    def finish(self) -> list[_Draft]:
+    def finish(self) -> list[Draft]:
         return self.drafts
 
     def _index(self) -> int:
@@ -338,26 +366,6 @@ class _Builder:
         self.warnings.append(message)
 
 
-def _is_header(cells: list[str]) -> bool:
-    """A header row: two or more cells, every non-empty one a label."""
-    labels = [c for c in cells if c]
-    return len(labels) >= 2 and all(label_kind(c) in _HEADER_KINDS for c in labels)
-
-
-def _names_indicators(cells: list[str]) -> bool:
-    """Whether a header names an indicator-only column (Anno, Indicatore, Target...)."""
-    return any(match_field(c, "indicator") in _INDICATOR_ONLY for c in cells if c)
-
-
-def _column_years(cells: list[str], fields: list[str | None], scopes: list[str | None]) -> list[int | None]:
-    """Per indicator column, the year its label names ('Target 2024'); empty when no label names one."""
-    years = []
-    for cell, name, scope in zip(cells, fields, scopes, strict=True):
-        match = _YEAR.search(cell) if scope == "indicator" and name not in (None, "anno", "baseline") else None
-        years.append(int(match.group(1)) if match else None)
-    return years if any(years) else []
-
-
 def _looks_like_heading(block: Paragraph, *, styled: bool) -> bool:
     """A heading by its style (Heading, bold, capitals), or, where the format has no styles,
     a short line with no closing punctuation (``Settore Servizi Sociali``, ``Allegati``)."""
@@ -368,26 +376,3 @@ def _looks_like_heading(block: Paragraph, *, styled: bool) -> bool:
         and text[:1].isupper()
 
 
-def _records(drafts: list[_Draft], documento: str, ente: str | None, file: str,
-             warnings: list[str]) -> list[Objective]:
-    ordinals: dict[str, int] = {}
-    records: list[Objective] = []
-    for draft in drafts:
-        if draft.sector is not None:
-            settore, slug = draft.sector.name, draft.sector.slug
-        else:
-            settore = draft.values.get("settore_cdr") or "Settore non indicato"
-            slug = slugify(settore)
-            warnings.append(f"tabella {draft.table}: obiettivo senza intestazione di settore sopra: "
-                            f"uso {settore!r}.")
-        ordinals[slug] = ordinals.get(slug, 0) + 1
-        titolo = draft.values.get("titolo")
-        if titolo is None:
-            warnings.append(f"tabella {draft.table}: obiettivo senza titolo.")
-        fields = {k: draft.values.get(k) for k in OBJECTIVE_FIELDS if k != "titolo"}
-        records.append(Objective(
-            id=f"{slug}-{ordinals[slug]}", ente=ente, documento=documento, settore=settore,
-            titolo=titolo or "", indicatori=draft.indicators, stato_attuazione=draft.stato,
-            fonte=Fonte(file=file, tabella=draft.table, pagina=draft.page), **fields,
-        ))
-    return records

@@ -28,7 +28,7 @@ from ingest.embed import CachedEmbedder, Embedder, EmbeddingError, get_embedder
 from ingest.errors import IngestError, NoObjectiveTables, StoreError
 from ingest.index import Index, IndexEntry, build_entries, passage_entries
 from ingest.passages import build_passages, has_prose
-from ingest.plan import detect_periodo, monitoring_date
+from ingest.plan import detect_ente, detect_periodo, monitoring_date
 from ingest.settings import Settings, get_settings
 from ingest.store import DocumentInfo, Store, records_hash
 from ingest.types import DocumentModel, Objective, Passage
@@ -70,6 +70,8 @@ class IngestReport(BaseModel):
     quality_text: str | None = None
     warnings: list[str] = Field(default_factory=list)
     timings: Timings = Field(default_factory=Timings)
+    ente_fonte: str | None = None  # where the ente was read, when the document named it ('copertina ...')
+    tables: list[dict[str, Any]] = Field(default_factory=list)  # how each table was read (--explain)
 
 
 def file_hash(path: Path) -> str:
@@ -149,6 +151,8 @@ class Ingestor:
 
         _notify(progress, "read", 0, 1)
         doc = read_document(path, self.settings)
+        found = detect_ente(doc) if ente is None else None
+        ente = found.ente if found is not None else ente
         passages = build_passages(doc, key, ente)
         extraction = _extract(doc, key, ente, passages)
         quality = build_report(extraction)
@@ -163,6 +167,8 @@ class Ingestor:
         )
         report = self.ingest_records(info, extraction.objectives, progress=progress, force=force, passages=passages)
         report.warnings = [str(w) for w in extraction.warnings] + report.warnings
+        report.ente_fonte = f"{found.fonte}: «{found.testo}»" if found is not None else None
+        report.tables = [t.model_dump() for t in extraction.tables]
         report.timings.parse_s = parse_s
         report.timings.total_s = time.perf_counter() - started
         return report
@@ -173,7 +179,8 @@ class Ingestor:
         if not path.is_file() or path.stat().st_size > self.settings.max_file_mb * 1024 * 1024:
             return None  # let the reader raise the proper error
         stored = self.store.document(documento)
-        if stored is None or stored.ente != ente or stored.content_hash != file_hash(path) or (
+        # without --ente the ente is the one read from these same bytes (or given before)
+        if stored is None or (ente is not None and stored.ente != ente) or stored.content_hash != file_hash(path) or (
                 periodo is not None and stored.periodo != periodo):
             return None
         objectives, passages = self.store.objectives(documento), self.store.passages(documento)

@@ -60,6 +60,7 @@ class QualityReport(BaseModel):
     weights: list[WeightTotal] = Field(default_factory=list)
     issues: list[Issue] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    unmapped_headers: dict[str, list[int]] = Field(default_factory=dict)  # header -> tables: no field read
 
     @property
     def ok(self) -> bool:
@@ -77,6 +78,10 @@ class QualityReport(BaseModel):
         else:
             lines += _render_sectors(self.sectors)
         lines += _render_weights(self.weights)
+        if self.unmapped_headers:
+            lines.append("Colonne senza un campo corrispondente (non lette):")
+            lines += [f"  - «{' '.join(h.split())}» (tabelle {', '.join(map(str, t))})"
+                      for h, t in self.unmapped_headers.items()]
         if self.issues:
             lines.append(f"Da verificare nel documento ({len(self.issues)}):")
             lines += [f"  - {i.objective_id}: {i.message}" for i in self.issues]
@@ -88,6 +93,9 @@ class QualityReport(BaseModel):
 
 def _render_sectors(sectors: list[SectorCount]) -> list[str]:
     wrong = [s for s in sectors if not s.ok]
+    if sectors and all(s.declared is None for s in sectors):
+        counts = ", ".join(f"{s.settore} {s.found}" for s in sectors)
+        return [f"Obiettivi per settore (il documento non dichiara quanti sono): {counts}."]
     if not wrong:
         if len(sectors) == 1:
             return ["Obiettivi per settore: l'unico settore corrisponde al numero dichiarato."]
@@ -108,6 +116,10 @@ def _render_weights(weights: list[WeightTotal]) -> list[str]:
             where = "nell'unico settore che li indica" if len(of_year) == 1 else \
                 f"in tutti i {len(of_year)} settori che li indicano"
             lines.append(f"Pesi {year}: somma 100% {where}.")
+    sums = [w for w in weights if w.anno is not None and w.settore]
+    if sums:
+        lines.append("Somma dei pesi per settore: " + "; ".join(
+            f"{w.settore} {w.anno} {_pct(w.totale)}" for w in sums) + ".")
     wrong = [w for w in weights if not w.ok]
     if wrong:
         lines.append("Pesi che non sommano a 100%:")
@@ -123,7 +135,9 @@ def _pct(value: float) -> str:
 
 def build_report(extraction: Extraction) -> QualityReport:
     """Quality report of one document's extraction."""
-    return build_report_from_objectives(extraction.objectives, extraction.sectors, extraction.warnings)
+    report = build_report_from_objectives(extraction.objectives, extraction.sectors, extraction.warnings)
+    report.unmapped_headers = dict(extraction.unmapped_headers)
+    return report
 
 
 def build_report_from_objectives(

@@ -55,6 +55,7 @@ class DocumentModel(BaseModel):
     file: str
     format: DocFormat
     blocks: list[Block] = Field(default_factory=list)
+    page_headers: list[str] = Field(default_factory=list)  # running header lines (Word header, PDF)
 
     @property
     def tables(self) -> list[Table]:

@@ -54,6 +54,7 @@ def read_docx(path: Path) -> DocumentModel:
         body = _body(document, path.name)
         styles = _StyleInfo(document)
         blocks = list(_blocks(body, styles))
+        headers = _page_headers(document)
     except (PackageNotFoundError, zipfile.BadZipFile, zlib.error, KeyError, EOFError,
             etree.XMLSyntaxError) as exc:
         raise UnreadableDocument(
@@ -61,7 +62,21 @@ def read_docx(path: Path) -> DocumentModel:
             f"({type(exc).__name__}). Salvarlo di nuovo da Word come .docx e riprovare.",
             file=path.name,
         ) from exc
-    return DocumentModel(file=path.name, format="docx", blocks=blocks)
+    return DocumentModel(file=path.name, format="docx", blocks=blocks, page_headers=headers)
+
+
+def _page_headers(document: Any) -> list[str]:
+    """The text lines of the page headers the document defines (first page and default)."""
+    lines: list[str] = []
+    for section in document.sections:
+        for header in (section.first_page_header, section.header):
+            if header.is_linked_to_previous:  # no header of its own (reading it would create one)
+                continue
+            for paragraph in header.paragraphs:
+                text = normalize_space(paragraph.text)
+                if text and text not in lines:
+                    lines.append(text)
+    return lines
 
 
 def _body(document: Any, name: str) -> Any:

@@ -107,8 +107,9 @@ def read_pdf(path: Path) -> DocumentModel:
     pages = _read_pages(path)
     if not any(p.lines or p.cell_lines() for p in pages):
         raise EmptyDocument(_NO_TEXT, file=path.name)
-    _drop_running_lines(pages)
-    return DocumentModel(file=path.name, format="pdf", blocks=_blocks(pages, _measure(pages)))
+    headers = _drop_running_lines(pages)
+    return DocumentModel(file=path.name, format="pdf", blocks=_blocks(pages, _measure(pages)),
+                         page_headers=headers)
 
 
 @dataclass
@@ -208,19 +209,26 @@ def _fragment(bbox: _Box, table_rows: list[list[_Box | None]], page_number: int)
 # ----------------------------------------------------------------------------- the whole document
 
 
-def _drop_running_lines(pages: list[_PageContent]) -> None:
+def _drop_running_lines(pages: list[_PageContent]) -> list[str]:
     """Drop running headers and footers: the same text (numbers aside) at the same height
-    on at least half of the pages (two at least)."""
+    on at least half of the pages (two at least). Returns their texts, top to bottom."""
     if len(pages) < 2:
-        return
+        return []
 
     def key(ln: Line) -> tuple[str, int]:
         return re.sub(r"\d+", "#", ln.text), round(ln.top)
 
     counts = Counter(k for p in pages for k in {key(ln) for ln in p.lines})
     running = {k for k, n in counts.items() if n >= max(2, len(pages) / 2)}
+    if not any(p.fragments or any(key(ln) not in running for ln in p.lines) for p in pages):
+        return []  # the repeated lines are all the text there is: they are the content
+    texts: dict[tuple[str, int], str] = {}
     for p in pages:
+        for ln in sorted(p.lines, key=lambda ln: ln.top):
+            if key(ln) in running:
+                texts.setdefault(key(ln), ln.text)
         p.lines = [ln for ln in p.lines if key(ln) not in running]
+    return list(texts.values())
 
 
 def _measure(pages: list[_PageContent]) -> _Metrics:
@@ -319,9 +327,15 @@ def _table(parts: list[_Fragment], m: _Metrics) -> tuple[list[list[str]], list[l
         if _repeats_header(parts[0], part, m):
             below = below[1:]
         if below and _is_split_row(rows[-1], below[0], m):
+            joined: dict[int, _Cell] = {}
             for top_cell, bottom_cell in zip(rows[-1], below[0], strict=True):
                 top_cell.lines += bottom_cell.lines
+                joined[id(bottom_cell)] = top_cell.same_as or top_cell
             below = below[1:]
+            for row in below:  # a cell merged down from the cut row repeats the whole joined text
+                for cell in row:
+                    if cell.same_as is not None and id(cell.same_as) in joined:
+                        cell.same_as = joined[id(cell.same_as)]
         rows += below
     edges: list[float] = []
     for x in sorted({x for row in rows for c in row for x in (c.x0, c.x1)}):
@@ -344,8 +358,9 @@ def _is_split_row(prev: list[_Cell], nxt: list[_Cell], m: _Metrics) -> bool:
 
     Yes when nothing but padding went over; no when a cell has text below but not above, or
     ended well above the page's end; yes when most cells going on in lower case run on
-    mid-sentence; no when the first cell has text of its own (a year, a label); else yes
-    only if a single cell went on.
+    mid-sentence; no when the first cell has text of its own (a year, a label); yes when every
+    cell going on runs on from its last line, or one runs on from a line that ends in a kept space;
+    else yes only if a single cell went on.
     """
     if len(prev) != len(nxt) or any(abs(a.x0 - b.x0) > 2 * EPS for a, b in zip(prev, nxt, strict=True)):
         return False
@@ -359,6 +374,12 @@ def _is_split_row(prev: list[_Cell], nxt: list[_Cell], m: _Metrics) -> bool:
     lower = [wraps(a.lines[-1], b.lines[0], a.x0 + m.pad, a.x1 - m.pad, m.spaced_breaks)
              for a, b in going_on if b.lines[0].text[0].islower()]
     if lower and 2 * sum(lower) >= len(lower):
+        return True
+    runs_on = [wraps(a.lines[-1], b.lines[0], a.x0 + m.pad, a.x1 - m.pad, m.spaced_breaks) for a, b in going_on]
+    if not nxt[0].lines and (all(runs_on) or m.spaced_breaks and any(
+            r and a.lines[-1].spaced for r, (a, _) in zip(runs_on, going_on, strict=True))):
+        # every cell going on runs on from its last line, or one does from a line ending in the space
+        # a producer that keeps them leaves only at a wrap: the row was cut
         return True
     return not nxt[0].lines and len(going_on) == 1
 

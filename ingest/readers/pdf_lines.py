@@ -24,7 +24,8 @@ _FIT_TOLERANCE = 0.15
 # that the producer keeps the space at a line break.
 _SPACED_SHARE = 0.5
 _LIST_START = re.compile(r"^(?:[-–•▪●*+]|>=?|<=?|\d{1,2}[).])\s")
-_WORD_BREAK = re.compile(r"[^\W\d_][-/]$")  # a line broken inside a word, after - or /
+_WORD_BREAK = re.compile(r"[^\W_][-/]$")  # a line broken inside a word or number, after - or /
+_PARAGRAPH_SPACING = 1.0  # pt: a line pitch this much above the block's least starts a paragraph
 
 
 @dataclass
@@ -108,8 +109,8 @@ def wraps(prev: Line, nxt: Line, left: float, right: float, spaced_breaks: bool)
     room, ended its paragraph."""
     if not may_wrap(prev, nxt, left, right):
         return False
-    if not spaced_breaks or prev.spaced or _WORD_BREAK.search(prev.text):
-        return True
+    if not spaced_breaks or prev.spaced or _WORD_BREAK.search(prev.text) or _centred(prev, left, right):
+        return True  # a centred line's trailing space is not drawn: the habit cannot tell
     return _start(prev, left, right) + (prev.end - prev.x0) + prev.space > right - 0.07 * prev.size
 
 
@@ -121,17 +122,32 @@ def keeps_line_end_spaces(pairs: list[tuple[Line, Line, float, float]]) -> bool:
 
 
 def join(lines: list[Line], left: float, right: float, spaced_breaks: bool) -> list[str]:
-    """Lines -> the texts of their paragraphs."""
+    """Lines -> the texts of their paragraphs. Where the lines of a block are set at two
+    distances, the wider one is paragraph spacing: a paragraph break whatever the widths say."""
+    pitches = [b.top - a.top for a, b in zip(lines, lines[1:], strict=False) if a.page == b.page]
+    least = min(pitches, default=0.0)
     paras: list[str] = []
     for i, ln in enumerate(lines):
-        if i and wraps(lines[i - 1], ln, left, right, spaced_breaks):
-            paras[-1] += ("" if _WORD_BREAK.search(paras[-1]) else " ") + ln.text
+        prev = lines[i - 1] if i else None
+        spaced_apart = prev is not None and prev.page == ln.page and ln.top - prev.top > least + _PARAGRAPH_SPACING
+        if prev is not None and not spaced_apart and wraps(prev, ln, left, right, spaced_breaks):
+            glue = "" if _WORD_BREAK.search(paras[-1]) or _cut_word(prev, ln, right) else " "
+            paras[-1] += glue + ln.text
         else:
             paras.append(ln.text)
     return paras
 
 
+def _cut_word(prev: Line, nxt: Line, right: float) -> bool:
+    """A word wider than the column, cut where the column ends (no hyphen): the line is that
+    one word, filling the width, and the next goes on in lower case."""
+    return " " not in prev.text and right - prev.x1 < prev.space and nxt.text[:1].islower()
+
+
+def _centred(line: Line, left: float, right: float) -> bool:
+    return line.x0 > left + 2 * EPS and abs((line.x0 - left) - (right - line.x1)) < 2 * EPS
+
+
 def _start(line: Line, left: float, right: float) -> float:
     """Where the line could start: the left edge for a centred line, else its own start."""
-    centred = line.x0 > left + 2 * EPS and abs((line.x0 - left) - (right - line.x1)) < 2 * EPS
-    return left if centred else line.x0
+    return left if _centred(line, left, right) else line.x0

@@ -14,10 +14,11 @@ programming, preferring a row end at every blank line unless that breaks a row s
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ingest.labels import label_kind
+from ingest.labels import is_no_field_label, label_kind
 from ingest.text import drop_bookmarks, join_paragraphs, normalize_space
 from ingest.types import Block, DocumentModel, Paragraph, Table
 
@@ -26,7 +27,12 @@ _MAX_STATES = 6  # expected widths kept per position in the search
 _FORCED_ROW_END = 100.0  # a row cut where no blank line is (only when a row would pass _MAX_ROW)
 _EPS = 0.01  # cost of reading one blank line as an empty paragraph instead of a row end
 _NO_PARAGRAPH_BETWEEN_TABLES = 1.0  # Word always has a paragraph between two tables
-_LABEL_KINDS = ("objective", "indicator", "both")
+_CONTEXT_ROW = 0.2  # a row of one cell across a table of several columns
+_YEAR_ROW = 0.3  # a row of years only, under a header
+_GLUED_HEADER = 1.0  # a first row holding labels and values
+_MIN_CONTEXT_WIDTH = 3
+_LABEL_KINDS = ("objective", "indicator", "both", "stato", "no_field", "year")  # cells of a header row
+_YEAR_LABEL = re.compile(r"^(?:anno\s+)?(?:19|20)\d\d$", re.IGNORECASE)
 _KV_KINDS = ("objective", "indicator", "both", "stato")
 
 
@@ -77,6 +83,7 @@ class _Parser:
             self.tables += 1
             self.blocks.append(Table(index=self.tables, rows=rows))
         self.region = []
+        self._cache = None  # the next run of cells is solved afresh (its key may equal this one's)
 
     def _best(self) -> dict[tuple[int, int], _Step]:
         """The solution for the current run of cells (kept until a cell changes)."""
@@ -97,24 +104,31 @@ def parse_text(text: str, file: str) -> DocumentModel:
 
 @lru_cache(maxsize=8192)
 def _kind(text: str) -> str | None:
-    return label_kind(text)
+    kind = label_kind(text)
+    if kind is None and _YEAR_LABEL.match(text.strip()):
+        return "year"  # '2025' under 'Target' in a header over two rows
+    return "no_field" if kind is None and is_no_field_label(text) else kind
 
 
 def _row_cost(width: int, first_kind: str | None, nonempty: int, head: int, labels: int,
-              expected: int) -> tuple[float, int]:
+              expected: int, years: int = 0, year_run: int = 0) -> tuple[float, int]:
     """Cost of reading ``width`` cells as one row, and the expected width of the data rows after it.
 
     ``first_kind`` is the label kind of the first cell; ``nonempty``, ``head`` and ``labels``
     count the non-empty cells, those among the first two, and the header-label cells.
     """
-    if nonempty >= 2 and labels == nonempty:
-        return 0.0, width  # a header row
+    if nonempty >= 2 and labels == nonempty and year_run == years:
+        # a header row; the years under a header's labels (side by side) cost a little: empty year
+        # rows stay rows
+        return (_YEAR_ROW if years == nonempty else 0.0), width
     if first_kind in _KV_KINDS:  # "label | value"
         if width == 1:
             return 2.0, expected
         return 1.5 * (nonempty - head), expected
-    if expected == 0:
-        return 0.0, width  # first data row of a table without header: sets the width
+    if expected == 0:  # first data row of a table without header: sets the width
+        return (_GLUED_HEADER if labels >= 2 else 0.0), width  # (with labels: a header glued to data)
+    if width == 1 and expected >= _MIN_CONTEXT_WIDTH:
+        return _CONTEXT_ROW, expected  # one cell across the table (SETTORE ..., MISSIONE ...)
     if width == expected:
         return 0.0, expected
     if width == expected - 1:
@@ -134,19 +148,23 @@ def _solve(cells: list[_Cell]) -> dict[tuple[int, int], _Step]:
         # Only the cheapest few widths go on: keeps a long run of cells linear in time.
         states = sorted(states, key=lambda s: s[1].cost)[:_MAX_STATES]
         for expected, step in states:
-            inner = nonempty = labels = head = 0
+            inner = nonempty = labels = head = years = run = year_run = 0
             for end in range(start + 1, min(n, start + _MAX_ROW) + 1):
                 if end - 1 > start:
                     inner += cells[end - 2].blanks_after
                 if cells[end - 1].text:
                     nonempty += 1
                     labels += kinds[end - 1] in _LABEL_KINDS
+                    years += kinds[end - 1] == "year"
                     head += end - start <= 2
+                run = run + 1 if kinds[end - 1] == "year" else 0
+                year_run = max(year_run, run)
                 gap = cells[end - 1].blanks_after if end < n else 1
                 forced = gap == 0 and end - start == _MAX_ROW  # no blank line for too long: cut the row
                 if gap == 0 and not forced:
                     continue
-                cost, after = _row_cost(end - start, kinds[start], nonempty, head, labels, expected)
+                cost, after = _row_cost(end - start, kinds[start], nonempty, head, labels, expected, years,
+                                        year_run)
                 if forced:
                     cost, gap = cost + _FORCED_ROW_END, 1
                 total = step.cost + _EPS * inner + cost

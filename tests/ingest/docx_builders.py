@@ -29,7 +29,8 @@ def heading(doc: Document, text: str, level: int = 1) -> None:
     doc.add_heading(text, level=level)
 
 
-def _set_text(cell, text: str) -> None:  # type: ignore[no-untyped-def]
+def set_text(cell, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Set a cell's text, one paragraph per line."""
     lines = text.split("\n")
     cell.paragraphs[0].text = lines[0]
     for line in lines[1:]:
@@ -46,7 +47,7 @@ def table(doc: Document, rows: list[list[str]], *, cols: int | None = None) -> D
             if text == VMERGE:
                 vmerges.append((r, c))
             else:
-                _set_text(tbl.cell(r, c), text)
+                set_text(tbl.cell(r, c), text)
         if len(row) < width:
             tbl.cell(r, len(row) - 1).merge(tbl.cell(r, width - 1))
     for r, c in vmerges:
@@ -59,7 +60,7 @@ def nested_table(cell, rows: list[list[str]]) -> None:  # type: ignore[no-untype
     inner = cell.add_table(rows=len(rows), cols=max(len(r) for r in rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
-            _set_text(inner.cell(r, c), text)
+            set_text(inner.cell(r, c), text)
 
 
 def soft_break(cell, before: str, after: str) -> None:  # type: ignore[no-untyped-def]

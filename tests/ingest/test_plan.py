@@ -1,12 +1,14 @@
-"""Plan period and monitoring date of a document; status history kept across monitoring versions."""
+"""Plan period, issuing body and monitoring date of a document; status history kept across monitoring versions."""
 from __future__ import annotations
 
 import sqlite3
 
-from ingest.plan import detect_periodo, monitoring_date, normalise_periodo, periodo_from_file
+import pytest
+
+from ingest.plan import detect_ente, detect_periodo, monitoring_date, normalise_periodo, periodo_from_file
 from ingest.settings import Settings
 from ingest.store import DocumentInfo, Store
-from ingest.types import DocumentModel, Objective, Paragraph, StatoAttuazione
+from ingest.types import DocumentModel, Objective, Paragraph, StatoAttuazione, Table
 
 
 def test_periodo_from_text_file_name_and_option() -> None:
@@ -74,3 +76,27 @@ def test_an_older_database_gets_the_new_columns(data_settings: Settings) -> None
     store.upsert_document(DocumentInfo(documento="d", file="f", content_hash="h", format="docx",
                                        periodo="2023-2025"), [])
     assert store.document("d").periodo == "2023-2025"
+
+
+@pytest.mark.parametrize(("lines", "ente"), [
+    (["COMUNE DI SAN POLO D'ENZA – PIAO 2025-2027"], "Comune di San Polo d'Enza"),
+    (["Unione dei Comuni della Bassa Valle", "Piano integrato di attività e organizzazione"],
+     "Unione dei Comuni della Bassa Valle"),
+    (["CITTÀ METROPOLITANA DI BOLOGNA | PIAO 2024"], "Città Metropolitana di Bologna"),
+    (["PROVINCIA DI MODENA", "COMUNE DI ROCCAFELICE", "PIAO 2025-2027"], "Comune di Roccafelice"),
+    (["Provincia di Reggio Emilia - Sottosezione 2.2"], "Provincia di Reggio Emilia"),
+    (["Il Comune di Casalgrande ha approvato il piano"], None),  # named inside a sentence
+    (["Comune di Casalgrande ha approvato il piano della performance"], None),
+    (["Sottosezione 2.2 Performance"], None),
+])
+def test_ente_from_the_cover(lines: list[str], ente: str | None) -> None:
+    doc = DocumentModel(file="x.txt", format="txt", blocks=[Paragraph(text=t) for t in lines])
+    found = detect_ente(doc)
+    assert (found.ente if found else None) == ente
+
+
+def test_ente_only_before_the_first_table() -> None:
+    doc = DocumentModel(file="x.txt", format="txt", blocks=[
+        Paragraph(text="Piano della performance"), Table(index=1, rows=[["Obiettivo", "Peso"]]),
+        Paragraph(text="COMUNE DI ALTROVE")])
+    assert detect_ente(doc) is None

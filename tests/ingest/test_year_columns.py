@@ -59,7 +59,9 @@ def test_one_objective_per_row_under_a_header_mixing_card_and_indicator_columns(
     first, second = extraction.objectives
     assert (first.id, first.titolo, first.responsabile) == ("ambiente-1", "Ridurre i rifiuti indifferenziati",
                                                             "Paolo Blu")
+    # a weight on the objective's first row only reads as the objective's (a merged cell)
     assert [(i.anno, i.indicatore, i.target, i.peso) for i in first.indicatori] == [
-        (2024, "% raccolta differenziata", "75%", "60%"), (2024, "n. segnalazioni", "-10%", None)]
+        (2024, "% raccolta differenziata", "75%", None), (2024, "n. segnalazioni", "-10%", None)]
+    assert first.peso == "60%"
     assert (second.id, second.titolo, [i.target for i in second.indicatori]) == ("ambiente-2",
                                                                                   "Piantare nuovi alberi", ["200"])
