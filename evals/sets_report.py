@@ -20,7 +20,7 @@ from evals.harness import run_eval
 from ingest.types import Objective
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = ROOT / "samples"
 SETS = Path(__file__).resolve().parent / "sets"
 PLANS = {"casalgrande": "piao_casalgrande_2023_performance", "roccafelice": "piao_roccafelice_2025_performance",
          "dev": "piao_casalgrande_2023_performance"}

@@ -21,8 +21,8 @@ from assistant.understanding.generate import generate
 from ingest.types import Fonte, Indicator, Objective, StatoAttuazione
 from tests.conftest import ROOT
 
-ROCCAFELICE = ROOT.parent / "shared" / "fixtures" / "piao_roccafelice_2025_performance.gold.json"
-pytestmark = pytest.mark.skipif(not ROCCAFELICE.exists(), reason="../shared/fixtures is not beside the repo")
+ROCCAFELICE = ROOT / "samples" / "piao_roccafelice_2025_performance.gold.json"
+pytestmark = pytest.mark.skipif(not ROCCAFELICE.exists(), reason="the Roccafelice sample is missing")
 
 
 def _load(path: Path) -> list[Objective]:
