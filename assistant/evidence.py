@@ -262,12 +262,12 @@ def _passages(obj: Objective, plan: Plan, concepts: list[Concept]) -> dict[str, 
         text = field_text(obj, name)
         if name != "stato_attuazione" and text:
             out[name] = [text]
-    asked = [f for f in plan.fields if f != "stato_attuazione"]
-    if status and plan.intent == "field" and asked and not any(has_field(obj, f) for f in asked):
-        # the asked field is empty: the status may still say what is asked, in words other than the
-        # objective's own ('quando è stata pubblicata la graduatoria?' -> 'pubblicata il 13/06/2025')
+    if status and plan.intent == "field" and "stato_attuazione" not in out:
+        # the status may say what is asked in words other than the objective's own ('con quale delibera
+        # è stato approvato?' -> 'approvato con delibera n. 36 del 27/04/2023'): its sentences that do
         title = {stem(t) for t in tokens(obj.titolo)}
-        found = best_sentences(status, [c for c in concepts if not (c.stems & title)], 2)
+        asked = [c for c in concepts if not (c.stems & title)]
+        found = best_sentences(status, asked, 2) if asked else []
         if found:
             out["stato_attuazione"] = found
     return out

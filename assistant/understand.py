@@ -15,7 +15,7 @@ from assistant.normalize import norm, proper_names, tokens
 from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Mode, Plan
 from assistant.understanding.model import Prediction
-from assistant.understanding.phrasings import load_phrasings, phrasing_words
+from assistant.understanding.phrasings import load_phrasings, objective_nouns, phrasing_words
 
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
 INDICATOR_FIELDS = ("target", "baseline", "scadenza", "peso", "fonte_verifica", "indicatore", "target_intermedio",
@@ -214,6 +214,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         context_words += [w for w in content if w not in catalog.vocabulary and w not in context_words]
     has_filter = bool(links.settore or links.persons or links.classificazione or links.unknown)
     intent, fields = _intent(pred, years, has_filter, bool(content), named)
+    if intent == "count" and not has_filter and not (set(tokens(masked)) & objective_nouns()) and content:
+        intent = "describe"  # 'quanti posti ha il nido?': a quantity of one objective, not a count of objectives
     if intent in ("list", "count") and pred.polarity == "missing" and not has_filter and \
             not set(fields) & catalog.partial_fields and not negated_fields(masked, fields, lexicon):
         # 'chi segue le entrate che i cittadini non hanno pagato?': a negation, not a filter on a field

@@ -98,3 +98,15 @@ def phrasing_words(path: Path = PHRASINGS_PATH) -> frozenset[str]:
     # preambles and closings are context, not the words of asking: a topic word there ('computer') stays one
     text = " ".join(_strings(phrasings.model_dump(exclude={"abbreviations", "preambles", "closings"})))
     return frozenset(tokens(re.sub(r"\{\w+\}", " ", text)))
+
+
+@lru_cache(maxsize=2)
+def objective_nouns(path: Path = PHRASINGS_PATH) -> frozenset[str]:
+    """The nouns people call objectives by: the words of the objective references ('obiettivo',
+    'progetto', 'scheda', 'attività', 'intervento'), singular and plural."""
+    from assistant.normalize import tokens  # noqa: PLC0415
+
+    refs = load_phrasings(path).objective_refs.it
+    words = {w for ref in refs for w in tokens(re.sub(r"\{\w+\}", " ", ref)) if len(w) > 3 and w != "quello"}
+    plural = {w[:-1] + ("e" if w.endswith("a") else "i") for w in words if w[-1] in "ao"}
+    return frozenset(words | plural)
