@@ -43,11 +43,18 @@ def field_text(obj: Objective, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def stated(value: str | None) -> bool:
+    """Whether a value states something: not empty, not a value saying the field is absent ('No')."""
+    from assistant.lexicon import load_lexicon  # noqa: PLC0415 - the lexicon imports nothing of this module
+
+    return bool(value) and norm(value or "") not in load_lexicon().empty_values
+
+
 def has_field(obj: Objective, name: str) -> bool:
     """Whether a record states a field (on the card, in the status, or on any indicator row)."""
-    if name in Indicator.model_fields and any(getattr(r, name) for r in obj.indicatori):
+    if name in Indicator.model_fields and any(stated(getattr(r, name)) for r in obj.indicatori):
         return True
-    return bool(field_text(obj, name))
+    return stated(field_text(obj, name))
 
 
 def record_strings(obj: Objective) -> Iterator[str]:

@@ -158,9 +158,9 @@ def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[
         return pool if restricted else []
     ranked = retriever.search(plan.filters.text or "", [o.key for o in pool], plan.question, plan.context_words)
     threshold = MIN_COVERAGE[plan.mode]
-    if plan.followup and not confident(ranked, threshold):
+    if plan.followup and not confident(ranked, threshold, plan.language):
         ranked = retriever.search(plan.filters.text or "", _in_scope(plan, catalog), plan.question, plan.context_words)
-    if not confident(ranked, threshold):
+    if not confident(ranked, threshold, plan.language):
         return []
     top = ranked[0]
     keys = [top.key]
@@ -169,13 +169,14 @@ def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[
     return catalog.get(keys)
 
 
-def confident(ranked: list[Scored], threshold: float) -> bool:
+def confident(ranked: list[Scored], threshold: float, language: str = "it") -> bool:
     """Whether the best-ranked objective is a confident match: most of the topic found in it, or part of
     it found and dense search putting it first by a clear margin."""
     if not ranked:
         return False
     top = ranked[0]
-    if top.dense_rank is not None and top.dense_rank > DENSE_FAR and top.coverage < DENSE_FAR_COVERAGE:
+    if language == "it" and top.dense_rank is not None and top.dense_rank > DENSE_FAR \
+            and top.coverage < DENSE_FAR_COVERAGE:
         return False  # meaning puts it far down: a word in common is not enough ('vigili urbani' ~ 'urbana')
     if top.coverage >= threshold and (top.strong > 0 or top.dense_rank == 1 or top.dense_rank is None and
                                       top.coverage >= STATUS_ONLY_COVERAGE):

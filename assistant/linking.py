@@ -37,7 +37,8 @@ def _find_seq(words: list[tuple[str, int, int]], seq: tuple[str, ...], start: in
     return -1
 
 
-def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, links: Links) -> None:
+def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, links: Links,
+                language: str = "it") -> None:
     """Link 'settore Entrate', 'Vita della Comunità', 'SUAP' to a sector heading; remember
     'settore Polizia Locale' as unknown."""
     words = _words(text)
@@ -58,7 +59,8 @@ def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, li
         links.settore = best[1]
         links.spans.append((words[best[2]][1], words[best[3] - 1][2]))
         return
-    _unknown_sector(words, catalog, lexicon, links)
+    if language == "it":  # 'settore X' names X after the cue in Italian only ('tax office' -> 'tributi settore')
+        _unknown_sector(words, catalog, lexicon, links)
 
 
 def _sector_synonym(after: list[str], lexicon: Lexicon) -> tuple[str, ...] | None:
@@ -158,12 +160,12 @@ def unknown_name(original: str, catalog: Catalog) -> str | None:
     return None
 
 
-def link_all(text: str, original: str, catalog: Catalog, lexicon: Lexicon) -> Links:
+def link_all(text: str, original: str, catalog: Catalog, lexicon: Lexicon, language: str = "it") -> Links:
     """Every entity of a normalised question."""
     links = Links()
     link_persons(text, original, catalog, links)
     link_classification(text, catalog, lexicon, links)
-    link_sector(text, original, catalog, lexicon, links)
+    link_sector(text, original, catalog, lexicon, links, language)
     if not (links.persons or links.settore or links.classificazione or links.unknown):
         name = unknown_name(original, catalog)
         if name:

@@ -67,7 +67,7 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         if filters.responsabile and norm(filters.responsabile) not in norm(o.responsabile or ""):
             continue
-        if filters.pnrr and not o.pnrr:
+        if filters.pnrr and not has_field(o, "pnrr"):
             continue
         if filters.anno and filters.anno not in o.anni:
             continue

@@ -199,7 +199,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     dates = asked_dates(text)
     scope_links = catalog.plans.link(text)
     text = mask(text, scope_links.spans)
-    links = link_all(text, without_payload(question, lexicon) if injection else question, catalog, lexicon)
+    links = link_all(text, without_payload(question, lexicon) if injection else question, catalog, lexicon, language)
     years = question_years(text)
     masked = mask(text, links.spans)
     named = named_fields(masked, lexicon)
@@ -214,6 +214,11 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         context_words += [w for w in content if w not in catalog.vocabulary and w not in context_words]
     has_filter = bool(links.settore or links.persons or links.classificazione or links.unknown)
     intent, fields = _intent(pred, years, has_filter, bool(content), named)
+    if intent == "compare_years" and len(years) == 1:  # one year named: nothing to compare
+        intent = next(i for i in sorted(pred.intent_scores, key=lambda k: -pred.intent_scores[k]) + ["describe"]
+                      if i not in ("compare_years", "unknown"))
+        if intent == "status" and "stato_attuazione" not in fields:
+            fields.insert(0, "stato_attuazione")
     if intent == "count" and not has_filter and not (set(tokens(masked)) & objective_nouns()) and content:
         intent = "describe"  # 'quanti posti ha il nido?': a quantity of one objective, not a count of objectives
     if intent in ("list", "count") and pred.polarity == "missing" and not has_filter and \
