@@ -222,8 +222,20 @@ class FeedbackRequest(BaseModel):
     page: str | None = Field(default=None, max_length=200)
 
 
+class AnswerFeedback(BaseModel):
+    """A thumbs up or down on one answer of the chat; the question is kept only with chat logging on."""
+
+    model_config = STRICT
+
+    vote: Literal["utile", "non_utile"]
+    question: str | None = Field(default=None, max_length=2000)
+    objective_ids: list[str] = Field(default_factory=list, max_length=50)
+    mode: Mode = "staff"
+
+
 class FeedbackReceipt(BaseModel):
     received: bool = True
+    question_kept: bool = False  # whether the question was stored with the vote (PIAO_LOG_CHATS)
 
 
 class Health(BaseModel):

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, datetime
 
 import openpyxl
 from fastapi.testclient import TestClient
 
 from api import export
+from api.app import create_app
 from api.guided import is_citizen_facing
 from api.weights import weight_table
+from ingest.settings import Settings
 from ingest.types import Fonte, Objective
 from tests.conftest import SAMPLE_DOCUMENTO
 
@@ -181,3 +184,19 @@ def test_documents_and_health(client: TestClient) -> None:
     assert client.head("/healthz").status_code == 200 and client.head("/").status_code == 200
     ready = client.get("/readyz").json()
     assert ready == {"status": "ready", "documents": 1, "objectives": 35}
+
+
+def test_answer_votes_keep_the_question_only_with_chat_logging(
+        client: TestClient, api_settings: Settings) -> None:
+    votes = api_settings.data_dir / "answer_feedback.jsonl"
+    body = {"vote": "utile", "question": "Chi segue lo sportello SOS Computer?", "objective_ids": ["x/y"]}
+    response = client.post("/api/feedback/answer", json=body)
+    assert response.status_code == 201 and response.json() == {"received": True, "question_kept": False}
+    line = json.loads(votes.read_text(encoding="utf-8").splitlines()[-1])
+    assert line["vote"] == "utile" and "question" not in line
+    assert client.post("/api/feedback/answer", json={**body, "vote": "forse"}).status_code == 422
+    logging_settings = api_settings.model_copy(update={"log_chats": True})
+    with TestClient(create_app(logging_settings)) as logging_client:
+        kept = logging_client.post("/api/feedback/answer", json=body).json()
+    assert kept["question_kept"] is True
+    assert json.loads(votes.read_text(encoding="utf-8").splitlines()[-1])["question"] == body["question"]

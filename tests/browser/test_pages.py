@@ -103,6 +103,9 @@ def test_follow_ups_and_markdown_export(page: Any, tmp_path: Path) -> None:
     texts = follow_ups.all_inner_texts()
     assert not any(t.startswith("Chi è il responsabile") for t in texts)  # already answered
     assert any("SETTORE AFFARI GENERALI" in t for t in texts)
+    answer.get_by_role("button", name="Utile", exact=True).click()
+    page.wait_for_function("() => document.getElementById('avviso').textContent.includes('valutazione')")
+    assert answer.get_by_role("button", name="Utile", exact=True).get_attribute("aria-pressed") == "true"
     follow_ups.first.click()
     page.locator(".message-assistant").nth(1).locator(".answer-actions").wait_for()
     with page.expect_download() as download:

@@ -2,7 +2,7 @@
 // answer; the whole conversation can be downloaded as Markdown or plain text with its sources.
 import { conversationText } from "./answer.js";
 import { STAFF_LABELS, setupChat } from "./chat.js";
-import { el, today } from "./common.js";
+import { announce, el, postJSON, today } from "./common.js";
 
 const TITLE_CHARS = 70;
 
@@ -32,7 +32,31 @@ export function followUps(answer) {
   return out;
 }
 
-function decorate(item, turn, { ask, id }) {
+/** "Utile" / "Non utile" on an answer; the question goes with the vote only if the server logs chats. */
+function thumbs(bar, turn) {
+  const live = document.getElementById("avviso");
+  const group = el("div", { class: "btn-group thumbs", role: "group", "aria-label": "Valuta la risposta" });
+  for (const [vote, icon, label] of [["utile", "👍", "Utile"], ["non_utile", "👎", "Non utile"]]) {
+    const button = el("button", { type: "button", class: "btn btn-sm btn-outline-secondary", "aria-pressed": "false" },
+      el("span", { "aria-hidden": "true" }, `${icon} `), label);
+    button.addEventListener("click", async () => {
+      try {
+        await postJSON("/api/feedback/answer", {
+          vote, question: turn.question, objective_ids: turn.answer.objective_ids || [], mode: "staff" });
+        group.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+        button.setAttribute("aria-pressed", "true");
+        announce(live, "Grazie: la valutazione è stata registrata.");
+      } catch (err) {
+        announce(live, err.message);
+      }
+    });
+    group.append(button);
+  }
+  bar.append(group);
+}
+
+function decorate(item, turn, { ask, id, bar }) {
+  thumbs(bar, turn);
   const questions = followUps(turn.answer);
   if (!questions.length) return;
   const headingId = `seguiti-${id}`;
