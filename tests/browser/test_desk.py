@@ -41,6 +41,7 @@ def in_view_and_focused(page: Any, answer: Any) -> dict[str, Any]:
 
 def test_twenty_five_questions_each_in_view_and_focused(page: Any) -> None:
     page.set_viewport_size({"width": 1366, "height": 768})
+    page.emulate_media(reduced_motion="reduce")  # no smooth scrolling to wait for at each click (speed)
     page.goto("/sportello")
     page.locator("#domande-guidate button").first.wait_for()
     tops = []
@@ -76,6 +77,8 @@ def test_print_one_answer(page: Any, tmp_path: Path) -> None:
     page.goto("/sportello")
     first = ask(page, "Chi segue il servizio SOS Computer?")
     second = ask(page, "Che cosa fa il Comune per la TARI?")
+    state = in_view_and_focused(page, second)  # with the browser's smooth scrolling on, too
+    assert state["focused"] and 0 <= state["top"] and state["bottom"] <= state["height"]
     first.get_by_role("button", name="Stampa questa risposta").click()
     assert page.evaluate("window.__printed") == 1
     page.emulate_media(media="print")
