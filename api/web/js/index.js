@@ -36,9 +36,8 @@ export function followUps(answer) {
 function thumbs(bar, turn) {
   const live = document.getElementById("avviso");
   const group = el("div", { class: "btn-group thumbs", role: "group", "aria-label": "Valuta la risposta" });
-  for (const [vote, icon, label] of [["utile", "👍", "Utile"], ["non_utile", "👎", "Non utile"]]) {
-    const button = el("button", { type: "button", class: "btn btn-sm btn-outline-secondary", "aria-pressed": "false" },
-      el("span", { "aria-hidden": "true" }, `${icon} `), label);
+  for (const [vote, label] of [["utile", "Utile"], ["non_utile", "Non utile"]]) {
+    const button = el("button", { type: "button", class: "btn btn-sm btn-outline-secondary", "aria-pressed": "false" }, label);
     button.addEventListener("click", async () => {
       try {
         await postJSON("/api/feedback/answer", {
