@@ -79,6 +79,12 @@ def test_synthetic_status_beside_the_quoted_text(page: Any) -> None:
         assert status.locator(".status-badge").inner_text() in {"Concluso", "In corso", "Non avviato", "Non indicato"}
         assert status.locator(".status-reason").inner_text().startswith("Perché:")
         assert status.locator("blockquote").inner_text().strip()  # the evidence, always shown
+    toggle = rows(page).first.get_by_role("button", name="Mostra tutto il testo")  # a long status text
+    quote = rows(page).first.locator("blockquote")
+    clamped = quote.evaluate("el => el.getBoundingClientRect().height")
+    toggle.click()
+    assert rows(page).first.locator("button[aria-controls]").get_attribute("aria-expanded") == "true"
+    assert quote.evaluate("el => el.getBoundingClientRect().height") > clamped
     page.locator("#regola-stato summary").click()
     assert "non avviato" in page.locator("#regola-stato").inner_text()
 

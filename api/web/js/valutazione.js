@@ -70,8 +70,9 @@ function statusCell(obj) {
     el("span", { class: `status-badge status-${sintesi.stato.replace(/\s+/g, "-")}`, text: STATO_LABELS[sintesi.stato] }),
     el("p", { class: "status-reason", text: `Perché: ${sintesi.motivo}` }));
   if (s && s.testo) {
-    td.append(el("p", { class: "mb-0 small", text: s.data ? `Testo del piano al ${italianDate(s.data)}:` : "Testo del piano:" }),
-      el("blockquote", { class: "status-quote", text: s.testo }));
+    const quote = el("blockquote", { class: "status-quote", text: s.testo, id: `stato-${obj.documento}-${obj.id}` });
+    td.append(el("p", { class: "mb-0 small", text: s.data ? `Testo del piano al ${italianDate(s.data)}:` : "Testo del piano:" }), quote);
+    if (s.testo.length > LONG_QUOTE) td.append(clampToggle(quote));
   }
   const history = current.storico[keyOf(obj)];
   if (history && history.length > 1) {
@@ -81,6 +82,21 @@ function statusCell(obj) {
         el("dt", { text: `Al ${italianDate(h.data)}` }), el("dd", { text: h.testo })]))));
   }
   return td;
+}
+
+const LONG_QUOTE = 360;
+
+/** A long quote shows its first lines; the whole text stays in the page (screen readers read it all). */
+function clampToggle(quote) {
+  quote.classList.add("clamped");
+  const button = el("button", { type: "button", class: "btn btn-link btn-sm p-0", "aria-expanded": "false",
+    "aria-controls": quote.id }, "Mostra tutto il testo");
+  button.addEventListener("click", () => {
+    const open = quote.classList.toggle("clamped") === false;
+    button.setAttribute("aria-expanded", String(open));
+    button.textContent = open ? "Mostra meno" : "Mostra tutto il testo";
+  });
+  return button;
 }
 
 function titleCell(o) {
