@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.status import StatoSintetico
 from assistant.types import Citation, Mode
 from ingest.pipeline import IngestReport
 from ingest.types import Objective
@@ -147,6 +148,8 @@ class ObjectiveList(BaseModel):
     objectives: list[Objective]
     # objective key -> its status at each monitoring date of its plan, oldest first (only when several)
     stato_storico: dict[str, list[StatoStorico]] = Field(default_factory=dict)
+    # objective key -> synthetic status (concluso / in corso / non avviato / non indicato) and its reason
+    stato_sintetico: dict[str, StatoSintetico] = Field(default_factory=dict)
 
 
 class GuidedQuestion(BaseModel):
@@ -155,10 +158,19 @@ class GuidedQuestion(BaseModel):
     question: str
     objective_id: str
     settore: str
+    gruppo: str = ""  # the citizen's need it answers ("Scuola e servizi per l'infanzia")
+
+
+class GuidedGroup(BaseModel):
+    """The guided questions of one need."""
+
+    gruppo: str
+    questions: list[GuidedQuestion]
 
 
 class GuidedQuestions(BaseModel):
-    questions: list[GuidedQuestion]
+    groups: list[GuidedGroup] = Field(default_factory=list)
+    questions: list[GuidedQuestion]  # all of them, group after group
 
 
 class DocumentSummary(BaseModel):
@@ -210,8 +222,20 @@ class FeedbackRequest(BaseModel):
     page: str | None = Field(default=None, max_length=200)
 
 
+class AnswerFeedback(BaseModel):
+    """A thumbs up or down on one answer of the chat; the question is kept only with chat logging on."""
+
+    model_config = STRICT
+
+    vote: Literal["utile", "non_utile"]
+    question: str | None = Field(default=None, max_length=2000)
+    objective_ids: list[str] = Field(default_factory=list, max_length=50)
+    mode: Mode = "staff"
+
+
 class FeedbackReceipt(BaseModel):
     received: bool = True
+    question_kept: bool = False  # whether the question was stored with the vote (PIAO_LOG_CHATS)
 
 
 class Health(BaseModel):

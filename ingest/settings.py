@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     log_chats: bool = False
     log_retention_days: int = 30
+    # shown on the pages: the body's logo (same origin or data: URL, the CSP allows no other), its
+    # contact page and privacy notice
+    logo_url: str | None = None
+    contact_url: str | None = None
+    privacy_url: str | None = None
 
     @field_validator("admin_token")
     @classmethod

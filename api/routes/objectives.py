@@ -1,18 +1,25 @@
-"""Objective records: filtered list, one record, CSV/XLSX export, quality report, guided questions."""
+"""Objective records: filtered list, one record, CSV/XLSX export, quality report, weight table,
+guided questions."""
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api import export
-from api.deps import StoreDep
+from api.deps import SettingsDep, StoreDep
 from api.errors import ApiError
-from api.guided import fold, guided_questions
+from api.guided import guided_groups
+from api.identity import body_name
 from api.routes.common import errors
 from api.schemas import GuidedQuestions, ObjectiveList, QualityDocument, QualityReport, StatoStorico
+from api.search import pnrr_linked, search
+from api.status import synthetic_status
+from api.weights import WeightTable, weight_table
+from ingest.settings import Settings
 from ingest.store import Store
 from ingest.types import Objective
 
@@ -27,32 +34,34 @@ class ObjectiveFilters:
         settore: Annotated[str | None, Query(max_length=200, description="Parte del nome del settore")] = None,
         classificazione: Annotated[str | None, Query(max_length=200)] = None,
         responsabile: Annotated[str | None, Query(max_length=200, description="Parte del nome")] = None,
-        pnrr: Annotated[bool | None, Query(description="true: solo obiettivi collegati al PNRR")] = None,
+        pnrr: Annotated[bool | None, Query(description="true: solo obiettivi collegati al PNRR; false: solo gli "
+                                           "altri")] = None,
         anno: Annotated[int | None, Query(ge=1900, le=2200, description="Con un indicatore di quell'anno")] = None,
-        text: Annotated[str | None, Query(max_length=200, description="Testo da cercare nel record")] = None,
+        text: Annotated[str | None, Query(max_length=200, description="Parole da cercare nei valori del "
+                                          "record (non nei nomi dei campi)")] = None,
+        stato: Annotated[Literal["concluso", "in corso", "non avviato", "non indicato"] | None,
+                         Query(description="Stato sintetico (regola nel README)")] = None,
         documento: Annotated[str | None, Query(max_length=255)] = None,
     ) -> None:
         self.store_filters = {
             "settore": settore or None,
             "classificazione": classificazione or None,
             "responsabile": responsabile or None,
-            "has_pnrr": pnrr,
             "anno": anno,
         }
-        self.phrase = fold(text or "")
+        self.pnrr = pnrr
+        self.text = text or ""
+        self.stato = stato
         self.documento = documento or None
 
     def apply(self, store: Store) -> list[Objective]:
-        """The stored records matching every filter (text: the phrase anywhere in the record, as a
-        browser's find does, accents, case and spacing ignored)."""
+        """The stored records matching every filter (text: see ``api/search.py``)."""
         found = store.objectives(self.documento, **self.store_filters)
-        if not self.phrase:
-            return found
-        return [o for o in found if self.phrase in _searchable(o)]
-
-
-def _searchable(obj: Objective) -> str:
-    return fold(obj.model_dump_json(exclude={"fonte"}))
+        if self.pnrr is not None:
+            found = [o for o in found if pnrr_linked(o) == self.pnrr]
+        if self.stato is not None:
+            found = [o for o in found if synthetic_status(o).stato == self.stato]
+        return search(found, self.text) if self.text.strip() else found
 
 
 FiltersDep = Annotated[ObjectiveFilters, Depends()]
@@ -62,7 +71,8 @@ FiltersDep = Annotated[ObjectiveFilters, Depends()]
 def list_objectives(filters: FiltersDep, store: StoreDep) -> ObjectiveList:
     """The stored objectives, filtered."""
     found = filters.apply(store)
-    return ObjectiveList(count=len(found), objectives=found, stato_storico=_history(store, found))
+    return ObjectiveList(count=len(found), objectives=found, stato_storico=_history(store, found),
+                         stato_sintetico={o.key: synthetic_status(o) for o in found})
 
 
 def _history(store: Store, objectives: list[Objective]) -> dict[str, list[StatoStorico]]:
@@ -80,18 +90,21 @@ def _history(store: Store, objectives: list[Objective]) -> dict[str, list[StatoS
     return out
 
 
+def _attachment(settings: Settings, store: Store, found: list[Objective], extension: str) -> dict[str, str]:
+    name = export.file_name(body_name(settings, store), [o.documento for o in found], date.today(), extension)
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
 @router.get(
     "/objectives.csv",
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "CSV, una riga per obiettivo"}, **errors(422)},
 )
-def objectives_csv(filters: FiltersDep, store: StoreDep) -> Response:
-    """The filtered objectives as CSV (UTF-8 with BOM)."""
-    return Response(
-        export.to_csv(filters.apply(store)),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="obiettivi.csv"'},
-    )
+def objectives_csv(filters: FiltersDep, store: StoreDep, settings: SettingsDep) -> Response:
+    """The filtered objectives as CSV for Italian spreadsheets (``;``, decimal comma, UTF-8 with BOM)."""
+    found = filters.apply(store)
+    return Response(export.to_csv(found), media_type="text/csv; charset=utf-8",
+                    headers=_attachment(settings, store, found, "csv"))
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -100,13 +113,23 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @router.get(
     "/objectives.xlsx",
     response_class=Response,
-    responses={200: {"content": {XLSX: {}}, "description": "Foglio Excel, una riga per obiettivo"}, **errors(422)},
+    responses={200: {"content": {XLSX: {}}, "description": "Foglio Excel: obiettivi, indicatori per anno, "
+                     "qualità dei dati"}, **errors(422)},
 )
-async def objectives_xlsx(filters: FiltersDep, store: StoreDep) -> Response:
-    """The filtered objectives as an Excel workbook."""
+async def objectives_xlsx(filters: FiltersDep, store: StoreDep, settings: SettingsDep) -> Response:
+    """The filtered objectives as an Excel workbook (with indicators per year and the quality report)."""
     found = await run_in_threadpool(filters.apply, store)
-    body = await run_in_threadpool(export.to_xlsx, found)
-    return Response(body, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="obiettivi.xlsx"'})
+    documents = {o.documento for o in found}
+    reports = [(d.documento, d.quality) for d in store.documents() if d.documento in documents]
+    body = await run_in_threadpool(export.to_xlsx, found, reports)
+    return Response(body, media_type=XLSX, headers=_attachment(settings, store, found, "xlsx"))
+
+
+@router.get("/weights", response_model=WeightTable, responses=errors(422))
+def weights(store: StoreDep,
+            documento: Annotated[str | None, Query(max_length=255)] = None) -> WeightTable:
+    """The sum of the weights per document, sector and year, with the objectives of each sum."""
+    return weight_table(store.objectives(documento or None))
 
 
 @router.get("/objectives/{key:path}", response_model=Objective, responses=errors(404, 409, 422))
@@ -136,6 +159,7 @@ def quality(store: StoreDep) -> QualityReport:
 
 
 @router.get("/guided-questions", response_model=GuidedQuestions, responses=errors(422))
-def guided(store: StoreDep, limit: Annotated[int, Query(ge=1, le=20)] = 6) -> GuidedQuestions:
-    """Plain-language questions about the plan's citizen-facing objectives (for the citizen desk)."""
-    return GuidedQuestions(questions=guided_questions(store.objectives(), limit))
+def guided(store: StoreDep, limit: Annotated[int, Query(ge=1, le=40)] = 12) -> GuidedQuestions:
+    """Questions as a citizen would ask them about the plan's citizen-facing objectives, grouped by need."""
+    groups = guided_groups(store.objectives(), limit)
+    return GuidedQuestions(groups=groups, questions=[q for g in groups for q in g.questions])

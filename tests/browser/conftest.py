@@ -21,6 +21,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 NO_CHROMIUM = f"{CHROMIUM} not installed (apt-get install chromium): browser tests need a real Chromium"
 
+ENTE = "Comune di Casalgrande"
 XSS_TITLE = 'Apiari didattici <img src=x onerror="window.__xss=1">'
 XSS_RESPONSABILE = "<script>window.__xss=2</script>Anna Rossi"
 XSS_STATUS = "<b>In corso</b><script>window.__xss=3</script>"
@@ -46,8 +47,10 @@ def web_settings(ingested_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
     try:
         info = ingestor.store.document(SAMPLE_DOCUMENTO)
         assert info is not None
-        records = [*ingestor.store.objectives(SAMPLE_DOCUMENTO), markup_record()]
-        ingestor.ingest_records(info.model_copy(update={"content_hash": "0" * 64}), records)
+        # the body named, as `piao ingest --ente` does (the sample's extract names it only in its text)
+        records = [o.model_copy(update={"ente": ENTE})
+                   for o in [*ingestor.store.objectives(SAMPLE_DOCUMENTO), markup_record()]]
+        ingestor.ingest_records(info.model_copy(update={"content_hash": "0" * 64, "ente": ENTE}), records)
     finally:
         ingestor.close()
     return settings
@@ -108,11 +111,15 @@ def page(browser: Any, base_url: str, problems: PageProblems) -> Iterator[Any]:
     assert problems.foreign_requests == [], problems.foreign_requests
 
 
+LAST_TURN = "() => { const a = document.querySelectorAll('.message-assistant'); return a.length ? a[a.length - 1].dataset.turn : null; }"
+
+
 def ask(page: Any, question: str) -> Any:
     """Type a question in the page's chat form, send it, wait for the finished answer; return its <li>."""
-    before = page.locator(".message-assistant").count()
+    last = page.evaluate(LAST_TURN)
     page.fill("#domanda", question)
     page.click("#invia")
-    answer = page.locator(".message-assistant").nth(before)
+    page.wait_for_function(f"(last) => ({LAST_TURN})() !== last", arg=last)
+    answer = page.locator(f".message-assistant[data-turn=\"{page.evaluate(LAST_TURN)}\"]")
     answer.locator(".answer-actions").wait_for()
     return answer

@@ -40,13 +40,67 @@ def test_axe_citizen_desk_with_answer(page: Any) -> None:
     assert_no_violations(page)
 
 
+def test_axe_citizen_desk_printed_answer_and_confirmation(page: Any) -> None:
+    page.add_init_script("window.print = () => { window.__printed = (window.__printed || 0) + 1; };")
+    page.goto("/sportello")
+    answer = ask(page, "Chi segue il servizio SOS Computer?")
+    answer.get_by_role("button", name="Stampa questa risposta").click()
+    page.emulate_media(media="print")
+    assert_no_violations(page)
+    page.emulate_media(media="screen")
+    page.get_by_role("button", name="Ricomincia").click()
+    page.get_by_role("alertdialog").wait_for()
+    assert_no_violations(page)
+
+
+def test_axe_staff_chat_error_and_restored_conversation(page: Any, problems: Any) -> None:
+    page.goto("/")
+    ask(page, SOS)
+    page.reload()
+    page.locator(".message-assistant").first.wait_for()
+    page.route("**/api/chat", lambda route: route.abort())
+    page.fill("#domanda", "Chi è il responsabile?")
+    page.click("#invia")
+    page.get_by_role("button", name="Riprova").wait_for()
+    assert_no_violations(page)
+    problems.errors.remove("Failed to load resource: net::ERR_FAILED")  # the request the test cut off
+
+
+def wait_for_evaluators(page: Any) -> None:
+    page.locator("#qualita h3").first.wait_for()
+    page.locator("#tabella-pesi tbody tr").first.wait_for()
+    page.wait_for_function("() => document.querySelectorAll('#tabella-obiettivi tbody tr').length > 0")
+
+
 def test_axe_evaluators_view(page: Any) -> None:
     page.goto("/valutazione")
-    page.locator("#qualita h3").first.wait_for()
-    page.wait_for_function("() => document.querySelectorAll('#tabella-obiettivi tbody tr').length > 0")
+    wait_for_evaluators(page)
     for summary in page.locator("details summary").all()[:3]:
         summary.click()
+    page.locator("#tabella-obiettivi th button", has_text="Stato di attuazione").click()
     assert_no_violations(page)
+    page.select_option("#f-stato", "non avviato")
+    page.wait_for_function("() => !document.getElementById('conteggio').textContent.startsWith('36')")
+    assert_no_violations(page)
+
+
+@pytest.mark.parametrize("path", ["/", "/sportello", "/valutazione"])
+def test_axe_phone_layout(browser: Any, base_url: str, path: str) -> None:
+    context = browser.new_context(base_url=base_url, locale="it-IT", viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(path)
+        if path == "/valutazione":
+            wait_for_evaluators(page)
+        else:
+            ask(page, "Chi segue il servizio SOS Computer?")
+        assert_no_violations(page)
+        page.get_by_role("button", name="Mostra o nascondi il menu").click()
+        page.get_by_role("link", name="Valutazione degli obiettivi").wait_for(state="visible")
+        page.wait_for_timeout(400)
+        assert_no_violations(page)
+    finally:
+        context.close()
 
 
 def test_axe_accessibility_statement(page: Any) -> None:
@@ -83,7 +137,7 @@ def test_keyboard_only_chat_flow(page: Any) -> None:
     page.keyboard.press("Enter")
     answer = page.locator(".message-assistant").first
     answer.locator(".answer-actions").wait_for()
-    assert focused(page)["id"] == "domanda"  # ready for the follow-up
+    page.wait_for_function("() => document.activeElement.id === 'domanda'")  # ready for the follow-up
     # the answer is announced to screen readers through the live region
     page.wait_for_function("() => document.getElementById('avviso').textContent.includes('Jessica Curti')")
     tab_to(page, lambda s: s["tag"] == "A" and s["text"].startswith("["), backwards=True)  # the [1] marker
@@ -95,6 +149,10 @@ def test_keyboard_only_chat_flow(page: Any) -> None:
     answer.locator(".objective-card").first.wait_for()
     tab_to(page, lambda s: s["text"] == "Nuova conversazione", limit=80)
     page.keyboard.press("Enter")
+    assert focused(page)["text"] == "No, continua"  # the safe choice first
+    page.keyboard.press("Shift+Tab")
+    assert focused(page)["text"] == "Sì, nuova conversazione"
+    page.keyboard.press("Enter")
     assert page.locator("#conversazione > li").count() == 0
 
 
@@ -102,8 +160,7 @@ def test_keyboard_only_evaluators_filters(page: Any) -> None:
     page.goto("/valutazione")
     page.wait_for_function("() => document.querySelectorAll('#tabella-obiettivi tbody tr').length > 0")
     tab_to(page, lambda s: s["id"] == "f-testo")
-    page.keyboard.type("SOS Computer")
-    page.keyboard.press("Enter")
+    page.keyboard.type("SOS Computer")  # applied as typed: no button to press
     page.wait_for_function("() => document.getElementById('conteggio').textContent.startsWith('1 ')")
     assert "SOS Computer" in page.locator("#tabella-obiettivi tbody tr").first.inner_text()
 
@@ -111,9 +168,10 @@ def test_keyboard_only_evaluators_filters(page: Any) -> None:
 def test_keyboard_only_citizen_desk(page: Any) -> None:
     page.goto("/sportello")
     page.locator("#domande-guidate button").first.wait_for()
-    first = tab_to(page, lambda s: s["tag"] == "BUTTON" and s["text"].startswith("Che cosa fa il Comune"))
+    first = tab_to(page, lambda s: s["tag"] == "BUTTON" and s["text"].endswith("?"))
     page.keyboard.press("Enter")
     answer = page.locator(".message-assistant").first
     answer.locator(".answer-actions").wait_for()
     assert first["text"] in page.locator(".message-user").first.inner_text()
-    tab_to(page, lambda s: s["text"] == "Leggi ad alta voce", limit=80)
+    assert focused(page)["tag"] == "H3"  # the answer's heading: read next by a screen reader
+    tab_to(page, lambda s: s["text"] == "Stampa questa risposta", limit=80)

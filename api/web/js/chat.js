@@ -1,9 +1,15 @@
 // The conversation widget shared by the staff chat (/) and the citizen desk (/sportello).
-// The page keeps the whole message list and sends it with every question (follow-ups work);
-// answers are streamed from /api/chat/stream and rendered as text, citations as footnotes.
-import { announce, el, fieldLabel, getJSON, objectiveCard, objectiveUrl, streamChat } from "./common.js";
+// Each question is sent with the last few exchanges (so follow-ups work), each trimmed to the
+// message limit: a long conversation never fails on length. The answer arrives whole from /api/chat
+// (it is composed from the documents in one go: no pretend streaming); its footnotes are numbered in
+// reading order. The staff chat keeps the conversation in the browser (localStorage) across reloads.
+import { citationList, inReadingOrder, plainText, renderText } from "./answer.js";
+import { announce, confirmInline, el, postJSON } from "./common.js";
 
-const STAFF_LABELS = {
+const HISTORY_MESSAGES = 6; // the last three exchanges go with each question
+const STORED_TURNS = 30;
+
+export const STAFF_LABELS = {
   you: "Domanda",
   assistant: "Risposta",
   sources: "Fonti",
@@ -17,9 +23,13 @@ const STAFF_LABELS = {
   received: "Nuova risposta: ",
   cleared: "Nuova conversazione iniziata.",
   empty: "Scrivi una domanda prima di inviare.",
+  confirmClear: "Vuoi cancellare questa conversazione e iniziarne una nuova?",
+  confirmYes: "Sì, nuova conversazione",
+  confirmNo: "No, continua",
+  retry: "Riprova",
 };
 
-const CITIZEN_LABELS = {
+export const CITIZEN_LABELS = {
   ...STAFF_LABELS,
   you: "La tua domanda",
   assistant: "La risposta del Comune",
@@ -31,16 +41,49 @@ const CITIZEN_LABELS = {
   copy: "Copia il testo",
   copied: "Testo copiato.",
   waiting: "Sto cercando la risposta…",
-  read: "Leggi ad alta voce",
-  stop: "Ferma la lettura",
+  received: "È arrivata la risposta. ",
   cleared: "Puoi fare una nuova domanda.",
+  confirmClear: "Vuoi cancellare le risposte e ricominciare?",
+  confirmYes: "Sì, ricomincia",
+  confirmNo: "No, torna alle risposte",
 };
 
 let turnCounter = 0;
 
-/** Wire the chat form of the page; returns ask(question) for the guided buttons. */
-export function setupChat({ mode }) {
-  const labels = mode === "citizen" ? CITIZEN_LABELS : STAFF_LABELS;
+/** The messages sent with a question: the last exchanges, each cut to `limit` characters. */
+export function history(turns, limit) {
+  const messages = turns.flatMap((t) => [
+    { role: "user", content: t.question },
+    { role: "assistant", content: t.answer.answer },
+  ]);
+  return messages.slice(-HISTORY_MESSAGES).map((m) => ({ ...m, content: m.content.slice(0, limit) }));
+}
+
+function loadTurns(key) {
+  if (!key) return [];
+  try {
+    const stored = JSON.parse(window.localStorage.getItem(key) || "[]");
+    return Array.isArray(stored) ? stored.filter((t) => t && t.question && t.answer && t.answer.citations) : [];
+  } catch (_) {
+    return [];
+  }
+}
+
+function saveTurns(key, turns) {
+  if (!key) return;
+  try {
+    window.localStorage.setItem(key, JSON.stringify(turns.slice(-STORED_TURNS)));
+  } catch (_) {
+    // storage full or disabled: the conversation still works, it is just not kept
+  }
+}
+
+/**
+ * Wire the chat form of the page. Options: mode ("staff" | "citizen"), labels, storageKey (keep the
+ * conversation), keepShown (exchanges kept on the page), focusAnswer (move focus to each new answer),
+ * decorate(item, answer, ctx) (page-specific actions). Returns { ask, turns }.
+ */
+export function setupChat({ mode, labels, storageKey = null, keepShown = 50, focusAnswer = false, decorate = null }) {
   const form = document.getElementById("modulo-domanda");
   const input = document.getElementById("domanda");
   const send = document.getElementById("invia");
@@ -48,53 +91,102 @@ export function setupChat({ mode }) {
   const emptyNote = document.getElementById("conversazione-vuota");
   const live = document.getElementById("avviso");
   const errorBox = document.getElementById("errore");
-  let messages = [];
+  const limit = Number(input.dataset.maxChars || 2000);
+  let turns = loadTurns(storageKey);
   let busy = false;
 
-  function showError(text) {
-    errorBox.textContent = text;
+  function showError(text, retry = null) {
+    errorBox.replaceChildren();
     errorBox.hidden = !text;
+    if (!text) return;
+    errorBox.append(el("span", { text }));
+    if (retry) {
+      const button = el("button", { type: "button", class: "btn btn-sm btn-outline-danger ms-2" }, labels.retry);
+      button.addEventListener("click", retry);
+      errorBox.append(button);
+    }
+  }
+
+  const counter = setupCounter(input, limit, live);
+
+  function renderTurn(turn) {
+    const id = ++turnCounter;
+    const userItem = el("li", { class: "message message-user" },
+      el("p", { class: "message-role", text: labels.you }), el("p", { class: "mb-0 question-text", text: turn.question }));
+    const heading = el("h3", { class: "message-role h5", id: `risposta-${id}`, tabindex: "-1" }, labels.assistant);
+    const answerText = el("p", { class: "answer-text" });
+    renderText(answerText, turn.answer, id, labels);
+    const item = el("li", { class: "message message-assistant", "data-turn": id, "aria-labelledby": `risposta-${id}` },
+      heading, answerText);
+    if (turn.answer.citations.length) item.append(citationList(turn.answer, id, labels));
+    const bar = el("div", { class: "answer-actions" });
+    bar.append(copyButton(turn.answer, labels, live));
+    item.append(bar);
+    if (decorate) decorate(item, turn, { bar, ask, labels, id });
+    return [userItem, item];
+  }
+
+  function trimShown() {
+    while (list.querySelectorAll(".message-assistant").length > keepShown) {
+      list.firstElementChild.remove();
+      if (list.firstElementChild && !list.firstElementChild.classList.contains("message-user")) {
+        list.firstElementChild.remove();
+      }
+    }
   }
 
   async function ask(question) {
     const text = question.trim();
     if (!text) { showError(labels.empty); input.focus(); return; }
+    if (text.length > limit) {
+      showError(`La domanda è troppo lunga: ${text.length} caratteri, massimo ${limit}. Accorciala e invia di nuovo.`);
+      input.focus();
+      return;
+    }
     if (busy) return;
     busy = true;
     send.disabled = true;
     showError("");
     emptyNote.hidden = true;
-    const turn = ++turnCounter;
-    list.append(el("li", { class: "message message-user" },
-      el("p", { class: "message-role", text: labels.you }), el("p", { class: "mb-0", text })));
-    const answerText = el("p", { class: "answer-text", text: labels.waiting });
-    const item = el("li", { class: "message message-assistant", "data-turn": turn },
-      el("p", { class: "message-role", text: labels.assistant }), answerText);
-    list.append(item);
+    const waiting = el("li", { class: "message message-waiting" }, el("span", { role: "status" }, labels.waiting));
+    list.append(waiting);
     list.setAttribute("aria-busy", "true");
-    const outgoing = [...messages, { role: "user", content: text }];
-    let first = true;
     try {
-      const answer = await streamChat("/api/chat/stream", { messages: outgoing, mode }, (piece) => {
-        if (first) { answerText.textContent = ""; first = false; }
-        answerText.append(document.createTextNode(piece));
-      });
-      renderAnswer(item, answerText, answer, turn, labels);
-      messages = [...outgoing, { role: "assistant", content: answer.answer }];
+      const outgoing = [...history(turns, limit), { role: "user", content: text }];
+      const answer = inReadingOrder(await postJSON("/api/chat", { messages: outgoing, mode }));
+      const turn = { question: text, answer };
+      turns = [...turns, turn].slice(-STORED_TURNS);
+      saveTurns(storageKey, turns);
+      waiting.remove();
+      const [userItem, item] = renderTurn(turn);
+      list.append(userItem, item);
+      trimShown();
       input.value = "";
-      announce(live, labels.received + answer.answer);
+      counter();
+      announce(live, labels.received + (focusAnswer ? "" : answer.answer));
+      if (focusAnswer) {
+        // the question and its answer at the top of the view, focus on the answer's heading
+        item.querySelector("h3").focus({ preventScroll: true });
+        userItem.scrollIntoView({ block: "start", behavior: "instant" });
+      } else {
+        item.scrollIntoView({ block: "nearest", behavior: "instant" });
+        input.focus({ preventScroll: true });
+      }
     } catch (err) {
-      item.previousElementSibling.remove();
-      item.remove();
+      waiting.remove();
       emptyNote.hidden = list.children.length > 0;
-      showError(err.message);
+      showError(err.message, () => ask(text));
+      input.value = text;
+      input.focus();
     } finally {
       busy = false;
       send.disabled = false;
       list.setAttribute("aria-busy", "false");
-      input.focus();
     }
   }
+
+  for (const turn of turns.slice(-keepShown)) list.append(...renderTurn(turn));
+  emptyNote.hidden = list.children.length > 0;
 
   form.addEventListener("submit", (event) => { event.preventDefault(); ask(input.value); });
   input.addEventListener("keydown", (event) => {
@@ -103,135 +195,58 @@ export function setupChat({ mode }) {
       ask(input.value);
     }
   });
-  document.getElementById("nuova-conversazione").addEventListener("click", () => {
-    messages = [];
+  const clear = document.getElementById("nuova-conversazione");
+  clear.addEventListener("click", async () => {
+    if (!turns.length && !list.children.length) { input.focus(); return; }
+    const ok = await confirmInline(clear.parentElement, {
+      question: labels.confirmClear, yes: labels.confirmYes, no: labels.confirmNo });
+    if (!ok) return;
+    turns = [];
+    saveTurns(storageKey, turns);
     list.replaceChildren();
     emptyNote.hidden = false;
     showError("");
     input.value = "";
+    counter();
     if ("speechSynthesis" in window) window.speechSynthesis.cancel();
     announce(live, labels.cleared);
     input.focus();
   });
-  return ask;
+  return { ask, turns: () => turns };
 }
 
-/** Replace the streamed text with the final one: [n] markers become links to the footnotes. */
-function renderAnswer(item, answerText, answer, turn, labels) {
-  const known = new Set(answer.citations.map((c) => c.n));
-  answerText.replaceChildren();
-  if (answer.refused) answerText.classList.add("answer-refused");
-  const parts = answer.answer.split(/\[(\d+)\]/);
-  parts.forEach((part, i) => {
-    if (i % 2 === 0) { answerText.append(document.createTextNode(part)); return; }
-    const n = Number(part);
-    if (!known.has(n)) { answerText.append(document.createTextNode(`[${part}]`)); return; }
-    const link = el("a", { href: `#fonte-${turn}-${n}`, "aria-label": `${labels.sources}: nota ${n}` }, `[${n}]`);
-    link.addEventListener("click", (event) => {
-      event.preventDefault();
-      const details = document.querySelector(`#fonte-${turn}-${n} details`);
-      details.open = true;
-      details.querySelector("summary").focus();
-    });
-    answerText.append(el("sup", {}, link));
-  });
-  if (answer.citations.length) item.append(citationList(answer, turn, labels));
-  item.append(actions(answer, labels));
-}
-
-function citationList(answer, turn, labels) {
-  const list = el("ol", { class: "list-unstyled" });
-  for (const c of answer.citations) {
-    const details = c.passaggio ? passageFootnote(c, labels) : recordFootnote(c, labels);
-    list.append(el("li", { id: `fonte-${turn}-${c.n}` }, details));
+/** The character counter under the question box; warns (once) when the limit is near or passed. */
+function setupCounter(input, limit, live) {
+  const output = document.getElementById("contatore");
+  let warned = "";
+  function update() {
+    const n = input.value.length;
+    if (!output) return;
+    output.textContent = `${n} caratteri su ${limit}`;
+    const state = n > limit ? "over" : n >= limit * 0.9 ? "near" : "";
+    output.classList.toggle("counter-near", state === "near");
+    output.classList.toggle("counter-over", state === "over");
+    if (state && state !== warned) {
+      announce(live, state === "over"
+        ? `La domanda supera di ${n - limit} caratteri il massimo di ${limit}: accorciala.`
+        : `Restano ${limit - n} caratteri.`);
+    }
+    warned = state;
   }
-  return el("div", { class: "citations" }, el("h3", { text: labels.sources }), list);
+  input.addEventListener("input", update);
+  update();
+  return update;
 }
 
-/** A quote from a field of an objective record: the field, then the whole card on request. */
-function recordFootnote(c, labels) {
-  const where = [c.settore, c.anno ? `anno ${c.anno}` : null].filter(Boolean).join(", ");
-  const slot = el("div", { class: "card-slot" });
-  const button = el("button", { type: "button", class: "btn btn-sm btn-outline-primary", "aria-expanded": "false" },
-    labels.showCard);
-  button.addEventListener("click", () => toggleCard(button, slot, c, labels));
-  return el("details", {},
-    el("summary", {}, `[${c.n}] ${c.titolo} – ${fieldLabel(c.campo)}`),
-    el("p", { class: "mb-0" }, `${labels.quoted} «${fieldLabel(c.campo)}»${where ? ` (${where})` : ""}:`),
-    el("blockquote", { text: c.citazione }),
-    button,
-    slot);
-}
-
-/** A quote from the document's prose (outside the objective tables): section and page. */
-function passageFootnote(c, labels) {
-  const where = [c.documento, c.pagina ? `pagina ${c.pagina}` : null].filter(Boolean).join(", ");
-  return el("details", {},
-    el("summary", {}, `[${c.n}] ${c.sezione || c.titolo}`),
-    el("p", { class: "mb-0" }, `${labels.quotedPassage} (${where}):`),
-    el("blockquote", { text: c.citazione }));
-}
-
-async function toggleCard(button, slot, citation, labels) {
-  if (slot.firstChild) {
-    slot.replaceChildren();
-    button.textContent = labels.showCard;
-    button.setAttribute("aria-expanded", "false");
-    return;
-  }
-  try {
-    const objective = await getJSON(objectiveUrl(citation.documento, citation.objective_id));
-    slot.replaceChildren(objectiveCard(objective));
-  } catch (err) {
-    slot.replaceChildren(el("p", { class: "text-danger", text: err.message }));
-  }
-  button.textContent = labels.hideCard;
-  button.setAttribute("aria-expanded", "true");
-}
-
-function plainText(answer) {
-  const sources = answer.citations.map((c) =>
-    `[${c.n}] ${c.passaggio ? c.sezione || c.titolo : `${c.titolo} – ${fieldLabel(c.campo)}`}: «${c.citazione}»`);
-  return sources.length ? `${answer.answer}\n\nFonti:\n${sources.join("\n")}` : answer.answer;
-}
-
-function actions(answer, labels) {
-  const bar = el("div", { class: "answer-actions" });
-  const live = document.getElementById("avviso");
+function copyButton(answer, labels, live) {
   const copy = el("button", { type: "button", class: "btn btn-sm btn-outline-primary" }, labels.copy);
   copy.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(plainText(answer));
       announce(live, labels.copied);
     } catch (_) {
-      announce(live, "Copia non riuscita: selezionare il testo e copiarlo.");
+      announce(live, "Copia non riuscita: seleziona il testo e copialo.");
     }
   });
-  bar.append(copy);
-  if (labels.read && "speechSynthesis" in window) bar.append(readAloudButton(answer, labels));
-  return bar;
-}
-
-function readAloudButton(answer, labels) {
-  const button = el("button", { type: "button", class: "btn btn-sm btn-primary read-aloud" },
-    labels.read);
-  button.addEventListener("click", () => {
-    const synth = window.speechSynthesis;
-    if (button.dataset.speaking === "true") {
-      synth.cancel();
-      return;
-    }
-    synth.cancel();
-    const utterance = new SpeechSynthesisUtterance(answer.answer.replace(/\s*\[\d+\]/g, ""));
-    utterance.lang = "it-IT";
-    const voice = synth.getVoices().find((v) => v.lang && v.lang.toLowerCase().startsWith("it"));
-    if (voice) utterance.voice = voice;
-    const reset = () => { button.textContent = labels.read; button.dataset.speaking = "false"; };
-    utterance.addEventListener("end", reset);
-    utterance.addEventListener("error", reset);
-    button.textContent = labels.stop;
-    button.dataset.speaking = "true";
-    synth.speak(utterance);
-  });
-  return button;
+  return copy;
 }

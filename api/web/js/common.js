@@ -19,11 +19,15 @@ export function el(tag, attrs = {}, ...children) {
 /** An error carrying the server's Italian message. */
 export class ApiError extends Error {
   constructor(status, body) {
-    super((body && body.message) || `Errore ${status}`);
+    super((body && body.message) || (status >= 500
+      ? "Il servizio ha avuto un problema. Riprova tra qualche istante."
+      : `La richiesta non è andata a buon fine (errore ${status}).`));
     this.status = status;
     this.code = body && body.error;
   }
 }
+
+const OFFLINE = "Il servizio non risponde: controlla la connessione a internet e riprova.";
 
 async function failure(response) {
   let body = null;
@@ -31,16 +35,25 @@ async function failure(response) {
   return new ApiError(response.status, body);
 }
 
+/** fetch, with a network failure turned into an Italian message (never "Failed to fetch"). */
+async function request(url, options) {
+  try {
+    return await fetch(url, options);
+  } catch (_) {
+    throw new ApiError(0, { error: "offline", message: OFFLINE });
+  }
+}
+
 /** GET a JSON resource. */
 export async function getJSON(url) {
-  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  const response = await request(url, { headers: { Accept: "application/json" } });
   if (!response.ok) throw await failure(response);
   return response.json();
 }
 
 /** POST a JSON body, return the JSON answer. */
 export async function postJSON(url, body) {
-  const response = await fetch(url, {
+  const response = await request(url, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     body: JSON.stringify(body),
@@ -49,44 +62,25 @@ export async function postJSON(url, body) {
   return response.json();
 }
 
-/** Parse one Server-Sent Events block ("event: x\ndata: {...}") into {event, data}. */
-function parseEvent(block) {
-  let event = "message";
-  const data = [];
-  for (const line of block.split("\n")) {
-    if (line.startsWith("event:")) event = line.slice(6).trim();
-    else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
-  }
-  return { event, data: data.length ? JSON.parse(data.join("\n")) : null };
-}
-
-/** POST to an SSE endpoint; call onDelta(text) for each piece; resolve with the final `answer` event. */
-export async function streamChat(url, body, onDelta) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-    body: JSON.stringify(body),
+/**
+ * Ask for confirmation inside the page (no browser dialog): a question with "yes" and "no" buttons
+ * placed after `anchor`, focused; resolves true or false and removes itself.
+ */
+export function confirmInline(anchor, { question, yes, no }) {
+  document.querySelectorAll(".confirm-box").forEach((box) => box.remove());
+  return new Promise((resolve) => {
+    const yesButton = el("button", { type: "button", class: "btn btn-primary" }, yes);
+    const noButton = el("button", { type: "button", class: "btn btn-outline-primary" }, no);
+    const text = el("p", { class: "mb-2 fw-semibold", id: "conferma-testo", text: question });
+    const box = el("div", { class: "confirm-box alert alert-warning mt-3", role: "alertdialog",
+      "aria-labelledby": "conferma-testo" }, text, el("div", { class: "d-flex flex-wrap gap-2" }, yesButton, noButton));
+    const close = (answer) => { box.remove(); resolve(answer); };
+    yesButton.addEventListener("click", () => close(true));
+    noButton.addEventListener("click", () => { close(false); anchor.focus(); });
+    box.addEventListener("keydown", (event) => { if (event.key === "Escape") { close(false); anchor.focus(); } });
+    anchor.after(box);
+    noButton.focus();
   });
-  if (!response.ok) throw await failure(response);
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  let answer = null;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (value) buffer += decoder.decode(value, { stream: true }).replace(/\r\n/g, "\n");
-    let cut;
-    while ((cut = buffer.indexOf("\n\n")) >= 0) {
-      const { event, data } = parseEvent(buffer.slice(0, cut));
-      buffer = buffer.slice(cut + 2);
-      if (event === "delta") onDelta(data.text);
-      else if (event === "answer") answer = data;
-      else if (event === "error") throw new ApiError(500, data);
-    }
-    if (done) break;
-  }
-  if (!answer) throw new ApiError(500, { message: "La risposta si è interrotta. Riprovare." });
-  return answer;
 }
 
 const FIELD_LABELS = {
@@ -119,6 +113,11 @@ export function fieldLabel(name) {
   const parts = String(name).split(".");
   const label = FIELD_LABELS[name] || FIELD_LABELS[parts[parts.length - 1]] || FIELD_LABELS[parts[0]];
   return label || String(name).replace(/[._]/g, " ");
+}
+
+/** Today as 30/11/2026. */
+export function today() {
+  return new Date().toLocaleDateString("it-IT", { day: "2-digit", month: "2-digit", year: "numeric" });
 }
 
 /** Format an ISO date (2023-06-30) as 30/06/2023; other text is returned as it is. */
@@ -155,8 +154,8 @@ export function objectiveCard(obj, headingLevel = 4) {
       ? `Stato di attuazione al ${italianDate(obj.stato_attuazione.data)}` : "Stato di attuazione";
     dl.append(el("dt", { text: label }), el("dd", { text: obj.stato_attuazione.testo || "" }));
   }
-  const source = obj.fonte ? `${obj.documento}, tabella ${obj.fonte.tabella}` : obj.documento;
-  dl.append(el("dt", { text: "Fonte" }), el("dd", { text: `${source} (obiettivo ${obj.id})` }));
+  const source = obj.fonte ? `${obj.fonte.file}, tabella ${obj.fonte.tabella}` : obj.documento;
+  dl.append(el("dt", { text: "Fonte" }), el("dd", { text: source }));
   card.append(dl);
   return card;
 }
