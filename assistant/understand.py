@@ -220,7 +220,9 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         if intent == "status" and "stato_attuazione" not in fields:
             fields.insert(0, "stato_attuazione")
     if intent == "count" and not has_filter and not (set(tokens(masked)) & objective_nouns()) and content:
-        intent = "describe"  # 'quanti posti ha il nido?': a quantity of one objective, not a count of objectives
+        # 'quanti posti ha il nido?': a quantity of one objective, not a count of objectives
+        intent = "field" if fields or years else "describe"
+        fields = fields or ["target"]
     if intent in ("list", "count") and pred.polarity == "missing" and not has_filter and \
             not set(fields) & catalog.partial_fields and not negated_fields(masked, fields, lexicon):
         # 'chi segue le entrate che i cittadini non hanno pagato?': a negation, not a filter on a field

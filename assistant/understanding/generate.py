@@ -121,14 +121,14 @@ class Generator:
                   "y2": rng.choice([x for x in v.years if x != y] or [y + 1]),
                   "s": _short_sector(rng, rng.choice(v.sectors)), "p": rng.choice(v.people),
                   "c": rng.choice(v.classes).lower(), "n": rng.choice([2, 3, 5, "tre", "cinque"]),
-                  "t": rng.choice(v.topics).lower(), "u": rng.choice(v.units)}
+                  "t": rng.choice(v.topics).lower(), "u": rng.choice(v.units), "w": rng.choice([10, 15, 20, 25, 30, 40, 50])}
         if str(values["u"]).endswith("e"):  # 'quante verifiche', 'quante presenze'
             template = re.sub(r"\bquanti(?= \{u\})", "quante", template)
         return template.format(**values)
 
     def _filter(self, lang: str) -> tuple[str, str]:
         """A filter phrase and its kind."""
-        kind = self.rng.choice(["settore", "settore", "responsabile", "classificazione", "anno", "topic", "none"])
+        kind = self.rng.choice(["settore", "settore", "responsabile", "classificazione", "anno", "topic", "none", "peso"])
         return self._fill(self.rng.choice(getattr(self.p.filters, kind)), lang), kind
 
     # --- families ----------------------------------------------------------------------------
@@ -188,8 +188,8 @@ class Generator:
             for _ in range(reps):
                 for lang, tpls in (("it", ph.it), ("en", ph.en)):
                     for tpl in tpls:
-                        phrase, _ = self._filter(lang)
-                        fields = ["peso"] if intent == "sum" else []
+                        phrase, kind = self._filter(lang)
+                        fields = ["peso"] if intent == "sum" or kind == "peso" else []
                         yield Example(" ".join(self._fill(tpl.replace("{filter}", phrase), lang).split()), intent,
                                       fields, lang=lang)
         for direction in ("max", "min"):

@@ -37,6 +37,7 @@ class Filters(_Strict):
     classificazione: list[str]
     anno: list[str]
     topic: list[str]
+    peso: list[str]
     none: list[str]
 
 
