@@ -130,9 +130,10 @@ class QuestionModel:
             if clf is not None:
                 field_p[str(name)] = float(_scores(clf, x)[list(clf.classes_).index(1)])
         fields = sorted((f for f, p in field_p.items() if p >= FIELD_THRESHOLD), key=lambda f: -field_p[f])
-        if fields and intent == "field":
-            fields += sorted((f for f, p in field_p.items() if FIELD_SECOND <= p < FIELD_THRESHOLD),
-                             key=lambda f: -field_p[f])
+        if fields and intent == "field":  # a weaker field too, unless a sibling of one asked ('target_raggiunto')
+            family = {f.split("_")[0] for f in fields}
+            fields += sorted((f for f, p in field_p.items() if FIELD_SECOND <= p < FIELD_THRESHOLD
+                              and f.split("_")[0] not in family), key=lambda f: -field_p[f])
         if not fields and field_p:
             best = max(field_p, key=lambda f: field_p[f])
             fields = [best] if field_p[best] >= FIELD_KEEP_BEST and intent in ("field", "status") else []

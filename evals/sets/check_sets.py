@@ -1,13 +1,17 @@
+"""Checks the question sets of this folder against the gold records (python evals/sets/check_sets.py)."""
 import collections
 import json
 import sys
+from pathlib import Path
 
-sys.path.insert(0, "/work/shared/evals")
-from score import contains, norm
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "evals"))  # the verbatim copy of ../shared/evals/score.py
+from reference_score import contains, norm  # noqa: E402
 
 GOLD = {}
 for f in ["piao_casalgrande_2023_performance", "piao_roccafelice_2025_performance"]:
-    for r in json.load(open(f"/work/shared/fixtures/{f}.gold.json")):
+    for r in json.load(open(ROOT / "samples" / f"{f}.gold.json", encoding="utf-8")):
         GOLD[(f[:10], r["id"])] = r
 
 
@@ -57,7 +61,7 @@ ids = set()
 bad = 0
 table = []
 for name in ["casalgrande_variants.jsonl", "casalgrande_own_words.jsonl", "roccafelice_personas.jsonl"]:
-    rows = [json.loads(line) for line in open("/work/main/evals/sets/" + name)]
+    rows = [json.loads(line) for line in open(HERE / name, encoding="utf-8")]
     cnt = collections.Counter()
     for r in rows:
         assert base <= set(r), r["id"]
