@@ -1,10 +1,9 @@
-"""Text folding for matching words typed by users against record values."""
+"""Text folding for matching words typed by users against record values (the project's one text module)."""
 from __future__ import annotations
 
-import unicodedata
+from ingest.text import norm
 
 
 def fold(text: str) -> str:
-    """Lower case without accents, whitespace collapsed (for matching words)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
+    """Lower case without accents, quotes unified, whitespace collapsed (for matching words)."""
+    return norm(text)

@@ -5,7 +5,7 @@
     assistant.answer([Message(role="user", content="Chi è responsabile del regolamento TARI?")])
 """
 from assistant.engine import Assistant
-from assistant.retrieve import DenseSearch
+from assistant.querying.retrieve import DenseSearch
 from assistant.types import Answer, Citation, Message, Mode, Plan
 
 __all__ = ["Assistant", "Answer", "Citation", "DenseSearch", "Message", "Mode", "Plan"]

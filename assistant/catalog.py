@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from assistant.dates import parse_deadline
 from assistant.lexicon import Lexicon
-from assistant.normalize import Speller, norm, tokens
 from assistant.scope import PlanDoc, Plans
+from assistant.understanding.dates import parse_deadline
+from ingest.text import Speller, norm, tokens
 from ingest.types import Indicator, Objective, Passage
 
 CARD_FIELDS = ("settore", "settore_cdr", "classificazione", "titolo", "destinatari", "contributor",

@@ -9,14 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.answering.compose import Composer
 from assistant.catalog import Catalog
-from assistant.compose import Composer
-from assistant.evidence import Evidence, gather
 from assistant.lexicon import Lexicon, load_lexicon
-from assistant.retrieve import DenseSearch, FallbackDense, Retriever
+from assistant.querying.evidence import Evidence, gather
+from assistant.querying.retrieve import DenseSearch, FallbackDense, Retriever
 from assistant.scope import PlanDoc
 from assistant.types import Answer, Message, Mode, Plan
-from assistant.understand import understand
+from assistant.understanding.plan import understand
 from ingest.types import Objective, Passage
 
 logger = logging.getLogger(__name__)
@@ -74,8 +74,8 @@ class Assistant:
         store = store if store is not None else Store(settings)
         dense = FallbackDense(Index(settings, get_embedder(settings)))
         llm = None
-        if importlib.util.find_spec("assistant.llm") is not None:
-            llm = importlib.import_module("assistant.llm").build_rewriter(settings)
+        if importlib.util.find_spec("assistant.answering.llm") is not None:
+            llm = importlib.import_module("assistant.answering.llm").build_rewriter(settings)
         return cls(store.objectives(), dense=dense, llm=llm, store=store, default_ente=settings.ente)
 
     @property

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict
 from bm25s.stopwords import STOPWORDS_ITALIAN
+from pydantic import BaseModel, ConfigDict
 
-from assistant.normalize import norm, phrase_pattern
+from ingest.text import norm, phrase_pattern
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from assistant.normalize import norm, phrase_pattern, tokens
 from ingest.plan import monitoring_date, periodo_start
+from ingest.text import norm, phrase_pattern, tokens
 from ingest.types import Objective
 
 SCOPE_PATH = Path(__file__).with_name("scope.yaml")

@@ -1,4 +1,5 @@
-"""Text normalisation helpers shared by the readers, the label matcher and the record builder.
+"""The one text module of the project: normalisation for the readers, the label matcher, the record
+builder and the assistant (case, accents, quotes, spacing, tokens, Italian stems, typo correction).
 
 Records keep the document's wording: these helpers only normalise white space, decide when a
 cell means "nothing" and fold text for *matching* (never for storing).
@@ -7,7 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+import Stemmer
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 _WHITESPACE = re.compile(r"\s+")
 _DASHES_ONLY = re.compile(r"^[-\u2013\u2014]+$")
@@ -67,3 +73,116 @@ def slugify(text: str) -> str:
 def drop_bookmarks(text: str) -> str:
     """Remove the ``[bookmark: NAME]`` markers that text exports leave for Word bookmarks."""
     return _BOOKMARK.sub("", text)
+
+
+# --- matching questions against records (the assistant) -----------------------------------------
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"', "«": '"', "»": '"',
+                         "„": '"', "–": "-", "—": "-", "\u00a0": " "})
+_TOKEN = re.compile(r"[a-z0-9]+")
+_STEMMER = Stemmer.Stemmer("italian")
+
+
+def norm(text: str) -> str:
+    """Lower case, no accents, plain quotes and dashes, single spaces (as the eval scorer does)."""
+    return " ".join(strip_accents(str(text).translate(_QUOTES)).casefold().split())
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens of a text, normalised (letters and digits only)."""
+    return _TOKEN.findall(norm(text))
+
+
+@lru_cache(maxsize=65536)
+def stem(token: str) -> str:
+    """Italian Snowball stem, then a final vowel dropped so that 'orto'/'orti' meet, and the 'h' of a
+    plural in -che/-ghe dropped so that 'buca'/'buche' and 'targa'/'targhe' meet."""
+    s = _STEMMER.stemWord(token)
+    if len(s) > 4 and s[-1] in "aeiou":
+        s = s[:-1]
+    if len(s) > 3 and s[-2:] in ("ch", "gh"):
+        s = s[:-1]
+    return s
+
+
+def stems(text: str) -> list[str]:
+    """Stems of the word tokens of a text."""
+    return [stem(t) for t in tokens(text)]
+
+
+def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex matching any of the (normalised) phrases at word boundaries, longest first."""
+    items = sorted({norm(p) for p in phrases if norm(p)}, key=len, reverse=True)
+    if not items:
+        return None
+    body = "|".join(re.escape(p) for p in items)
+    return re.compile(r"(?<![a-z0-9])(?:" + body + r")(?![a-z0-9])")
+
+
+ITALIAN_MIN_COUNT = 20  # a word seen this often in the Italian word list is a word, never a typo
+
+
+@lru_cache(maxsize=1)
+def italian_words() -> dict[str, int]:
+    """Italian words and their frequency counts (pyspellchecker's word list, accents stripped)."""
+    from spellchecker import SpellChecker  # noqa: PLC0415 - loads a 120,000-word list once
+
+    out: dict[str, int] = {}
+    for word, count in SpellChecker(language="it", distance=1).word_frequency.dictionary.items():
+        key = norm(word)
+        out[key] = max(out.get(key, 0), count)
+    return out
+
+
+class Speller:
+    """Corrects typos against a known vocabulary.
+
+    A word is corrected only when it is unknown (to the records, the lexicon and the Italian word
+    list), has four letters or more, and a vocabulary word with the same first letter lies within
+    Levenshtein distance 1 (2 for words of nine letters or more): 'fondi' stays 'fondi' though the
+    records say 'fonti'.
+    """
+
+    def __init__(self, vocabulary: Iterable[str], protected: Iterable[str] = ()) -> None:
+        protected = set(protected)
+        by_letter: dict[str, list[str]] = {}
+        for w in sorted({w for w in vocabulary if len(w) >= 3 and w.isalpha() and w not in protected}):
+            by_letter.setdefault(w[0], []).append(w)
+        self._by_letter = by_letter
+        self._known = set(vocabulary) | protected
+
+    def correct(self, token: str) -> str:
+        """The closest known word, or the token itself when it is known or nothing is close."""
+        if token in self._known or len(token) < 4 or not token.isalpha() or \
+                italian_words().get(token, 0) >= ITALIAN_MIN_COUNT:
+            return token
+        limit = 1 if len(token) < 9 else 2
+        found = process.extractOne(token, self._by_letter.get(token[0], []), scorer=Levenshtein.distance,
+                                   score_cutoff=limit)
+        return found[0] if found else token
+
+    def correct_text(self, text: str, keep: Iterable[str] = (), names: frozenset[str] = frozenset()) -> str:
+        """A normalised text with each unknown word replaced by its correction; a word in ``keep`` (a
+        proper name) is only corrected into one of ``names`` (the stored people's name words)."""
+        kept = set(keep)
+
+        def fix(word: str) -> str:
+            fixed = self.correct(word)
+            return fixed if word not in kept or fixed in names else word
+
+        return re.sub(r"[a-z]+", lambda m: fix(m.group()), text)
+
+
+def inner_words(question: str) -> Iterator[list[str]]:
+    """The words of each sentence of a question after its first word (case kept)."""
+    for sentence in re.split(r"[.?!:;\n]+", question):
+        yield re.findall(r"[^\W\d_][\w'’]*", sentence)[1:]
+
+
+def capitalised(word: str) -> bool:
+    """'Mario' yes; 'mario' and the acronym 'PNRR' no."""
+    return word[:1].isupper() and not word.isupper()
+
+
+def proper_names(question: str) -> set[str]:
+    """Normalised words written with a capital inside a sentence: names, never 'corrected' ('Mario')."""
+    return {norm(w) for words in inner_words(question) for w in words if capitalised(w)}

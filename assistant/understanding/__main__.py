@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def main() -> None:
     args = parser.parse_args()
     train = _records(args.records)
     report = evaluate(train, _records(args.test) if args.test else train, args.seed)
-    print(json.dumps(report, indent=2))
+    sys.stdout.write(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":

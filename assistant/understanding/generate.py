@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from assistant.normalize import tokens
 from assistant.understanding.phrasings import Phrasings, load_phrasings
+from ingest.text import tokens
 from ingest.types import Objective
 
 _STOP = frozenset("""a ad al alla alle allo agli ai con da dal dalla dei degli delle del della dello di e ed

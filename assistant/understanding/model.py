@@ -21,8 +21,8 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
-from assistant.normalize import norm
 from assistant.understanding.generate import Example, Values, generate
+from ingest.text import norm
 from ingest.types import Objective
 
 logger = logging.getLogger(__name__)

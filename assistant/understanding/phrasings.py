@@ -93,7 +93,7 @@ def _strings(value: object) -> list[str]:
 @lru_cache(maxsize=2)
 def phrasing_words(path: Path = PHRASINGS_PATH) -> frozenset[str]:
     """Every (normalised) word of the phrasings outside placeholders: the words of asking, not of a topic."""
-    from assistant.normalize import tokens  # noqa: PLC0415
+    from ingest.text import tokens  # noqa: PLC0415
 
     phrasings = load_phrasings(path)
     # preambles and closings are context, not the words of asking: a topic word there ('computer') stays one
@@ -105,7 +105,7 @@ def phrasing_words(path: Path = PHRASINGS_PATH) -> frozenset[str]:
 def objective_nouns(path: Path = PHRASINGS_PATH) -> frozenset[str]:
     """The nouns people call objectives by: the words of the objective references ('obiettivo',
     'progetto', 'scheda', 'attività', 'intervento'), singular and plural."""
-    from assistant.normalize import tokens  # noqa: PLC0415
+    from ingest.text import tokens  # noqa: PLC0415
 
     refs = load_phrasings(path).objective_refs.it
     words = {w for ref in refs for w in tokens(re.sub(r"\{\w+\}", " ", ref)) if len(w) > 3 and w != "quello"}

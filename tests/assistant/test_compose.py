@@ -5,7 +5,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.catalog import field_text, record_strings
-from assistant.normalize import norm
+from ingest.text import norm
 
 
 @pytest.fixture(scope="module")

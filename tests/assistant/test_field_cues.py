@@ -3,9 +3,9 @@ import pytest
 
 from assistant import Assistant
 from assistant.lexicon import load_lexicon
-from assistant.normalize import norm
 from assistant.types import Message
-from assistant.understand import named_fields
+from assistant.understanding.plan import named_fields
+from ingest.text import norm
 
 
 @pytest.fixture(scope="module")

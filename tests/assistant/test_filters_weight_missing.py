@@ -2,7 +2,7 @@
 import pytest
 
 from assistant import Assistant
-from assistant.records import parse_weight
+from assistant.querying.records import parse_weight
 from assistant.types import Message
 
 

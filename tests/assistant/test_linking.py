@@ -5,8 +5,8 @@ import pytest
 
 from assistant.catalog import Catalog
 from assistant.lexicon import load_lexicon
-from assistant.linking import link_all
-from assistant.normalize import norm, proper_names
+from assistant.understanding.slots import link_all
+from ingest.text import norm, proper_names
 
 
 @pytest.fixture(scope="module")

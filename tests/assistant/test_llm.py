@@ -11,7 +11,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.llm import (
+from assistant.answering.llm import (
     PROMPTS_DIR,
     LLMConfigError,
     LLMRewriter,
@@ -97,7 +97,7 @@ def test_format_evidence_collapses_whitespace_inside_quotes():
 
 
 def test_model_that_answers_well_is_kept(caplog):
-    caplog.set_level(logging.INFO, logger="assistant.llm")
+    caplog.set_level(logging.INFO, logger="assistant.answering.llm")
     model = GenericFakeChatModel(messages=iter([AIMessage(content=GOOD)]))
     answer, trace = rewriter(model).rewrite_traced(QUESTION, PLAN, DRAFT, "staff")
     assert answer.answer == GOOD

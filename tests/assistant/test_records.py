@@ -5,7 +5,7 @@ import pytest
 
 from assistant.catalog import Catalog
 from assistant.lexicon import load_lexicon
-from assistant.records import extreme_weight, filter_records, parse_weight, sum_weights, weight_rows
+from assistant.querying.records import extreme_weight, filter_records, parse_weight, sum_weights, weight_rows
 from assistant.types import Filters
 
 

@@ -6,7 +6,7 @@ import pytest
 from assistant import Assistant, Message
 from assistant.catalog import Catalog
 from assistant.lexicon import load_lexicon
-from assistant.understand import understand
+from assistant.understanding.plan import understand
 
 
 @pytest.fixture(scope="module")

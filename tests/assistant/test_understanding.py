@@ -14,10 +14,10 @@ from pydantic import ValidationError
 from assistant import Assistant, Message
 from assistant.catalog import Catalog
 from assistant.lexicon import LEXICON_PATH, build_lexicon, load_lexicon
-from assistant.normalize import norm
-from assistant.understand import expand_abbreviations, understand
 from assistant.understanding.__main__ import evaluate
 from assistant.understanding.generate import generate
+from assistant.understanding.plan import expand_abbreviations, understand
+from ingest.text import norm
 from ingest.types import Fonte, Indicator, Objective, StatoAttuazione
 from tests.conftest import ROOT
 

@@ -27,7 +27,7 @@ from langchain_core.messages import BaseMessage
 
 from api.app import create_app
 from assistant import Assistant
-from assistant.llm import PROMPTS_DIR, LLMRewriter
+from assistant.answering.llm import PROMPTS_DIR, LLMRewriter
 from assistant.types import Answer, Citation, Message
 from ingest.objectives import extract
 from ingest.readers import read_document

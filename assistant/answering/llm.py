@@ -12,7 +12,6 @@ import hashlib
 import logging
 import re
 import time
-import unicodedata
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -28,13 +27,13 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from assistant.lexicon import load_lexicon
-from assistant.normalize import norm as lexicon_norm
 from assistant.types import Answer, Citation, Mode, Plan
 from ingest.settings import Settings
+from ingest.text import norm as lexicon_norm
 
 log = logging.getLogger(__name__)
 
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 DEFAULT_PROMPT = "answer.v1"
 GROUNDING_WORDS = PROMPTS_DIR / "grounding_words.yaml"
 
@@ -59,7 +58,6 @@ _CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _LIST_NUMBER = re.compile(r"^(\s*)\d+[.)](?=\s)", re.MULTILINE)  # "1. " heading a list item
 _NUMBER = re.compile(r"\d+(?:[.,/:\-]\d+)*")
 _WORD = re.compile(r"[^\W\d_]+")
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"', "–": "-", "—": "-"})
 _LEAK_SHINGLE = 8  # this many consecutive words of the system prompt in an answer is a leak
 
 
@@ -121,10 +119,8 @@ def _grounding_words() -> frozenset[str]:
 
 
 def _norm(text: str) -> str:
-    """Casefold, strip accents, unify quotes and dashes, collapse spacing (as the eval scorer)."""
-    text = unicodedata.normalize("NFKD", str(text).translate(_QUOTES))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(text.casefold().split())
+    """The project's matching form of a text (``ingest.text.norm``)."""
+    return lexicon_norm(text)
 
 
 def _data(text: str) -> str:

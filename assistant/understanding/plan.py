@@ -8,14 +8,14 @@ from __future__ import annotations
 import re
 
 from assistant.catalog import Catalog
-from assistant.dates import question_range, question_years
 from assistant.lexicon import Lexicon
-from assistant.linking import link_all, mask
-from assistant.normalize import norm, proper_names, tokens
 from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Mode, Plan
+from assistant.understanding.dates import question_range, question_years
 from assistant.understanding.model import Prediction
 from assistant.understanding.phrasings import load_phrasings, objective_nouns, phrasing_words
+from assistant.understanding.slots import link_all, mask
+from ingest.text import norm, proper_names, tokens
 
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
 INDICATOR_FIELDS = ("target", "baseline", "scadenza", "peso", "fonte_verifica", "indicatore", "target_intermedio",

@@ -7,15 +7,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from assistant.catalog import field_text
-from assistant.evidence import Evidence
-from assistant.records import format_number, parse_weight, rows_with_weight, weight_rows
-from assistant.retrieve import sentences
+from assistant.querying.evidence import Evidence
+from assistant.querying.records import format_number, parse_weight, rows_with_weight, weight_rows
+from assistant.querying.retrieve import sentences
 from assistant.types import Plan
 from ingest.types import Indicator, Objective
 
 if TYPE_CHECKING:
+    from assistant.answering.compose import Cites
     from assistant.catalog import Catalog
-    from assistant.compose import Cites
     from assistant.lexicon import Lexicon
 
 ECHO_MAX_WORDS = 8  # a refusal repeats the asked topic only up to this length

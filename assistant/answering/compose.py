@@ -5,22 +5,24 @@ Each citation quotes text that occurs verbatim in the cited field of the record.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from assistant.answering.compose_lists import ListsMixin, _flat
 from assistant.catalog import Catalog, field_text
-from assistant.compose_lists import ListsMixin, _flat
-from assistant.evidence import Evidence
 from assistant.lexicon import Lexicon
-from assistant.normalize import norm
-from assistant.records import format_number
+from assistant.querying.evidence import Evidence, EvidenceKind
+from assistant.querying.records import format_number
 from assistant.types import Answer, Citation, Plan
+from ingest.text import norm
 from ingest.types import Indicator, Objective, Passage
 
 TEMPLATES_PATH = Path(__file__).with_name("templates.yaml")
+Handler = Callable[[Plan, Evidence, dict[str, Any], "Cites"], list[str]]
 BASELINE_IN_SUMMARY = 120  # a longer baseline (a description, not a value) stays out of a summary
 
 
@@ -95,8 +97,7 @@ class Composer(ListsMixin):
         """The answer text, its citations and the objectives it relies on."""
         t = templates()[plan.language]
         cites = Cites()
-        handler = getattr(self, f"_{ev.kind}", self._describe)
-        lines: list[str] = handler(plan, ev, t, cites)
+        lines: list[str] = self._handlers()[ev.kind](plan, ev, t, cites)
         refused = ev.kind == "refusal" or (ev.kind == "list" and not ev.objectives and ev.suggestions != [])
         if ev.kind in ("field", "status") and all(c.campo == "titolo" for c in cites.items):
             refused = True  # every asked field is empty in the record: the plan does not say it
@@ -112,6 +113,13 @@ class Composer(ListsMixin):
         return Answer(answer="\n".join(line for line in lines if line), citations=cites.items,
                       objective_ids=[o.key if multi else o.id for o in (ev.objectives or ev.suggestions)],
                       refused=refused, language=plan.language)
+
+    def _handlers(self) -> dict[EvidenceKind, Handler]:
+        """The composer of each kind of evidence (every kind has one: ``EvidenceKind``)."""
+        return {"field": self._field, "status": self._status, "compare_years": self._compare_years,
+                "describe": self._describe, "guidance": self._guidance, "unknown": self._describe,
+                "list": self._list, "count": self._count, "sum": self._sum, "max": self._max, "rank": self._rank,
+                "passage": self._passage, "refusal": self._refusal}
 
     def _scope_note(self, plan: Plan, ev: Evidence, t: dict[str, Any]) -> str:
         """'Secondo il PIAO 2023-2025 del Comune di X (stato di attuazione al 30/06/2023):'."""
@@ -136,7 +144,7 @@ class Composer(ListsMixin):
 
     def _history_lines(self, plan: Plan, obj: Objective, t: dict[str, Any], cites: Cites) -> list[str]:
         """The objective's status at each monitoring date (those asked, else all), when there are several."""
-        from assistant.retrieve import sentences  # noqa: PLC0415 - avoids a cycle at import time
+        from assistant.querying.retrieve import sentences  # noqa: PLC0415 - avoids a cycle at import time
         from assistant.scope import date_matches  # noqa: PLC0415
 
         entries = self.catalog.plans.statuses(obj)
@@ -322,7 +330,7 @@ class Composer(ListsMixin):
         return lines
 
     def _places(self, obj: Objective, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
-        from assistant.retrieve import sentences  # noqa: PLC0415 - avoids a cycle at import time
+        from assistant.querying.retrieve import sentences  # noqa: PLC0415 - avoids a cycle at import time
 
         status = field_text(obj, "stato_attuazione") or ""
         shown = set(ev.passages.get(obj.key, {}).get("stato_attuazione", []))

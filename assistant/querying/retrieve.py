@@ -14,8 +14,8 @@ import numpy as np
 
 from assistant.catalog import Catalog
 from assistant.lexicon import Lexicon
-from assistant.normalize import italian_words, stem, tokens
 from ingest.errors import StoreError
+from ingest.text import italian_words, stem, tokens
 from ingest.types import Indicator, Objective
 
 logger = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ class Retriever:
     """Lexical (and optionally dense) search over one catalog of records."""
 
     def __init__(self, catalog: Catalog, lexicon: Lexicon, dense: DenseSearch | None = None) -> None:
-        from assistant.passages import PassageSearch  # noqa: PLC0415 - passages imports this module
+        from assistant.querying.passages import PassageSearch  # noqa: PLC0415 - passages imports this module
 
         self.catalog, self.lexicon, self.dense = catalog, lexicon, dense
         self.prose = PassageSearch(catalog.passages, dense)

@@ -6,12 +6,12 @@ one objective go through ``retrieve`` (hybrid search, with a confidence to refus
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
-from assistant.catalog import Catalog, field_text, has_field, record_strings
+from assistant.catalog import Catalog, field_text, record_strings
 from assistant.lexicon import Lexicon
-from assistant.normalize import stem, tokens
-from assistant.passages import CUED_COVERAGE, UNCUED_COVERAGE, prose_cues, quote
-from assistant.records import (
+from assistant.querying.passages import CUED_COVERAGE, UNCUED_COVERAGE, prose_cues, quote
+from assistant.querying.records import (
     default_year,
     extreme_weight,
     filter_records,
@@ -20,9 +20,10 @@ from assistant.records import (
     sum_weights,
     weight_rows,
 )
-from assistant.retrieve import Concept, Retriever, Scored, best_sentences, rank_rows, sentences
+from assistant.querying.retrieve import Concept, Retriever, Scored, best_sentences, rank_rows, sentences
 from assistant.scope import date_matches
 from assistant.types import Filters, Plan
+from ingest.text import stem, tokens
 from ingest.types import Indicator, Objective, Passage
 
 MIN_COVERAGE = {"staff": 0.5, "citizen": 0.4}
@@ -37,11 +38,15 @@ LONG_TEXT = 700
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
 
 
+EvidenceKind = Literal["field", "status", "compare_years", "describe", "guidance", "unknown", "list", "count", "sum",
+                       "max", "rank", "passage", "refusal"]
+
+
 @dataclass
 class Evidence:
     """What the answer may say, all taken from the records."""
 
-    kind: str  # the plan's intent, or 'refusal'
+    kind: EvidenceKind  # the plan's intent, or a passage of prose, or a refusal
     objectives: list[Objective] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
     rows: dict[str, list[Indicator]] = field(default_factory=dict)  # key -> indicator rows to state

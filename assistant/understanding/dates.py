@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from assistant.lexicon import Lexicon
-from assistant.normalize import norm
+from ingest.text import norm
 
 _DMY = re.compile(r"(?<!\d)(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)")
 _YEAR = re.compile(r"(?<![\d.,/])(20\d{2})(?![\d.,/]\d)")

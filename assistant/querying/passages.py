@@ -12,8 +12,8 @@ import bm25s
 import numpy as np
 import yaml
 
-from assistant.normalize import phrase_pattern, stem, tokens
-from assistant.retrieve import RRF_K, Concept, DenseSearch, best_sentences, sentences
+from assistant.querying.retrieve import RRF_K, Concept, DenseSearch, best_sentences, sentences
+from ingest.text import phrase_pattern, stem, tokens
 from ingest.types import Passage
 
 PROSE_PATH = Path(__file__).with_name("prose.yaml")

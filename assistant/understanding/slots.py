@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from assistant.catalog import Catalog
 from assistant.lexicon import Lexicon
-from assistant.normalize import capitalised, inner_words, norm, tokens
+from ingest.text import capitalised, inner_words, norm, strip_accents, tokens
 
 _WORD = re.compile(r"[a-z0-9]+")
 _DETERMINERS = frozenset("il lo la l i gli le del dello della dell dei degli delle al allo alla all ai agli alle "
@@ -118,8 +117,7 @@ def link_persons(text: str, original: str, catalog: Catalog, links: Links) -> No
 
 def tokens_keep_case(text: str) -> list[str]:
     """Word tokens of a text with accents stripped but case kept."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return re.findall(r"[A-Za-z0-9]+", plain)
+    return re.findall(r"[A-Za-z0-9]+", strip_accents(text))
 
 
 def link_classification(text: str, catalog: Catalog, lexicon: Lexicon, links: Links) -> None:

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from assistant.catalog import Catalog, has_field
-from assistant.normalize import norm, stem, tokens
 from assistant.types import Filters
+from ingest.text import norm, stem, tokens
 from ingest.types import Indicator, Objective
 
 _PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%?")

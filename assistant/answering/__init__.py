@@ -1,0 +1,1 @@
+"""Answering: a Plan and its evidence -> a cited Answer (deterministic composer, optional LLM rewriter)."""
