@@ -13,6 +13,7 @@ from assistant.answering.compose import Composer
 from assistant.catalog import Catalog
 from assistant.lexicon import Lexicon, load_lexicon
 from assistant.querying.evidence import Evidence, gather
+from assistant.querying.passages import PassageSearch
 from assistant.querying.retrieve import DenseSearch, FallbackDense, Retriever
 from assistant.scope import PlanDoc
 from assistant.types import Answer, Message, Mode, Plan
@@ -61,7 +62,8 @@ class Assistant:
             passages = tuple(self._store.passages())
         catalog = Catalog(records, self.lexicon, docs, history, passages)
         catalog.model  # noqa: B018 - the question model is trained here, at start-up, not on the first question
-        return _State(catalog, Retriever(catalog, self.lexicon, self.dense), Composer(catalog, self.lexicon), revision)
+        retriever = Retriever(catalog, self.lexicon, self.dense, PassageSearch(catalog.passages, self.dense))
+        return _State(catalog, retriever, Composer(catalog, self.lexicon), revision)
 
     @classmethod
     def from_settings(cls, settings: Any, store: Any = None) -> Assistant:

@@ -17,6 +17,8 @@ from assistant.catalog import Catalog, field_text
 from assistant.lexicon import Lexicon
 from assistant.querying.evidence import Evidence, EvidenceKind
 from assistant.querying.records import format_number
+from assistant.querying.retrieve import sentences
+from assistant.scope import date_matches
 from assistant.types import Answer, Citation, Plan
 from ingest.text import norm
 from ingest.types import Indicator, Objective, Passage
@@ -144,8 +146,6 @@ class Composer(ListsMixin):
 
     def _history_lines(self, plan: Plan, obj: Objective, t: dict[str, Any], cites: Cites) -> list[str]:
         """The objective's status at each monitoring date (those asked, else all), when there are several."""
-        from assistant.querying.retrieve import sentences  # noqa: PLC0415 - avoids a cycle at import time
-        from assistant.scope import date_matches  # noqa: PLC0415
 
         entries = self.catalog.plans.statuses(obj)
         if len(entries) < 2:
@@ -330,7 +330,6 @@ class Composer(ListsMixin):
         return lines
 
     def _places(self, obj: Objective, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
-        from assistant.querying.retrieve import sentences  # noqa: PLC0415 - avoids a cycle at import time
 
         status = field_text(obj, "stato_attuazione") or ""
         shown = set(ev.passages.get(obj.key, {}).get("stato_attuazione", []))

@@ -110,11 +110,10 @@ def _bm25(texts: list[list[str]]) -> bm25s.BM25 | None:
 class Retriever:
     """Lexical (and optionally dense) search over one catalog of records."""
 
-    def __init__(self, catalog: Catalog, lexicon: Lexicon, dense: DenseSearch | None = None) -> None:
-        from assistant.querying.passages import PassageSearch  # noqa: PLC0415 - passages imports this module
-
+    def __init__(self, catalog: Catalog, lexicon: Lexicon, dense: DenseSearch | None = None,
+                 prose: Any = None) -> None:
         self.catalog, self.lexicon, self.dense = catalog, lexicon, dense
-        self.prose = PassageSearch(catalog.passages, dense)
+        self.prose = prose  # the search over prose passages (``passages.PassageSearch``), built beside this one
         self.keys = [o.key for o in catalog.records]
         self._dense_cache: dict[str, list[str]] = {}  # question -> ranked keys (a whole dict swap is atomic)
         self._groups: dict[str, tuple[float, bm25s.BM25 | None]] = {}
