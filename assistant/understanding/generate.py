@@ -141,6 +141,8 @@ class Generator:
                     yield Example(self._fill(tpl, "it"), intent, [name])
                 for tpl in ph.en:
                     yield Example(self._fill(tpl, "en"), intent, [name], lang="en")
+                for tpl in ph.other:
+                    yield Example(self._fill(tpl, "it"), intent, [name])
                 noun = self._bare(self.rng.choice(ph.nouns))
                 tpl = self.rng.choice(["qual è {f} di {o}?", "mi dici {f} di {o}?", "{o}: {f}?", "vorrei sapere {f} di {o}",
                                        "{f} di {o}?", "mi serve {f} per {o}", "sapete {f} di {o}?"])
@@ -186,7 +188,7 @@ class Generator:
         for intent in ("list", "count", "sum"):
             ph = getattr(self.p, intent)
             for _ in range(reps):
-                for lang, tpls in (("it", ph.it), ("en", ph.en)):
+                for lang, tpls in (("it", ph.it), ("en", ph.en), ("it", ph.other)):
                     for tpl in tpls:
                         phrase, kind = self._filter(lang)
                         fields = ["peso"] if intent == "sum" or kind == "peso" else []

@@ -18,12 +18,14 @@ class _Strict(BaseModel):
 class Bilingual(_Strict):
     it: list[str]
     en: list[str] = []
+    other: list[str] = []  # French, Spanish, German: recognised (answered in Italian)
 
 
 class FieldPhrasing(_Strict):
     nouns: list[str]
     questions: list[str]
     en: list[str] = []
+    other: list[str] = []  # French, Spanish, German
 
 
 class Directions(_Strict):
