@@ -19,7 +19,7 @@ from starlette.datastructures import State
 
 from api.chatlog import ChatLog
 from api.errors import ApiError
-from api.security import RateLimiter
+from api.security import Limiters, RateLimiter, too_many
 from assistant import Assistant
 from ingest.settings import Settings
 from ingest.store import Store
@@ -72,23 +72,45 @@ async def get_chat_log(request: Request) -> ChatLog | None:
 
 
 async def client_key(request: Request) -> str:
-    """The rate-limit key: the client address (uvicorn resolves trusted proxy headers)."""
+    """The rate-limit key: the client address (uvicorn takes it from ``X-Forwarded-For`` only when
+    the connection comes from one of ``PIAO_TRUSTED_PROXIES``)."""
     return request.client.host if request.client else "unknown"
 
 
 async def rate_limit(request: Request) -> None:
-    """Refuse with 429 when this client asked too often in the last minute."""
+    """Refuse with 429 when this client asked too often, or sent too many characters, lately.
+
+    The body is already read (FastAPI validated it) and bounded by ``BodyLimitMiddleware``.
+    """
+    key = await client_key(request)
     limiter: RateLimiter = request.app.state.rate_limiter
-    limiter.enforce(await client_key(request))
+    limiter.enforce(key)
+    cost = len(await request.body()) + len(request.url.query)
+    limiters: Limiters = request.app.state.limiters
+    limiters.chars.enforce(key, cost=cost, message="Troppo testo inviato in poco tempo: attendere qualche "
+                           "secondo e riprovare con domande più brevi.")
+
+
+async def feedback_limit(request: Request) -> None:
+    """Refuse with 429 when this client sent more feedback than ``PIAO_FEEDBACK_PER_HOUR``."""
+    limiters: Limiters = request.app.state.limiters
+    limiters.feedback.enforce(await client_key(request), message="Sono già state inviate diverse segnalazioni "
+                              "da questo indirizzo: riprovare più tardi.")
 
 
 async def require_admin(request: Request) -> None:
     """Allow only ``Authorization: Bearer <PIAO_ADMIN_TOKEN>``; uploads are off without a token.
 
     401 when the header is missing or malformed, 403 when the token is wrong or none is configured.
-    The comparison takes constant time.
+    The comparison takes constant time; a client that sent ``PIAO_ADMIN_FAILURES_PER_MINUTE`` wrong
+    tokens is answered 429 (the right token included) until its budget refills.
     """
     settings: Settings = request.app.state.settings
+    failures: RateLimiter = request.app.state.limiters.admin_failures
+    key = await client_key(request)
+    wait = failures.retry_after(key)
+    if wait > 0:
+        raise too_many(wait, "Troppi tentativi con un token errato: attendere un minuto e riprovare.")
     if not settings.admin_token:
         raise ApiError(
             403,
@@ -105,6 +127,7 @@ async def require_admin(request: Request) -> None:
             headers={"WWW-Authenticate": "Bearer"},
         )
     if not hmac.compare_digest(token.encode(), settings.admin_token.encode()):
+        failures.check(key)
         raise ApiError(403, "forbidden", "Token di amministrazione non valido.")
 
 
@@ -113,4 +136,5 @@ AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 StoreDep = Annotated[Store, Depends(get_store)]
 ChatLogDep = Annotated[ChatLog | None, Depends(get_chat_log)]
 RateLimited = Depends(rate_limit)
+FeedbackLimited = Depends(feedback_limit)
 AdminOnly = Depends(require_admin)
