@@ -19,7 +19,7 @@ from starlette.datastructures import State
 
 from api.chatlog import ChatLog
 from api.errors import ApiError
-from api.security import Limiters, RateLimiter, too_many
+from api.security import Limiters, RateLimiter, request_cost, too_many
 from assistant import Assistant
 from ingest.settings import Settings
 from ingest.store import Store
@@ -78,17 +78,15 @@ async def client_key(request: Request) -> str:
 
 
 async def rate_limit(request: Request) -> None:
-    """Refuse with 429 when this client asked too often, or sent too many characters, lately.
+    """Refuse with 429 when this client asked too much lately: ``PIAO_RATE_LIMIT_PER_MINUTE`` requests,
+    a long one counting for one per ``PIAO_RATE_LIMIT_CHARS_PER_REQUEST`` characters it sent.
 
     The body is already read (FastAPI validated it) and bounded by ``BodyLimitMiddleware``.
     """
-    key = await client_key(request)
+    settings: Settings = request.app.state.settings
     limiter: RateLimiter = request.app.state.rate_limiter
-    limiter.enforce(key)
-    cost = len(await request.body()) + len(request.url.query)
-    limiters: Limiters = request.app.state.limiters
-    limiters.chars.enforce(key, cost=cost, message="Troppo testo inviato in poco tempo: attendere qualche "
-                           "secondo e riprovare con domande più brevi.")
+    sent = len(await request.body()) + len(request.url.query)
+    limiter.enforce(await client_key(request), cost=request_cost(sent, settings.rate_limit_chars_per_request))
 
 
 async def feedback_limit(request: Request) -> None:

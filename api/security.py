@@ -139,21 +139,25 @@ def too_many(wait: float, message: str) -> ApiError:
 
 @dataclass
 class Limiters:
-    """The app's limiters: requests and characters per client, feedback, failed admin tokens."""
+    """The app's limiters: requests (counted by cost) per client, feedback, failed admin tokens."""
 
     requests: RateLimiter
-    chars: RateLimiter
     feedback: RateLimiter
     admin_failures: RateLimiter
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limiters:
-        """Limiters sized by the settings (a whole allowed body always fits the character bucket)."""
-        max_body = settings.max_body_kb * 1024
+        """Limiters sized by the settings."""
+        per_minute = settings.rate_limit_per_minute
         return cls(
-            requests=RateLimiter(settings.rate_limit_per_minute),
-            chars=RateLimiter(settings.rate_limit_chars_per_minute,
-                              burst=max(settings.rate_limit_chars_per_minute, max_body)),
+            # a burst of two seconds' worth: a full minute's would let a client spend it all at once
+            requests=RateLimiter(per_minute, burst=max(1.0, per_minute / 30)),
             feedback=RateLimiter(settings.feedback_per_hour / 60.0, burst=max(1, settings.feedback_per_hour)),
             admin_failures=RateLimiter(settings.admin_failures_per_minute),
         )
+
+
+def request_cost(n_chars: int, chars_per_request: int) -> float:
+    """What a request counts for in the rate limit: one, or one per ``chars_per_request`` characters
+    sent when it sent more (a long question or conversation costs the server more)."""
+    return max(1.0, n_chars / max(1, chars_per_request))

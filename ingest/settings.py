@@ -36,12 +36,12 @@ class Settings(BaseSettings):
     ingest_timeout_s: float = 120.0  # wall-clock budget to parse and embed one document
     ingest_sandbox: bool = True  # parse and embed in a child process (the budgets above need it)
     max_body_kb: int = 256  # JSON request bodies (uploads are bounded by max_file_mb)
-    max_query_chars: int = 400  # of a question embedded for dense search (the rest is still read lexically)
+    max_query_chars: int = 256  # of a question embedded for dense search (the rest is still read lexically)
     assistant_threads: int = 0  # answers computed at once; 0: one per CPU core
     max_message_chars: int = 2000
     max_turns: int = 40
     rate_limit_per_minute: int = 600
-    rate_limit_chars_per_minute: int = 20_000  # request characters per client: the cost, not the count
+    rate_limit_chars_per_request: int = 100  # a request counts as one per this many characters it sends
     feedback_per_hour: int = 10  # feedback messages per client
     admin_failures_per_minute: int = 5  # wrong admin tokens per client before it must wait
     trusted_proxies: str = ""  # addresses whose X-Forwarded-For/-Proto are believed ('*': all)
