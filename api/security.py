@@ -158,6 +158,6 @@ class Limiters:
 
 
 def request_cost(n_chars: int, chars_per_request: int) -> float:
-    """What a request counts for in the rate limit: one, or one per ``chars_per_request`` characters
-    sent when it sent more (a long question or conversation costs the server more)."""
-    return max(1.0, n_chars / max(1, chars_per_request))
+    """What a request counts for in the rate limit: one, or one per whole ``chars_per_request``
+    characters sent when it sent more (a long question or conversation costs the server more)."""
+    return float(max(1, n_chars // max(1, chars_per_request)))
