@@ -26,6 +26,7 @@ from typing import Any, Literal, TypeVar
 import chromadb
 import chromadb.errors
 import httpx
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from pydantic import BaseModel, Field
 
@@ -283,7 +284,7 @@ class Index:
                 ids=[f"{e.id}@{generation}" for e, _ in chunk],
                 documents=[e.text for e, _ in chunk],
                 metadatas=[dict(e.metadata) | {"generation": generation} for e, _ in chunk],
-                embeddings=[list(v) for _, v in chunk],
+                embeddings=np.asarray([v for _, v in chunk], dtype=np.float32),
             ))
 
     def generations(self, documento: str | None = None) -> dict[str, dict[str, int]]:

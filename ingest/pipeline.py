@@ -34,6 +34,7 @@ from ingest.index import Index, IndexEntry
 from ingest.locks import document_lock
 from ingest.prepare import CountingEmbedder, Prepared, document_entries, embed_texts, notify, prepare
 from ingest.readers.safety import check_file
+from ingest.sandbox import release_memory
 from ingest.settings import Settings, get_settings
 from ingest.store import DocumentInfo, Store, records_hash
 from ingest.types import Objective, Passage
@@ -139,6 +140,9 @@ class Ingestor:
         report.timings.parse_s = prepared.parse_s
         report.timings.embed_s = prepared.embed_s
         report.embedded_texts = prepared.embedded
+        del prepared
+        if self._sandboxed:
+            release_memory()  # the server's memory back where it was, big documents included
         report.timings.total_s = time.perf_counter() - started
         return report
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ingest.embed import CachedEmbedder, Embedder, EmbeddingError, get_embedder
 from ingest.errors import IngestError, NoObjectiveTables, UnreadableDocument
 from ingest.index import build_entries, passage_entries
@@ -43,7 +45,7 @@ class Prepared:
     info: DocumentInfo
     objectives: list[Objective]
     passages: list[Passage]
-    vectors: list[list[float]]
+    vectors: Sequence[Sequence[float]]  # one per index entry, in order (a float32 array from ``prepare``)
     warnings: list[str] = field(default_factory=list)
     parse_s: float = 0.0
     embed_s: float = 0.0
@@ -114,7 +116,8 @@ def _prepare(path: Path, documento: str, ente: str | None, periodo: str | None, 
     entries = document_entries(extraction.objectives, passages)
     before = counter.embedded if counter is not None else 0
     t0 = time.perf_counter()
-    vectors = embed_texts(embedder, [e.text for e in entries], progress)
+    # one float32 array, not lists of Python floats: ~6 times less memory, and one buffer to pass back
+    vectors = np.asarray(embed_texts(embedder, [e.text for e in entries], progress), dtype=np.float32)
     return Prepared(info=info, objectives=list(extraction.objectives), passages=passages, vectors=vectors,
                     warnings=[str(w) for w in extraction.warnings], parse_s=parse_s,
                     embed_s=time.perf_counter() - t0,

@@ -12,6 +12,8 @@ document, no threads inherited from the server).
 """
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 import multiprocessing
 import os
@@ -22,7 +24,7 @@ from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 from ingest import errors
-from ingest.errors import IngestError, UnsafeDocument
+from ingest.errors import IngestError, StoreError, UnsafeDocument
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +99,11 @@ def _await_result(child: Any, receiver: Connection, deadline: float, memory_mb: 
             return message[1]
         elif kind == "error":
             raise _rebuild(*message[1:])
+        elif kind == "crash" or (kind == "died" and child.exitcode is not None and child.exitcode >= 0):
+            child.join(timeout=5)
+            logger.error("ingest child for %s failed (%s, exit code %s)", file, message[1:], child.exitcode)
+            raise StoreError("errore interno durante l'elaborazione del documento; l'archivio è invariato. "
+                             "Riprovare; se l'errore si ripete, segnalarlo a chi gestisce il servizio.", file=file)
         elif kind in ("died", "memory"):
             child.join(timeout=5)
             logger.warning("ingest child for %s ended (%s, exit code %s)", file, kind, child.exitcode)
@@ -136,6 +143,17 @@ def stop_all() -> int:
     return len(running)
 
 
+def release_memory() -> None:
+    """Give the memory freed after writing a large document back to the system (glibc keeps freed
+    heap pages otherwise: a server's RSS would stay at its peak after one big upload)."""
+    gc.collect()
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to trim
+        return
+    libc.malloc_trim(0)
+
+
 # -- in the child ---------------------------------------------------------------------------------
 
 def _child_main(sender: Connection, func: Callable[..., Any], args: tuple[Any, ...], memory_mb: int) -> None:
@@ -151,6 +169,9 @@ def _child_main(sender: Connection, func: Callable[..., Any], args: tuple[Any, .
         sender.send(("error", type(exc).__name__, exc.message, exc.file))
     except MemoryError:
         sender.send(("memory",))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which answers with an Italian message
+        logger.exception("ingest failed in the child process")
+        sender.send(("crash", type(exc).__name__))
     finally:
         sender.close()
 

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     max_xml_mb: float = 40.0  # a .docx's XML once decompressed (parsing costs ~25 bytes of memory per byte)
     max_pdf_stream_mb: float = 100.0  # a PDF's streams once decompressed (Flate bombs)
     ingest_memory_mb: int = 1536  # address space of the process that parses and embeds a document
-    ingest_timeout_s: float = 120.0  # wall-clock budget to parse and embed one document
+    ingest_timeout_s: float = 110.0  # wall-clock budget to parse and embed one document (then stored: <120 s)
     ingest_sandbox: bool = True  # parse and embed in a child process (the budgets above need it)
     max_body_kb: int = 256  # JSON request bodies (uploads are bounded by max_file_mb)
     max_query_chars: int = 256  # of a question embedded for dense search (the rest is still read lexically)
