@@ -171,21 +171,23 @@ class Ingestor:
         """The stored report if this very file is stored (and fully indexed), else ``None``."""
         if not path.is_file() or path.stat().st_size > self.settings.max_file_mb * 1024 * 1024:
             return None  # let the reader raise the proper error
-        stored = self.store.document(documento)
-        if stored is None or stored.ente != ente or stored.content_hash != file_hash(path) or (
-                periodo is not None and stored.periodo != periodo):
-            return None
-        objectives, passages = self.store.objectives(documento), self.store.passages(documento)
-        entries = document_entries(objectives, passages)
-        if not self._settled(documento, generation_of(stored.records_hash or records_hash(objectives, passages)),
-                             len(entries)):
-            logger.warning("index of %s out of step with the store: rebuilding it", documento)
-            return None
+        digest = file_hash(path)
+        with document_lock(self.settings, documento):  # another writer's generation is not a leftover
+            stored = self.store.document(documento)
+            if stored is None or stored.ente != ente or stored.content_hash != digest or (
+                    periodo is not None and stored.periodo != periodo):
+                return None
+            objectives, passages = self.store.objectives(documento), self.store.passages(documento)
+            entries = document_entries(objectives, passages)
+            generation = generation_of(stored.records_hash or records_hash(objectives, passages))
+            if not self._settled(documento, generation, len(entries)):
+                logger.warning("index of %s out of step with the store: rebuilding it", documento)
+                return None
         return _report(stored, objectives, "unchanged", len(entries), 0)
 
     def _settled(self, documento: str, generation: str, n_entries: int) -> bool:
         """Whether the index holds ``generation`` of the document whole; if so, other generations
-        (left by a crash) are deleted."""
+        (left by a crash) are deleted. Call it holding the document's lock."""
         gens = self.index.generations(documento).get(documento, {})
         if gens.get(generation) != n_entries:
             return False
@@ -199,8 +201,11 @@ class Ingestor:
                        passages: Sequence[Passage] = ()) -> IngestReport:
         """Store and index records (and prose passages) already extracted (see the module docstring)."""
         entries = document_entries(objectives, passages)
-        if self._settled_same(info, objectives, passages, len(entries)) and not force:
-            return _report(self.store.document(info.documento) or info, objectives, "unchanged", len(entries), 0)
+        if not force:
+            with document_lock(self.settings, info.documento):
+                if self._settled_same(info, objectives, passages, len(entries)):
+                    return _report(self.store.document(info.documento) or info, objectives, "unchanged",
+                                   len(entries), 0)
         t0 = time.perf_counter()
         before = self._counter.embedded
         vectors = embed_texts(self.embedder, [e.text for e in entries], progress)

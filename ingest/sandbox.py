@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 Progress = Callable[[str, int, int], None]
 _POLL_S = 0.25
+NEAR_CAP = 0.8  # of the memory cap: a failure after reaching it is taken as the memory budget's
 _PRELOAD = ["ingest.pipeline"]
 _children: set[Any] = set()
 _children_lock = threading.Lock()
@@ -165,13 +166,17 @@ def _child_main(sender: Connection, func: Callable[..., Any], args: tuple[Any, .
 
     try:
         sender.send(("ok", func(*args, progress=progress)))
-    except IngestError as exc:
-        sender.send(("error", type(exc).__name__, exc.message, exc.file))
     except MemoryError:
         sender.send(("memory",))
+    except IngestError as exc:
+        # a parser that failed to allocate often says "invalid document": near the cap, it was memory
+        sender.send(("memory",) if _near_cap(memory_mb) else ("error", type(exc).__name__, exc.message, exc.file))
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which answers with an Italian message
-        logger.exception("ingest failed in the child process")
-        sender.send(("crash", type(exc).__name__))
+        if _near_cap(memory_mb):
+            sender.send(("memory",))
+        else:
+            logger.exception("ingest failed in the child process")
+            sender.send(("crash", type(exc).__name__))
     finally:
         sender.close()
 
@@ -183,6 +188,16 @@ def _limit_memory(memory_mb: int) -> None:
         return
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _near_cap(memory_mb: int) -> bool:
+    """Whether this process's address space came within ``NEAR_CAP`` of its cap (Linux; else False)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            peak_kb = next((int(line.split()[1]) for line in status if line.startswith("VmPeak:")), 0)
+    except OSError:
+        return False
+    return peak_kb >= NEAR_CAP * memory_mb * 1024
 
 
 def _leave_with_parent(parent_pid: int) -> None:
