@@ -180,3 +180,13 @@ def test_access_log_filter_is_installed_unless_chats_are_logged(settings: Settin
     assert not any(isinstance(f, HideQueryStrings) for f in access.filters)
     create_app(settings)
     assert any(isinstance(f, HideQueryStrings) for f in access.filters)
+
+
+def test_allow_lists_every_method_of_a_path(settings: Settings) -> None:
+    client = TestClient(create_app(settings))  # no start-up: routing only
+    expected = {"/api/documents": "GET, POST", "/healthz": "GET, HEAD", "/api/chat": "POST",
+                "/api/objectives/x": "GET"}
+    for path, allow in expected.items():
+        response = client.request("OPTIONS", path)
+        assert response.status_code == 405 and response.headers["Allow"] == allow, path
+        assert set(response.json()) == {"error", "message"}
