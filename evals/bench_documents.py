@@ -48,7 +48,8 @@ def _rss_kb(pid: int | str, field: str = "VmRSS") -> int:
     return 0
 
 
-def _descendants(root: int) -> list[int]:
+def descendants(root: int) -> list[int]:
+    """The processes below ``root`` (children, grandchildren...), from /proc."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -76,7 +77,7 @@ class PeakSampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            for pid in _descendants(os.getpid()):
+            for pid in descendants(os.getpid()):
                 self.peak_kb = max(self.peak_kb, _rss_kb(pid, "VmHWM"))
             self._stop.wait(0.05)
 

@@ -1,6 +1,7 @@
 """``POST /api/documents`` (upload and ingest, admin only) and ``GET /api/documents``."""
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import anyio.to_thread
@@ -10,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api import upload
 from api.deps import AdminOnly, SettingsDep, StoreDep, load_assistant
+from api.errors import ApiError
 from api.routes.common import errors
 from api.schemas import DocumentList, DocumentSummary, IngestResult
 from ingest.pipeline import ingest_file
@@ -52,7 +54,7 @@ def list_documents(store: StoreDep) -> DocumentList:
     response_model=IngestResult,
     dependencies=[AdminOnly],
     openapi_extra=UPLOAD_BODY,
-    responses=errors(400, 401, 403, 409, 413, 415, 422, 429, 500),
+    responses=errors(400, 401, 403, 409, 413, 415, 422, 429, 500, 503),
 )
 async def upload_document(request: Request, settings: SettingsDep) -> IngestResult:
     """Upload a plan document and ingest it; answers use it from the next question, no restart.
@@ -65,13 +67,18 @@ async def upload_document(request: Request, settings: SettingsDep) -> IngestResu
     with upload.upload_dir() as tmp:
         received = await upload.receive(request, tmp, settings.max_file_mb)
         assert received.path is not None
-        report = await anyio.to_thread.run_sync(
-            lambda: ingest_file(received.path, ente=received.fields.get("ente"),  # type: ignore[arg-type]
-                                documento=received.fields.get("documento"), settings=settings,
-                                replace=received.fields.get("sostituisci", "").lower() in ("true", "1", "sì", "si")),
-            abandon_on_cancel=True,  # a server shutting down stops waiting (the child is stopped too)
-            limiter=_ingest_limiter(request),
-        )
+        try:
+            report = await anyio.to_thread.run_sync(
+                lambda: ingest_file(received.path, ente=received.fields.get("ente"),  # type: ignore[arg-type]
+                                    documento=received.fields.get("documento"), settings=settings,
+                                    replace=received.fields.get("sostituisci", "").lower() in ("true", "1", "sì")),
+                abandon_on_cancel=True,  # a server shutting down stops waiting (its shutdown stops the child)
+                limiter=_ingest_limiter(request),
+            )
+        except asyncio.CancelledError:  # the server is stopping (SIGTERM): answer, do not die mid-request
+            logger.warning("upload of %s interrupted: the server is shutting down", received.path.name)
+            raise ApiError(503, "shutting_down", "Il servizio si sta arrestando: il documento non è stato "
+                           "importato e l'archivio è invariato. Riprovare tra poco.") from None
     assistant = await load_assistant(request.app.state)  # the first document creates it
     if assistant is not None:
         await run_in_threadpool(assistant.refresh)
