@@ -25,7 +25,7 @@ from ingest.locks import document_lock
 from ingest.pipeline import Ingestor, generation_of, ingest_file
 from ingest.prepare import document_entries
 from ingest.sandbox import BudgetExceeded
-from ingest.settings import Settings
+from ingest.settings import Settings, get_settings
 from ingest.store import Store
 from tests.api.conftest import ADMIN_TOKEN, copy_data_dir
 from tests.conftest import SAMPLE_DOCX
@@ -176,3 +176,35 @@ def stale_upload_dir() -> Iterator[Path]:
 def test_start_up_removes_upload_folders_of_a_killed_server(writable: Settings, stale_upload_dir: Path) -> None:
     with TestClient(create_app(writable)):
         assert not stale_upload_dir.exists()
+
+
+def test_status_and_readyz_report_a_disagreement_and_start_up_repairs_it(writable: Settings) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+    from tests.conftest import SAMPLE_DOCUMENTO
+
+    ingestor = Ingestor(writable)
+    try:  # what a kill between the index write and the commit leaves: a second, orphan generation
+        entries = document_entries(ingestor.store.objectives(SAMPLE_DOCUMENTO), ingestor.store.passages(SAMPLE_DOCUMENTO))
+        ingestor.index.write_generation(SAMPLE_DOCUMENTO, "0123456789abcdef", entries, [[1.0] + [0.0] * 383] * len(entries))
+    finally:
+        ingestor.close()
+    assert not store_and_index_agree(writable, SAMPLE_DOCUMENTO)
+    get_settings.cache_clear()
+    try:
+        status = CliRunner().invoke(cli, ["status"], env={"PIAO_DATA_DIR": str(writable.data_dir)})
+    finally:
+        get_settings.cache_clear()
+    assert status.exit_code == 0 and "non corrispondono" in status.stdout, status.stdout
+    app = create_app(writable)
+    client = TestClient(app)  # routes only: the start-up (and its repair) has not run
+    app.state.store, app.state.assistant = Store(writable), object()
+    try:
+        refused = client.get("/readyz")
+        assert refused.status_code == 503 and refused.json()["error"] == "index_out_of_step"
+    finally:
+        app.state.store.close()
+    with TestClient(create_app(writable)) as started:  # start-up repairs the index
+        assert started.get("/readyz").status_code == 200
+    assert store_and_index_agree(writable, SAMPLE_DOCUMENTO)
