@@ -130,7 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = measure(check_local(args.url), args.honest, args.attackers, args.duration)
     else:
         # production limits (server_env lifts the rate limit for evals.load: put the defaults back)
-        with own_server(env_extra={"PIAO_RATE_LIMIT_PER_MINUTE": "600"}) as url:
+        with own_server(env_extra={"PIAO_RATE_LIMIT_PER_MINUTE": "600", "PIAO_TRUSTED_PROXIES": "127.0.0.1",
+                                   "FORWARDED_ALLOW_IPS": "127.0.0.1"}) as url:
             result = measure(url, args.honest, args.attackers, args.duration)
     sys.stdout.write((json.dumps(result, indent=2) if args.json else render(result)) + "\n")
     return 0
