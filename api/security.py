@@ -150,8 +150,8 @@ class Limiters:
         """Limiters sized by the settings."""
         per_minute = settings.rate_limit_per_minute
         return cls(
-            # a burst of two seconds' worth: a full minute's would let a client spend it all at once
-            requests=RateLimiter(per_minute, burst=max(1.0, per_minute / 30)),
+            # a burst of ten seconds' worth: a full minute's would let a client spend it all at once
+            requests=RateLimiter(per_minute, burst=max(1.0, per_minute / 6)),
             feedback=RateLimiter(settings.feedback_per_hour / 60.0, burst=max(1, settings.feedback_per_hour)),
             admin_failures=RateLimiter(settings.admin_failures_per_minute),
         )
