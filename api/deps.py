@@ -9,8 +9,10 @@ request a round trip through the thread pool (measured with py-spy under ``evals
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import time
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -24,6 +26,7 @@ from assistant import Assistant
 from ingest.settings import Settings
 from ingest.store import Store
 
+HEAVY_COST = 5.0  # requests that count as this many or more take turns (see ``rate_limit``)
 REFRESH_EVERY_S = 1.0
 """How often a request checks whether the store changed (an ingest in another process or worker);
 an upload through this process refreshes at once."""
@@ -77,16 +80,27 @@ async def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def rate_limit(request: Request) -> None:
+async def rate_limit(request: Request) -> AsyncIterator[None]:
     """Refuse with 429 when this client asked too much lately: ``PIAO_RATE_LIMIT_PER_MINUTE`` requests,
     a long one counting for one per ``PIAO_RATE_LIMIT_CHARS_PER_REQUEST`` characters it sent.
 
-    The body is already read (FastAPI validated it) and bounded by ``BodyLimitMiddleware``.
+    Dear requests (``HEAVY_COST`` or more) then wait for one another: one at a time, so that however
+    many clients send maximal questions, the other threads stay free for everyone else. The body
+    is already read (FastAPI validated it) and bounded by ``BodyLimitMiddleware``.
     """
     settings: Settings = request.app.state.settings
     limiter: RateLimiter = request.app.state.rate_limiter
     sent = len(await request.body()) + len(request.url.query)
-    limiter.enforce(await client_key(request), cost=request_cost(sent, settings.rate_limit_chars_per_request))
+    cost = request_cost(sent, settings.rate_limit_chars_per_request)
+    limiter.enforce(await client_key(request), cost=cost)
+    if cost < HEAVY_COST:
+        yield
+        return
+    state = request.app.state
+    if getattr(state, "heavy_requests", None) is None:
+        state.heavy_requests = asyncio.Semaphore(1)
+    async with state.heavy_requests:
+        yield
 
 
 async def feedback_limit(request: Request) -> None:
