@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
@@ -22,9 +24,14 @@ from fastapi.staticfiles import StaticFiles
 from api.chatlog import ChatLog
 from api.deps import load_assistant
 from api.errors import CatchAllMiddleware, install_error_handlers
+from api.limits import BodyLimitMiddleware
+from api.logs import hide_query_strings
 from api.routes import ALL as ROUTERS
+from api.routes.feedback import prune_feedback
 from api.routes.pages import WEB_DIR
-from api.security import RateLimiter, SecurityHeadersMiddleware, configure_cors
+from api.security import Limiters, SecurityHeadersMiddleware, configure_cors
+from api.upload import remove_stale_uploads
+from ingest.sandbox import stop_all as stop_ingests
 from ingest.settings import Settings, get_settings
 from ingest.store import Store
 
@@ -40,8 +47,12 @@ Ogni errore ha la forma `{"error": "<codice>", "message": "<spiegazione in itali
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Open the store, load the shared assistant, prune the chat log; close the store at shutdown."""
+    """Size the thread pool, open the store, repair the index, load the shared assistant, prune the logs;
+    close the store at shutdown."""
     settings: Settings = app.state.settings
+    anyio.to_thread.current_default_thread_limiter().total_tokens = assistant_threads(settings)
+    await run_in_threadpool(remove_stale_uploads)
+    await run_in_threadpool(repair_index, settings)
     app.state.store = Store(settings)
     app.state.assistant = None
     app.state.assistant_lock = asyncio.Lock()
@@ -50,9 +61,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if chat_log is not None:
         await run_in_threadpool(chat_log.prune)
     app.state.chat_log = chat_log
+    await run_in_threadpool(prune_feedback, settings)
     try:
         yield
     finally:
+        stopped = stop_ingests()
+        if stopped:
+            logger.warning("shutting down: %d running ingests stopped (nothing of them was stored)", stopped)
         app.state.store.close()
 
 
@@ -68,15 +83,41 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.limiters = Limiters.from_settings(settings)
+    app.state.rate_limiter = app.state.limiters.requests
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     _mount_static(app)
     configure_cors(app, settings)
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: also on the 500s of CatchAllMiddleware
+    if not settings.log_chats:
+        hide_query_strings()  # search terms are what people asked: kept only where chats are kept
     return app
+
+
+def assistant_threads(settings: Settings) -> int:
+    """Threads that compute answers (and other blocking work) at once: ``PIAO_ASSISTANT_THREADS``, else
+    one per core this process may use. More would only queue for the cores while holding memory."""
+    if settings.assistant_threads > 0:
+        return settings.assistant_threads
+    return max(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 2)
+
+
+def repair_index(settings: Settings) -> None:
+    """Make the index agree with the store (what an ingest killed half-way left), before serving."""
+    from ingest.errors import IngestError
+    from ingest.pipeline import Ingestor
+
+    ingestor = Ingestor(settings)
+    try:
+        ingestor.recover()
+    except IngestError as exc:
+        logger.error("index repair at start-up failed (answers may miss entries): %s", exc.message)
+    finally:
+        ingestor.close()
 
 
 VENDOR_CSS = "css/bootstrap-italia.min.css"

@@ -68,7 +68,7 @@ class ChatLog:
                 tmp.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
                 tmp.replace(self.path)
         if dropped:
-            logger.info("chat log: %d lines older than %s removed", dropped, self.retention)
+            logger.info("%s: %d lines older than %s removed", self.path.name, dropped, self.retention)
         return dropped
 
 

@@ -272,6 +272,7 @@ def status() -> None:
         index = Index(settings, get_embedder(settings))
         per_doc = {d.documento: index.count(d.documento) for d in docs}
         n_entries = index.count()
+        problems = _disagreements(settings)
     except IngestError as exc:
         raise _fail(exc.message) from exc
     out = _out()
@@ -287,6 +288,19 @@ def status() -> None:
     out.print(table)
     out.print(f"Totale: {len(docs)} documenti, {n_records} obiettivi, {n_entries} voci nell'indice, "
               f"{n_cached} embedding in cache")
+    for problem in problems:
+        out.print(f"[yellow]Attenzione:[/] indice e archivio non corrispondono: {problem} "
+                  "(«piao ingest» o l'avvio di «piao serve» lo riparano).", soft_wrap=True)
+
+
+def _disagreements(settings: Settings) -> list[str]:
+    from ingest.pipeline import Ingestor
+
+    ingestor = Ingestor(settings)
+    try:
+        return ingestor.disagreements()
+    finally:
+        ingestor.close()
 
 
 def _safe_url(settings: Settings) -> str:
@@ -306,10 +320,20 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Indirizzo su cui ascoltare.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Porta su cui ascoltare.")] = 8000,
 ) -> None:
-    """Avvia il servizio web (chat, sportello, API)."""
+    """Avvia il servizio web (chat, sportello, API).
+
+    Le intestazioni X-Forwarded-For/-Proto sono credute solo dai proxy in PIAO_TRUSTED_PROXIES."""
     import uvicorn
 
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port)
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, **uvicorn_options(get_settings()))
+
+
+def uvicorn_options(settings: Settings) -> dict[str, object]:
+    """Proxy trust and shutdown options for uvicorn: forwarded headers only from the configured proxies
+    (none by default, where uvicorn would believe 127.0.0.1); a stop signal ends running requests (and
+    their ingest processes) after a few seconds."""
+    proxies = settings.trusted_proxies.strip()
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or "", "timeout_graceful_shutdown": 5}
 
 
 # -- ask ------------------------------------------------------------------------------------------

@@ -9,8 +9,10 @@ request a round trip through the thread pool (measured with py-spy under ``evals
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import time
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,11 +21,12 @@ from starlette.datastructures import State
 
 from api.chatlog import ChatLog
 from api.errors import ApiError
-from api.security import RateLimiter
+from api.security import Limiters, RateLimiter, request_cost, too_many
 from assistant import Assistant
 from ingest.settings import Settings
 from ingest.store import Store
 
+HEAVY_COST = 5.0  # requests that count as this many or more take turns (see ``rate_limit``)
 REFRESH_EVERY_S = 1.0
 """How often a request checks whether the store changed (an ingest in another process or worker);
 an upload through this process refreshes at once."""
@@ -73,23 +76,54 @@ async def get_chat_log(request: Request) -> ChatLog | None:
 
 
 async def client_key(request: Request) -> str:
-    """The rate-limit key: the client address (uvicorn resolves trusted proxy headers)."""
+    """The rate-limit key: the client address (uvicorn takes it from ``X-Forwarded-For`` only when
+    the connection comes from one of ``PIAO_TRUSTED_PROXIES``)."""
     return request.client.host if request.client else "unknown"
 
 
-async def rate_limit(request: Request) -> None:
-    """Refuse with 429 when this client asked too often in the last minute."""
+async def rate_limit(request: Request) -> AsyncIterator[None]:
+    """Refuse with 429 when this client asked too much lately: ``PIAO_RATE_LIMIT_PER_MINUTE`` requests,
+    a long one counting for one per ``PIAO_RATE_LIMIT_CHARS_PER_REQUEST`` characters it sent.
+
+    Dear requests (``HEAVY_COST`` or more) then wait for one another: one at a time, so that however
+    many clients send maximal questions, the other threads stay free for everyone else. The body
+    is already read (FastAPI validated it) and bounded by ``BodyLimitMiddleware``.
+    """
+    settings: Settings = request.app.state.settings
     limiter: RateLimiter = request.app.state.rate_limiter
-    limiter.enforce(await client_key(request))
+    sent = len(await request.body()) + len(request.url.query)
+    cost = request_cost(sent, settings.rate_limit_chars_per_request)
+    limiter.enforce(await client_key(request), cost=cost)
+    if cost < HEAVY_COST:
+        yield
+        return
+    state = request.app.state
+    if getattr(state, "heavy_requests", None) is None:
+        state.heavy_requests = asyncio.Semaphore(1)
+    async with state.heavy_requests:
+        yield
+
+
+async def feedback_limit(request: Request) -> None:
+    """Refuse with 429 when this client sent more feedback than ``PIAO_FEEDBACK_PER_HOUR``."""
+    limiters: Limiters = request.app.state.limiters
+    limiters.feedback.enforce(await client_key(request), message="Sono già state inviate diverse segnalazioni "
+                              "da questo indirizzo: riprovare più tardi.")
 
 
 async def require_admin(request: Request) -> None:
     """Allow only ``Authorization: Bearer <PIAO_ADMIN_TOKEN>``; uploads are off without a token.
 
     401 when the header is missing or malformed, 403 when the token is wrong or none is configured.
-    The comparison takes constant time.
+    The comparison takes constant time; a client that sent ``PIAO_ADMIN_FAILURES_PER_MINUTE`` wrong
+    tokens is answered 429 (the right token included) until its budget refills.
     """
     settings: Settings = request.app.state.settings
+    failures: RateLimiter = request.app.state.limiters.admin_failures
+    key = await client_key(request)
+    wait = failures.retry_after(key)
+    if wait > 0:
+        raise too_many(wait, "Troppi tentativi con un token errato: attendere un minuto e riprovare.")
     if not settings.admin_token:
         raise ApiError(
             403,
@@ -106,6 +140,7 @@ async def require_admin(request: Request) -> None:
             headers={"WWW-Authenticate": "Bearer"},
         )
     if not hmac.compare_digest(token.encode(), settings.admin_token.encode()):
+        failures.check(key)
         raise ApiError(403, "forbidden", "Token di amministrazione non valido.")
 
 
@@ -114,4 +149,5 @@ AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 StoreDep = Annotated[Store, Depends(get_store)]
 ChatLogDep = Annotated[ChatLog | None, Depends(get_chat_log)]
 RateLimited = Depends(rate_limit)
+FeedbackLimited = Depends(feedback_limit)
 AdminOnly = Depends(require_admin)

@@ -12,13 +12,14 @@ response still passes through the security-headers middleware around it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ingest.errors import IngestError
@@ -112,15 +113,39 @@ async def _ingest_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, type(exc).__name__, exc.message)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     error, message = STATUS_MESSAGES.get(exc.status_code, ("http_error", "Richiesta non riuscita."))
-    return error_response(exc.status_code, error, message, exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    return error_response(exc.status_code, error, message, headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route of this path accepts (Starlette names only the first route's: a path
+    served by two routes, such as GET and POST ``/api/documents``, would announce one)."""
+    methods: set[str] = set()
+    for route in _routes(request.app.router.routes):
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= set(route_methods)
+    return ", ".join(sorted(methods))
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     return error_response(422, "invalid_request", _describe_validation(exc))
+
+
+def _routes(routes: Any) -> Iterator[Any]:
+    """Every route, those of included routers too (FastAPI wraps each in an object of its own)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _routes(inner.routes)
+        else:
+            yield route
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -5,8 +5,15 @@ is refused (413) as soon as it passes ``settings.max_file_mb``.
 """
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import re
+import shutil
+import tempfile
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -17,23 +24,74 @@ from starlette.requests import Request
 
 from api.errors import ApiError
 
+logger = logging.getLogger(__name__)
+
 FILE_FIELD = "file"
-TEXT_FIELDS = ("ente", "documento")
+TEMP_PREFIX = "piao-upload-"
+TEXT_FIELDS = ("ente", "documento", "sostituisci")
 MAX_FIELD_BYTES = 1000
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def safe_filename(name: str) -> str:
-    """A file name safe to write: no directories, ASCII letters, digits, ``._-`` only, at most 120 chars."""
+    """A file name safe to write: no directories, ASCII letters, digits, ``._-`` only, at most 120 chars.
+
+    Names differ after this as they differed before: where the name had to change (accents, other
+    scripts, spaces, symbols), a short hash of the original stem is added, so that ``файл.docx`` and
+    ``文件.docx``, or ``città.docx`` and ``citta.docx``, never become the same document key."""
     base = re.split(r"[\\/]", name)[-1]
-    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
-    base = _UNSAFE.sub("_", base).strip("._-")
     stem, dot, ext = base.rpartition(".")
-    if not dot:
-        stem, ext = base, ""
-    stem = stem.strip("._-")[:100] or "documento"
-    ext = ext.lower()[:10]
-    return f"{stem}.{ext}" if ext else stem
+    if not dot or not stem:
+        stem, ext = base.lstrip("."), ""
+    ascii_stem = _ascii(stem)[:100]
+    ext = _ascii(ext).lower()[:10]
+    if ascii_stem != stem:
+        digest = hashlib.sha256(stem.encode("utf-8", "replace")).hexdigest()[:8]
+        ascii_stem = f"{ascii_stem or 'documento'}-{digest}"
+    return f"{ascii_stem}.{ext}" if ext else ascii_stem
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _ascii(text: str) -> str:
+    """Latin letters without their accents; anything else outside ``[A-Za-z0-9._-]`` becomes ``_``."""
+    return _UNSAFE.sub("_", _strip_accents(text)).strip("._-")
+
+
+@contextmanager
+def upload_dir() -> Iterator[Path]:
+    """A temporary folder for one upload, removed when the block ends (whatever happens in it).
+
+    Its name carries this process's id, so that :func:`remove_stale_uploads` can tell the folders
+    of a server that was killed (``SIGKILL``: no block ends) from those of a live one."""
+    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
+        yield Path(tmp)
+
+
+def remove_stale_uploads(root: Path | None = None) -> int:
+    """Remove the upload folders of processes that no longer run; how many were removed."""
+    root = Path(root or tempfile.gettempdir())
+    removed = 0
+    for folder in root.glob(f"{TEMP_PREFIX}*-*"):
+        pid = folder.name[len(TEMP_PREFIX):].split("-", 1)[0]
+        if folder.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    if removed:
+        logger.warning("removed %d upload folders left by a server that was stopped abruptly", removed)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 @dataclass

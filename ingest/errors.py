@@ -7,6 +7,7 @@
      │    └── UnsafeDocument      zip bomb, file over the size limit
      ├── EmptyDocument            no text at all
      ├── NoObjectiveTables        tables, but none is a PIAO objective table
+     ├── DocumentKeyTaken         the key belongs to a document from another file (409)
      └── StoreError               database or index failed; nothing was changed
 
 The CLI maps every IngestError to exit code 2; the API maps it to a 4xx/5xx with
@@ -48,6 +49,10 @@ class EmptyDocument(IngestError):
 
 class NoObjectiveTables(IngestError):
     status_code = 422
+
+
+class DocumentKeyTaken(IngestError):
+    status_code = 409
 
 
 class StoreError(IngestError):

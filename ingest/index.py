@@ -26,6 +26,7 @@ from typing import Any, Literal, TypeVar
 import chromadb
 import chromadb.errors
 import httpx
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from pydantic import BaseModel, Field
 
@@ -41,6 +42,8 @@ Kind = Literal["card", "indicator", "status", "passage"]
 T = TypeVar("T")
 _BATCH = 1000  # below Chroma's max batch size on every backend
 _PAGE = 5000  # entries read per call when scanning the whole collection
+_QUERY_CACHE = 64  # query vectors kept per index
+_WORD_END = re.compile(r"\s+\S*$")
 _CHROMA_ERRORS: tuple[type[Exception], ...] = (
     chromadb.errors.ChromaError, httpx.HTTPError, ValueError, RuntimeError, OSError,
 )
@@ -168,6 +171,18 @@ def passage_entries(passages: Sequence[Passage]) -> list[IndexEntry]:
             for p in passages]
 
 
+def bounded_query(query: str, max_chars: int) -> str:
+    """The text of a question to embed: white space collapsed, at most ``max_chars`` characters, cut
+    at a word's end. A question's cost to embed grows faster than its length (attention), so a long
+    one must not cost the server seconds: its start carries the question, and the lexical search
+    still reads all of it."""
+    text = " ".join(query.split())
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars + 1]
+    return _WORD_END.sub("", cut) or text[:max_chars]
+
+
 def normalise_where(where: dict[str, Any] | None) -> dict[str, Any] | None:
     """Chroma wants one key per filter dict: ``{"a": 1, "b": 2}`` becomes ``{"$and": [...]}``."""
     if not where:
@@ -212,6 +227,8 @@ class Index:
         self.name = collection_name(self.settings.chroma_collection, self.embedder.name)
         self._collection: Any = None
         self._opening = threading.Lock()
+        self._queries: dict[str, list[float]] = {}
+        self._queries_lock = threading.Lock()
 
     @property
     def collection(self) -> Any:
@@ -267,7 +284,7 @@ class Index:
                 ids=[f"{e.id}@{generation}" for e, _ in chunk],
                 documents=[e.text for e, _ in chunk],
                 metadatas=[dict(e.metadata) | {"generation": generation} for e, _ in chunk],
-                embeddings=[list(v) for _, v in chunk],
+                embeddings=np.asarray([v for _, v in chunk], dtype=np.float32),
             ))
 
     def generations(self, documento: str | None = None) -> dict[str, dict[str, int]]:
@@ -333,8 +350,20 @@ class Index:
         return len(got["ids"])
 
     def search(self, query: str, k: int = 10, where: dict[str, Any] | None = None) -> list[Hit]:
-        """The ``k`` entries nearest to ``query`` (optionally filtered by metadata), best first."""
-        vector = self.embedder.embed_query(query)
+        """The ``k`` entries nearest to ``query`` (optionally filtered by metadata), best first.
+
+        Only the first ``PIAO_MAX_QUERY_CHARS`` characters of the query are embedded (see
+        :func:`bounded_query`); the vectors of the last few queries are kept, as one question is
+        often searched more than once (records, then prose)."""
+        text = bounded_query(query, self.settings.max_query_chars)
+        with self._queries_lock:
+            vector = self._queries.get(text)
+        if vector is None:
+            vector = self.embedder.embed_query(text)
+            with self._queries_lock:
+                if len(self._queries) >= _QUERY_CACHE:
+                    self._queries.pop(next(iter(self._queries)))
+                self._queries[text] = vector
         return self.search_vector(vector, k=k, where=where)
 
     def search_vector(self, vector: Sequence[float], k: int = 10,

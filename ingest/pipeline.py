@@ -9,6 +9,10 @@ generation (plus an orphan, ignored by readers of the store); a crash after it, 
 their whole new generation (plus the old one, not yet deleted). ``Ingestor.recover()`` (run by
 ``piao ingest`` before it starts, and by ingesting the same document again) removes the orphans.
 
+Reading and embedding run in a child process with a memory and time budget (``ingest.sandbox``,
+``ingest.prepare``); the writes that follow hold the document's lock (``ingest.locks``), so two
+ingests of the same document run one after the other and store and index hold the same version.
+
 Re-ingesting a file whose bytes (and ``ente``) match what is stored returns ``"unchanged"`` without
 parsing or embedding anything; ``force=True`` parses again (e.g. after upgrading the extractor).
 """
@@ -20,28 +24,26 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ingest.embed import CachedEmbedder, Embedder, EmbeddingError, get_embedder
-from ingest.errors import IngestError, NoObjectiveTables, StoreError
-from ingest.index import Index, IndexEntry, build_entries, passage_entries
-from ingest.passages import build_passages, has_prose
-from ingest.plan import detect_ente, detect_periodo, monitoring_date
+from ingest.embed import CachedEmbedder, Embedder, get_embedder
+from ingest.errors import DocumentKeyTaken, IngestError, StoreError
+from ingest.index import Index, IndexEntry
+from ingest.locks import document_lock
+from ingest.prepare import CountingEmbedder, Prepared, document_entries, embed_texts, notify, prepare
+from ingest.readers.safety import check_file
+from ingest.sandbox import release_memory
 from ingest.settings import Settings, get_settings
 from ingest.store import DocumentInfo, Store, records_hash
-from ingest.types import DocumentModel, Objective, Passage
-
-if TYPE_CHECKING:
-    from ingest.objectives import Extraction
+from ingest.types import Objective, Passage
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``; stages: ``"read"``, ``"embed"``, ``"store"``."""
 
-EMBED_BATCH = 64  # larger batches embed faster (the engine parallelises a batch); 64 keeps progress moving
 _BAD_KEY = re.compile(r"[/#\x00-\x1f]")
 
 
@@ -99,33 +101,14 @@ def _per_sector(objectives: Sequence[Objective], sectors: Sequence[dict[str, Any
     return counts
 
 
-class _CountingEmbedder:
-    """Counts the texts that reach the real model (i.e. were not in the cache)."""
-
-    def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.embedded = 0
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        self.embedded += len(texts)
-        return self.inner.embed_documents(texts)
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.inner.embed_query(text)
-
-
 class Ingestor:
     """Holds the store, the cached embedder and the index for a series of ingests."""
 
     def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None) -> None:
         self.settings = settings or get_settings()
+        self._own_embedder = embedder is None
         self.store = Store(self.settings)
-        self._counter = _CountingEmbedder(embedder or get_embedder(self.settings))
+        self._counter = CountingEmbedder(embedder or get_embedder(self.settings))
         self.embedder = CachedEmbedder(self._counter, self.store)
         self.index = Index(self.settings, self.embedder)
 
@@ -134,66 +117,81 @@ class Ingestor:
         self.store.close()
 
     def ingest(self, path: Path, *, ente: str | None = None, documento: str | None = None,
-               progress: Progress | None = None, force: bool = False, periodo: str | None = None) -> IngestReport:
+               progress: Progress | None = None, force: bool = False, periodo: str | None = None,
+               replace: bool = True) -> IngestReport:
         """Ingest one file (see the module docstring). Bad input raises an ``IngestError``.
 
-        ``periodo`` ('2023-2025') overrides the plan period read from the text or the file name."""
+        ``periodo`` ('2023-2025') overrides the plan period read from the text or the file name.
+        ``replace=False`` refuses to replace a stored document that came from another file
+        (``DocumentKeyTaken``). Parsing and embedding run in a child process with a budget (see
+        ``ingest.sandbox``) unless ``PIAO_INGEST_SANDBOX`` is off or an embedder was passed in."""
         started = time.perf_counter()
         path = Path(path)
         key = check_documento_key(documento if documento is not None else path.stem, path.name)
+        check_file(path, self.settings)  # the format first: a renamed file is refused, not "unchanged"
+        if not replace:
+            self._check_same_file(key, path.name)
         if not force:
             report = self._unchanged(path, key, ente, periodo)
             if report is not None:
                 report.timings.total_s = time.perf_counter() - started
                 return report
-        from ingest.quality import build_report
-        from ingest.readers import read_document
-
-        _notify(progress, "read", 0, 1)
-        doc = read_document(path, self.settings)
-        found = detect_ente(doc) if ente is None else None
-        ente = found.ente if found is not None else ente
-        passages = build_passages(doc, key, ente)
-        extraction = _extract(doc, key, ente, passages)
-        quality = build_report(extraction)
-        parse_s = time.perf_counter() - started
-        _notify(progress, "read", 1, 1)
-        info = DocumentInfo(
-            documento=key, file=doc.file or path.name, content_hash=file_hash(path), format=doc.format,
-            ente=ente, periodo=periodo or detect_periodo(doc, path.name),
-            data_monitoraggio=monitoring_date(extraction.objectives),
-            sectors=[{"name": s.name, "declared_count": s.declared_count} for s in extraction.sectors],
-            quality=quality.to_dict(), quality_text=quality.render(),
-        )
-        report = self.ingest_records(info, extraction.objectives, progress=progress, force=force, passages=passages)
-        report.warnings = [str(w) for w in extraction.warnings] + report.warnings
-        report.ente_fonte = f"{found.fonte}: «{found.testo}»" if found is not None else None
-        report.tables = [t.model_dump() for t in extraction.tables]
-        report.timings.parse_s = parse_s
+        prepared = self._prepare(path, key, ente, periodo, progress)
+        report = self._commit(prepared, progress=progress, force=force)
+        report.warnings = prepared.warnings + report.warnings
+        report.ente_fonte, report.tables = prepared.ente_fonte, prepared.tables
+        report.timings.parse_s = prepared.parse_s
+        report.timings.embed_s = prepared.embed_s
+        report.embedded_texts = prepared.embedded
+        del prepared
+        if self._sandboxed:
+            release_memory()  # the server's memory back where it was, big documents included
         report.timings.total_s = time.perf_counter() - started
         return report
+
+    def _prepare(self, path: Path, key: str, ente: str | None, periodo: str | None,
+                 progress: Progress | None) -> Prepared:
+        """Parse and embed, in a budgeted child process when the embedder comes from the settings."""
+        if not self._sandboxed:
+            return prepare(path, key, ente, periodo, self.settings, embedder=self.embedder, progress=progress,
+                           counter=self._counter)
+        from ingest.sandbox import run_budgeted
+
+        return run_budgeted(prepare, (path, key, ente, periodo, self.settings), file=path.name,
+                            memory_mb=self.settings.ingest_memory_mb, timeout_s=self.settings.ingest_timeout_s,
+                            progress=progress)
+
+    def _check_same_file(self, documento: str, file: str) -> None:
+        stored = self.store.document(documento)
+        if stored is not None and stored.file != file:
+            raise DocumentKeyTaken(
+                f"esiste già il documento «{documento}», importato dal file «{stored.file}»: per sostituirlo "
+                "con questo file chiederlo esplicitamente (campo «sostituisci»), altrimenti scegliere "
+                "un'altra chiave (campo «documento»).", file=file)
 
     def _unchanged(self, path: Path, documento: str, ente: str | None,
                    periodo: str | None = None) -> IngestReport | None:
         """The stored report if this very file is stored (and fully indexed), else ``None``."""
         if not path.is_file() or path.stat().st_size > self.settings.max_file_mb * 1024 * 1024:
             return None  # let the reader raise the proper error
-        stored = self.store.document(documento)
-        # without --ente the ente is the one read from these same bytes (or given before)
-        if stored is None or (ente is not None and stored.ente != ente) or stored.content_hash != file_hash(path) or (
-                periodo is not None and stored.periodo != periodo):
-            return None
-        objectives, passages = self.store.objectives(documento), self.store.passages(documento)
-        entries = document_entries(objectives, passages)
-        if not self._settled(documento, generation_of(stored.records_hash or records_hash(objectives, passages)),
-                             len(entries)):
-            logger.warning("index of %s out of step with the store: rebuilding it", documento)
-            return None
+        digest = file_hash(path)
+        with document_lock(self.settings, documento):  # another writer's generation is not a leftover
+            stored = self.store.document(documento)
+            # without --ente the ente is the one read from these same bytes (or given before)
+            if stored is None or (ente is not None and stored.ente != ente) or stored.content_hash != digest or (
+                    periodo is not None and stored.periodo != periodo):
+                return None
+            objectives, passages = self.store.objectives(documento), self.store.passages(documento)
+            entries = document_entries(objectives, passages)
+            generation = generation_of(stored.records_hash or records_hash(objectives, passages))
+            if not self._settled(documento, generation, len(entries)):
+                logger.warning("index of %s out of step with the store: rebuilding it", documento)
+                return None
         return _report(stored, objectives, "unchanged", len(entries), 0)
 
     def _settled(self, documento: str, generation: str, n_entries: int) -> bool:
         """Whether the index holds ``generation`` of the document whole; if so, other generations
-        (left by a crash) are deleted."""
+        (left by a crash) are deleted. Call it holding the document's lock."""
         gens = self.index.generations(documento).get(documento, {})
         if gens.get(generation) != n_entries:
             return False
@@ -207,39 +205,52 @@ class Ingestor:
                        passages: Sequence[Passage] = ()) -> IngestReport:
         """Store and index records (and prose passages) already extracted (see the module docstring)."""
         entries = document_entries(objectives, passages)
+        if not force:
+            with document_lock(self.settings, info.documento):
+                if self._settled_same(info, objectives, passages, len(entries)):
+                    return _report(self.store.document(info.documento) or info, objectives, "unchanged",
+                                   len(entries), 0)
+        t0 = time.perf_counter()
+        before = self._counter.embedded
+        vectors = embed_texts(self.embedder, [e.text for e in entries], progress)
+        prepared = Prepared(info=info, objectives=list(objectives), passages=list(passages), vectors=vectors,
+                            embed_s=time.perf_counter() - t0, embedded=self._counter.embedded - before)
+        report = self._commit(prepared, progress=progress, force=force)
+        report.timings.embed_s, report.embedded_texts = prepared.embed_s, prepared.embedded
+        return report
+
+    def _settled_same(self, info: DocumentInfo, objectives: Sequence[Objective], passages: Sequence[Passage],
+                      n_entries: int) -> bool:
+        """Whether the store holds these very records for this file, and the index their whole generation."""
         digest = records_hash(objectives, passages)
         stored = self.store.document(info.documento)
         same_records = stored is not None and (
             stored.content_hash, stored.ente, stored.records_hash, stored.periodo) == (
             info.content_hash, info.ente, digest, info.periodo)
-        if same_records and not force and self._settled(info.documento, generation_of(digest), len(entries)):
-            return _report(stored, objectives, "unchanged", len(entries), 0)  # type: ignore[arg-type]
-        t0 = time.perf_counter()
-        before = self._counter.embedded
-        vectors = self._embed([e.text for e in entries], progress)
-        embed_s = time.perf_counter() - t0
+        return same_records and self._settled(info.documento, generation_of(digest), n_entries)
+
+    def _commit(self, prepared: Prepared, *, progress: Progress | None, force: bool) -> IngestReport:
+        """Write a prepared document (index generation, then the store), one writer per document."""
+        info, objectives, passages = prepared.info, prepared.objectives, prepared.passages
+        entries = document_entries(objectives, passages)
+        if len(entries) != len(prepared.vectors):
+            raise StoreError(f"{info.documento}: {len(prepared.vectors)} vettori per {len(entries)} testi; "
+                             "nulla è stato modificato.")
         t1 = time.perf_counter()
-        _notify(progress, "store", 0, 1)
-        status = self._write(info, objectives, entries, vectors, passages)
-        _notify(progress, "store", 1, 1)
-        report = _report(self.store.document(info.documento) or info, objectives, status, len(entries),
-                         self._counter.embedded - before)
-        report.timings.embed_s = embed_s
+        with document_lock(self.settings, info.documento):
+            if not force and self._settled_same(info, objectives, passages, len(entries)):
+                return _report(self.store.document(info.documento) or info, objectives, "unchanged",
+                               len(entries), 0)
+            notify(progress, "store", 0, 1)
+            status = self._write(info, objectives, entries, prepared.vectors, passages)
+            notify(progress, "store", 1, 1)
+        report = _report(self.store.document(info.documento) or info, objectives, status, len(entries), 0)
         report.timings.store_s = time.perf_counter() - t1
         return report
 
-    def _embed(self, texts: list[str], progress: Progress | None) -> list[list[float]]:
-        vectors: list[list[float]] = []
-        _notify(progress, "embed", 0, len(texts))
-        for start in range(0, len(texts), EMBED_BATCH):
-            batch = texts[start:start + EMBED_BATCH]
-            try:
-                vectors.extend(self.embedder.embed_documents(batch))
-            except (RuntimeError, ValueError, OSError, MemoryError) as exc:
-                raise EmbeddingError(f"il calcolo degli embedding con il modello «{self.embedder.name}» non è "
-                                     f"riuscito; nulla è stato modificato: {exc}") from exc
-            _notify(progress, "embed", len(vectors), len(texts))
-        return vectors
+    @property
+    def _sandboxed(self) -> bool:
+        return self.settings.ingest_sandbox and self._own_embedder
 
     def _write(self, info: DocumentInfo, objectives: Sequence[Objective], entries: Sequence[IndexEntry],
                vectors: Sequence[Sequence[float]], passages: Sequence[Passage] = (),
@@ -281,8 +292,9 @@ class Ingestor:
         The store first: a crash in between leaves index entries of no stored document, which
         ``recover`` removes.
         """
-        existed = self.store.delete_document(documento)
-        self.index.delete_generations(documento)
+        with document_lock(self.settings, documento):
+            existed = self.store.delete_document(documento)
+            self.index.delete_generations(documento)
         return existed
 
     def recover(self) -> int:
@@ -290,57 +302,63 @@ class Ingestor:
 
         Removes the entries of documents the store does not hold and of generations the store does
         not point to; rebuilds (from the embedding cache) a stored document whose generation is
-        incomplete (an index written before generations existed, or damaged by hand).
+        incomplete (an index written before generations existed, or damaged by hand). Each document
+        is repaired under its write lock, so a running ingest is never undone.
         """
-        stored = {d.documento: d for d in self.store.documents()}
-        indexed = self.index.generations()
         removed = 0
-        for documento, gens in indexed.items():
-            info = stored.get(documento)
-            keep = generation_of(info.records_hash) if info is not None and info.records_hash else None
-            if any(gen != keep for gen in gens):
-                removed += self.index.delete_generations(documento, keep)
-        for documento, info in stored.items():
-            objectives, passages = self.store.objectives(documento), self.store.passages(documento)
-            entries = document_entries(objectives, passages)
-            generation = generation_of(info.records_hash or records_hash(objectives, passages))
-            if indexed.get(documento, {}).get(generation) != len(entries):
-                logger.warning("index of %s incomplete: rebuilding it from the stored records", documento)
-                self.index.delete_generation(documento, generation)
-                vectors = self._embed([e.text for e in entries], None)
-                self.index.write_generation(documento, generation, entries, vectors)
+        indexed = self.index.generations()
+        for documento in sorted(set(indexed) | {d.documento for d in self.store.documents()}):
+            with document_lock(self.settings, documento):
+                removed += self._repair(documento)
         if removed:
             logger.warning("removed %d index entries left by an interrupted ingest", removed)
         return removed
 
+    def _repair(self, documento: str) -> int:
+        info = self.store.document(documento)
+        gens = self.index.generations(documento).get(documento, {})
+        keep = generation_of(info.records_hash) if info is not None and info.records_hash else None
+        removed = self.index.delete_generations(documento, keep) if any(g != keep for g in gens) else 0
+        if info is None:
+            return removed
+        objectives, passages = self.store.objectives(documento), self.store.passages(documento)
+        entries = document_entries(objectives, passages)
+        generation = generation_of(info.records_hash or records_hash(objectives, passages))
+        if gens.get(generation) != len(entries):
+            logger.warning("index of %s incomplete: rebuilding it from the stored records", documento)
+            self.index.delete_generation(documento, generation)
+            vectors = embed_texts(self.embedder, [e.text for e in entries], None)
+            self.index.write_generation(documento, generation, entries, vectors)
+        return removed
 
-def document_entries(objectives: Sequence[Objective], passages: Sequence[Passage]) -> list[IndexEntry]:
-    """Every index entry of a document: its records', then its prose passages'."""
-    return build_entries(objectives) + passage_entries(passages)
+    def disagreements(self) -> list[str]:
+        """Where the index does not hold exactly the stored version of each document (Italian, one line
+        each); documents being written at this moment are left out."""
+        found: list[str] = []
+        names = set(self.index.generations()) | {d.documento for d in self.store.documents()}
+        for documento in sorted(names):
+            with document_lock(self.settings, documento, wait=False) as free:
+                problem = self._disagreement(documento) if free else None
+            if problem is not None:
+                found.append(problem)
+        return found
 
-
-def _extract(doc: DocumentModel, documento: str, ente: str | None, passages: Sequence[Passage]) -> Extraction:
-    """The objective records; a plan with prose but no objective table gives none (a warning says so)."""
-    from ingest.objectives import Extraction, extract
-
-    try:
-        return extract(doc, documento, ente)
-    except NoObjectiveTables as exc:
-        if not has_prose(list(passages)):
-            raise
-        logger.info("%s: no objective table, ingested as prose (%d passages)", documento, len(passages))
-        return Extraction(warnings=[f"nessuna scheda obiettivo: il documento è importato come testo "
-                                    f"({len(passages)} passaggi). ({exc.message})"])
+    def _disagreement(self, documento: str) -> str | None:
+        gens = self.index.generations(documento).get(documento, {})
+        info = self.store.document(documento)
+        if info is None:
+            return f"{documento}: {sum(gens.values())} voci nell'indice di un documento non archiviato"
+        objectives, passages = self.store.objectives(documento), self.store.passages(documento)
+        expected = len(document_entries(objectives, passages))
+        generation = generation_of(info.records_hash or records_hash(objectives, passages))
+        if gens.get(generation) != expected or len(gens) > 1:
+            return f"{documento}: {sum(gens.values())} voci nell'indice per {expected} attese"
+        return None
 
 
 def generation_of(records_digest: str) -> str:
     """The index generation of a version of a document's records (from ``records_hash``)."""
     return records_digest[:16]
-
-
-def _notify(progress: Progress | None, stage: str, done: int, total: int) -> None:
-    if progress is not None:
-        progress(stage, done, total)
 
 
 def _report(info: DocumentInfo, objectives: Sequence[Objective], status: Literal["new", "updated", "unchanged"],
@@ -358,11 +376,12 @@ def _report(info: DocumentInfo, objectives: Sequence[Objective], status: Literal
 
 def ingest_file(path: Path, *, ente: str | None = None, documento: str | None = None,
                 settings: Settings | None = None, progress: Progress | None = None,
-                embedder: Embedder | None = None, force: bool = False, periodo: str | None = None) -> IngestReport:
+                embedder: Embedder | None = None, force: bool = False, periodo: str | None = None,
+                replace: bool = True) -> IngestReport:
     """Ingest one file into the store and the index of ``settings`` (see ``Ingestor.ingest``)."""
     ingestor = Ingestor(settings, embedder=embedder)
     try:
         return ingestor.ingest(path, ente=ente, documento=documento, progress=progress, force=force,
-                               periodo=periodo)
+                               periodo=periodo, replace=replace)
     finally:
         ingestor.close()

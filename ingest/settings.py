@@ -30,9 +30,21 @@ class Settings(BaseSettings):
     max_file_mb: float = 50.0
     max_uncompressed_mb: float = 200.0
     max_text_mb: float = 5.0  # text exports: their parse cost grows with size
+    max_xml_mb: float = 40.0  # a .docx's XML once decompressed (parsing costs ~25 bytes of memory per byte)
+    max_pdf_stream_mb: float = 100.0  # a PDF's streams once decompressed (Flate bombs)
+    ingest_memory_mb: int = 1536  # address space of the process that parses and embeds a document
+    ingest_timeout_s: float = 110.0  # wall-clock budget to parse and embed one document (then stored: <120 s)
+    ingest_sandbox: bool = True  # parse and embed in a child process (the budgets above need it)
+    max_body_kb: int = 256  # JSON request bodies (uploads are bounded by max_file_mb)
+    max_query_chars: int = 256  # of a question embedded for dense search (the rest is still read lexically)
+    assistant_threads: int = 0  # answers computed at once; 0: one per CPU core
     max_message_chars: int = 2000
     max_turns: int = 40
     rate_limit_per_minute: int = 600
+    rate_limit_chars_per_request: int = 100  # a request counts as one per this many characters it sends
+    feedback_per_hour: int = 10  # feedback messages per client
+    admin_failures_per_minute: int = 5  # wrong admin tokens per client before it must wait
+    trusted_proxies: str = ""  # addresses whose X-Forwarded-For/-Proto are believed ('*': all)
     cors_origins: list[str] = Field(default_factory=list)
     log_chats: bool = False
     log_retention_days: int = 30

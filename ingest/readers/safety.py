@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -31,6 +32,9 @@ _ZIP_ENCRYPTED = 0x1  # general-purpose flag bit 0
 _MAX_CONTROL_SHARE = 0.01  # of characters in a text file, tabs and newlines excepted
 _BYTES_PER_MB = 1024 * 1024
 _CONTROL_CHARS = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+_IMAGE = re.compile(rb"/Subtype\s*/Image")
+_INFLATE_PIECE = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,9 @@ def check_file(path: Path, settings: Settings) -> Checked:
         _check_zip(path, settings)
         return _agree(path, "docx", expected)
     if head.startswith(PDF_MAGIC):
-        return _agree(path, "pdf", expected)
+        checked = _agree(path, "pdf", expected)
+        check_pdf_streams(path, settings)
+        return checked
     if expected in ("docx", "pdf"):
         label = "documento Word" if expected == "docx" else "PDF"
         raise UnreadableDocument(
@@ -138,6 +144,14 @@ def _check_zip(path: Path, settings: Settings) -> None:
             "il file non è stato aperto.",
             file=name,
         )
+    if xml_total > settings.max_xml_mb * _BYTES_PER_MB:
+        # parsing XML costs ~25 bytes of memory per byte: bound it before python-docx reads a byte
+        raise UnsafeDocument(
+            f"il testo del documento Word, decompresso, sarebbe di {xml_total / _BYTES_PER_MB:.0f} MB, oltre "
+            f"il limite di {settings.max_xml_mb:g} MB (impostabile con PIAO_MAX_XML_MB): il file non è stato "
+            "aperto. Un piano reale ne occupa pochi MB: dividerlo in parti o salvarlo di nuovo da Word.",
+            file=name,
+        )
     for info in infos:
         if info.file_size >= _RATIO_CHECK_MIN_BYTES:
             ratio = info.file_size / max(info.compress_size, 1)
@@ -154,6 +168,42 @@ def _check_zip(path: Path, settings: Settings) -> None:
             "Excel o un documento OpenDocument: salvarlo come .docx.",
             file=name,
         )
+
+
+def check_pdf_streams(path: Path, settings: Settings) -> None:
+    """Refuse a PDF whose compressed streams (images aside) would inflate past ``max_pdf_stream_mb``
+    (a "Flate bomb"): each stream is inflated piecewise and counted, never kept."""
+    limit = int(settings.max_pdf_stream_mb * _BYTES_PER_MB)
+    data = path.read_bytes()
+    total = 0
+    for match in _STREAM.finditer(data):
+        end = data.find(b"endstream", match.end())
+        if end < 0:
+            break
+        if _IMAGE.search(data[max(0, match.start() - 2048):match.start()].rsplit(b" obj", 1)[-1]):
+            continue  # images are not decoded to read the text
+        total += _inflated_size(data[match.end():end], limit - total + 1)
+        if total > limit:
+            raise UnsafeDocument(
+                f"i contenuti compressi del PDF, decompressi, supererebbero {settings.max_pdf_stream_mb:g} MB "
+                "(possibile 'bomba di decompressione'; limite impostabile con PIAO_MAX_PDF_STREAM_MB): "
+                "il file non è stato aperto.",
+                file=path.name,
+            )
+
+
+def _inflated_size(stream: bytes, budget: int) -> int:
+    """Bytes a Flate stream inflates to, counted in pieces and stopped past ``budget``; 0 if not Flate."""
+    inflater = zlib.decompressobj()
+    size = 0
+    pending = stream
+    try:
+        while pending and size <= budget:
+            size += len(inflater.decompress(pending, _INFLATE_PIECE))
+            pending = inflater.unconsumed_tail
+    except zlib.error:
+        return size  # not Flate (or damaged): the parser decides
+    return size
 
 
 def _check_members_readable(infos: list[zipfile.ZipInfo], name: str) -> None:

@@ -189,7 +189,10 @@ def test_serve_runs_the_app_factory(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[tuple, dict]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append((a, k)))
     assert runner.invoke(app, ["serve", "--port", "8123"]).exit_code == 0
-    assert calls == [(("api.app:create_app",), {"factory": True, "host": "127.0.0.1", "port": 8123})]
+    (args, options), = calls
+    assert args == ("api.app:create_app",)
+    assert {k: options[k] for k in ("factory", "host", "port")} == {"factory": True, "host": "127.0.0.1", "port": 8123}
+    assert options["proxy_headers"] is False  # no PIAO_TRUSTED_PROXIES: X-Forwarded-For is believed from no one
 
 
 def test_help_is_italian() -> None:

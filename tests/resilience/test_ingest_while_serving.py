@@ -114,7 +114,7 @@ def test_readers_see_the_old_or_the_new_version_never_a_mix(server: str, tmp_pat
         seen, failures, done, threads = start_readers(server)
         time.sleep(0.5)
         upload = client.post("/api/documents", headers={"Authorization": f"Bearer {TOKEN}"},
-                             data={"documento": SAMPLE_DOCUMENTO},
+                             data={"documento": SAMPLE_DOCUMENTO, "sostituisci": "true"},  # another file: explicit
                              files={"file": (v2.name, v2.read_bytes(), "text/plain")})
         time.sleep(1.5)  # past the server's revision check interval: readers now see the new version
         done.set()
