@@ -12,20 +12,16 @@ import re
 from collections.abc import Iterator, Sequence
 
 from api.folding import fold
+from ingest.text import stated
 from ingest.types import Objective
 
 _WORD = re.compile(r"\w+")
-_NEGATIVE_START = ("no", "non", "nessun", "nessuna", "nessuno", "n/a", "-")
 _FLAG_LABELS = {"pnrr": "pnrr"}  # field -> the word that finds the objectives where the field is set
 
 
 def pnrr_linked(obj: Objective) -> bool:
     """Whether the ``pnrr`` value names a measure (``No``, ``-`` or ``Nessuno`` do not)."""
-    value = fold(obj.pnrr or "")
-    if not value:
-        return False
-    first = _WORD.findall(value)
-    return bool(first) and first[0] not in _NEGATIVE_START and not value.startswith("-")
+    return stated(obj.pnrr)
 
 
 def _values(obj: Objective) -> Iterator[str]:

@@ -11,7 +11,7 @@ from typing import Any
 from assistant.lexicon import Lexicon
 from assistant.scope import PlanDoc, Plans
 from assistant.understanding.dates import parse_deadline
-from ingest.text import Speller, norm, tokens
+from ingest.text import Speller, norm, stated, tokens
 from ingest.types import Indicator, Objective, Passage
 
 CARD_FIELDS = ("settore", "settore_cdr", "classificazione", "titolo", "destinatari", "contributor",
@@ -41,13 +41,6 @@ def field_text(obj: Objective, name: str) -> str | None:
         return obj.stato_attuazione.testo if obj.stato_attuazione else None
     value = getattr(obj, name, None)
     return value if isinstance(value, str) else None
-
-
-def stated(value: str | None) -> bool:
-    """Whether a value states something: not empty, not a value saying the field is absent ('No')."""
-    from assistant.lexicon import load_lexicon  # noqa: PLC0415 - the lexicon imports nothing of this module
-
-    return bool(value) and norm(value or "") not in load_lexicon().empty_values
 
 
 def has_field(obj: Objective, name: str) -> bool:

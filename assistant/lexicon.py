@@ -71,7 +71,6 @@ class LexiconData(_Strict):
     deadline_cues: list[str] = []
     comparisons: dict[Literal["ge", "le"], list[str]] = {}
     negations: list[str] = []
-    empty_values: list[str] = []
     periods: dict[str, tuple[int, int]] = {}
 
 
@@ -104,7 +103,6 @@ class Lexicon:
     sector_synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     comparisons: dict[str, re.Pattern[str]] = field(default_factory=dict)  # 'ge'/'le' -> words before a number
     negations: re.Pattern[str] = re.compile(r"(?!x)x")  # 'senza', 'non': a field named after one is empty
-    empty_values: frozenset[str] = frozenset()  # 'No', 'non previsto': a value stating the field is absent
 
     def words(self) -> set[str]:
         """Every word the lexicon knows (protected from typo correction)."""
@@ -156,7 +154,6 @@ def build_lexicon(raw: dict[str, Any]) -> Lexicon:
         sector_cues=frozenset(norm(w) for w in data.sector_cues),
         comparisons={k: _pattern(v) for k, v in data.comparisons.items()},
         negations=_pattern(data.negations),
-        empty_values=frozenset(norm(v) for v in data.empty_values),
         sector_synonyms={norm(k): tuple(norm(v).split()) for k, v in data.sector_synonyms.items()},
         classification_cues=_pattern(data.classification_cues),
         place_cues=_pattern(data.place_cues),

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ingest.text import stated
 from ingest.types import Indicator, Objective
 
 
@@ -180,8 +181,8 @@ def indicator_row(obj: Objective, n: int, ind: Indicator) -> IndicatorRow:
 
 
 def has_pnrr(obj: Objective) -> bool:
-    """Whether the objective is linked to a PNRR measure."""
-    return bool(obj.pnrr and obj.pnrr.strip())
+    """Whether the objective is linked to a PNRR measure ('No' or 'Non previsto' is no link)."""
+    return stated(obj.pnrr)
 
 
 def document_info(row: DocumentRow) -> DocumentInfo:

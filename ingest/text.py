@@ -65,6 +65,19 @@ def fold(text: str) -> str:
     return _TRAILING_PUNCT.sub("", folded)
 
 
+_ABSENCE_WORDS = frozenset({"no", "non", "nessun", "nessuna", "nessuno", "n/a", "na", "nd", "n.d."})
+
+
+def stated(value: str | None) -> bool:
+    """Whether a field's value states something: not empty, not only dashes, not a value saying the
+    field is absent ('No', 'Non previsto', 'Nessuno', 'n/a')."""
+    text = strip_accents(value or "").lower().strip()
+    if not text or _DASHES_ONLY.match(text):
+        return False
+    first = text.split()[0].strip(".,;:–-")
+    return first not in _ABSENCE_WORDS
+
+
 def slugify(text: str) -> str:
     """``"VITA DELLA COMUNITÀ"`` -> ``"vita-della-comunita"``."""
     return _NON_ALNUM.sub("-", strip_accents(text).lower()).strip("-")
