@@ -68,10 +68,12 @@ def fold(text: str) -> str:
 _ABSENCE_WORDS = frozenset({"no", "non", "nessun", "nessuna", "nessuno", "n/a", "na", "nd", "n.d."})
 
 
-def stated(value: str | None) -> bool:
+def stated(value: object) -> bool:
     """Whether a field's value states something: not empty, not only dashes, not a value saying the
     field is absent ('No', 'Non previsto', 'Nessuno', 'n/a')."""
-    text = strip_accents(value or "").lower().strip()
+    if value is None:
+        return False
+    text = strip_accents(str(value)).lower().strip()
     if not text or _DASHES_ONLY.match(text):
         return False
     first = text.split()[0].strip(".,;:–-")

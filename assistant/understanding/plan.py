@@ -203,8 +203,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     years = question_years(text)
     masked = mask(text, links.spans)
     named = named_fields(masked, lexicon)
-    naming = field_words(list(dict.fromkeys([*pred.fields, *named])), lexicon) \
-        if pred.intent in LIST_INTENTS or pred.polarity != "none" else frozenset()
+    # the words naming an asked field are not its topic ('lo stato di attuazione' ≠ 'attuazione del PSC')
+    naming = field_words(list(dict.fromkeys([*pred.fields, *named])), lexicon)
     topical = without_asking(masked, catalog, lexicon, naming)
     topic = topic_text(topical, lexicon)
     core = content_words(topic_text(question_core(topical), lexicon), lexicon)
