@@ -16,6 +16,7 @@ from ingest.types import Indicator, Objective, Passage
 
 CARD_FIELDS = ("settore", "settore_cdr", "classificazione", "titolo", "destinatari", "contributor",
                "obiettivo_strategico", "responsabile", "personale_coinvolto", "peso", "pnrr", "anticorruzione")
+_SECTOR_KINDS = frozenset({"settore", "area", "servizio", "ufficio", "unita", "direzione", "dipartimento"})
 _NOT_A_PERSON = {"settore", "responsabile", "servizio", "ufficio", "dirigente", "segretario"}
 
 
@@ -68,10 +69,11 @@ def _sector_variants(name: str, cdrs: set[str]) -> tuple[tuple[str, ...], ...]:
     out: set[tuple[str, ...]] = set()
     for raw in {name, *cdrs}:
         toks = tokens(re.sub(r"\(.*?\)", " ", raw))
-        if toks and toks[0] == "settore":
+        if toks and toks[0] in _SECTOR_KINDS:
             toks = toks[1:]
         if toks:
             out.add(tuple(toks))
+            out.add(tuple(toks[:1]))  # 'area scuola' for 'Area Scuola, Sport e Turismo' (linked after a cue)
             # the part before a dash or 'ed/e' joins ('Servizi scolastici ed educativi - Politiche giovanili')
             for cut in ("ed", "e"):
                 if cut in toks[1:]:

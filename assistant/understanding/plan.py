@@ -56,9 +56,10 @@ def field_words(fields: list[str], lexicon: Lexicon) -> frozenset[str]:
     phrasings = load_phrasings()
     out: set[str] = set()
     for name in fields:
-        texts = [*(phrasings.fields[name].nouns if name in phrasings.fields else []),
-                 lexicon.field_labels.get("it", {}).get(name, ""), name.replace("_", " ")]
-        out.update(w for t in texts for w in tokens(t) if w not in lexicon.stopwords)
+        nouns = phrasings.fields[name].nouns if name in phrasings.fields else []
+        out.update(w for t in nouns for w in tokens(t) if w not in lexicon.stopwords)
+        label = f"{lexicon.field_labels.get('it', {}).get(name, '')} {name.replace('_', ' ')}"
+        out.update(w for w in tokens(label) if len(w) > 2)  # the label's own words ('stato'), stop words or not
     return frozenset(out)
 
 
@@ -344,8 +345,9 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
     if intent in LIST_INTENTS:
         asked = [f for f in fields if f != "peso" or intent in ("list", "count")]
         polarity = pred.polarity
-        if polarity == "missing":  # 'senza X': the fields named after the negation
-            asked = negated_fields(text, asked, lexicon) or [f for f in asked if f in catalog.partial_fields]
+        if polarity == "missing":  # 'senza X': the fields named after the negation (asked or not yet read)
+            asked = negated_fields(text, asked, lexicon) or [f for f in asked if f in catalog.partial_fields] \
+                or negated_fields(text, sorted(catalog.partial_fields), lexicon)[:1]
         if polarity == "none" and intent in ("list", "count") and set(asked) & catalog.partial_fields:
             polarity = "present"  # 'quali obiettivi ... PNRR?': a field only some records state is a filter
         if polarity == "missing" and intent in ("list", "count"):
