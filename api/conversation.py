@@ -25,12 +25,15 @@ ASSISTANT_CONTEXT_CHARS = 300  # an earlier answer is context only: this much of
 
 
 def check_limits(messages: Sequence[Message], settings: Settings) -> list[Message]:
-    """The conversation the assistant gets: the question checked (non-empty, not over-long: 422/413), the
+    """The conversation the assistant gets: the last user message is the question, checked (non-empty, not
+    over-long: 422/413), the
     history trimmed by the server, never an error. Only the last ``max_turns`` messages are kept; an
     earlier answer of the assistant is cut to a short context (it never counts against the user's
     limits) and an earlier question to the message limit."""
-    if not messages or messages[-1].role != "user" or not messages[-1].content.strip():
-        raise ApiError(422, "no_question", "L'ultimo messaggio deve essere una domanda dell'utente, non vuota.")
+    last = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
+    messages = list(messages)[:last + 1]  # a turn sent after the last question (an answer) is not a question
+    if not messages or not messages[-1].content.strip():
+        raise ApiError(422, "no_question", "Nella conversazione manca una domanda dell'utente, non vuota.")
     if len(messages[-1].content) > settings.max_message_chars:
         raise ApiError(
             413,

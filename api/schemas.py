@@ -30,15 +30,16 @@ class ChatMessage(BaseModel):
     model_config = STRICT
 
     role: Literal["user", "assistant"]
-    content: str
+    content: str = Field(pattern=r"\S")  # some text, not only spaces
 
 
 class ChatRequest(BaseModel):
-    """The conversation so far; the last message is the question."""
+    """The conversation so far; the last user message is the question (anything after it is ignored)."""
 
     model_config = STRICT
 
-    messages: list[ChatMessage] = Field(min_length=1)
+    messages: list[ChatMessage] = Field(min_length=1, json_schema_extra={
+        "contains": {"type": "object", "properties": {"role": {"const": "user"}}, "required": ["role"]}})
     mode: Mode = "staff"
 
 

@@ -83,7 +83,7 @@ def test_stream_sends_deltas_then_the_whole_answer(client: TestClient) -> None:
         ({"messages": [{"role": "user", "content": "ciao"}], "mode": "admin"}, 422),
         ({"messages": [{"role": "user", "content": "ciao"}], "extra": 1}, 422),
         ({"messages": [{"role": "system", "content": "ciao"}]}, 422),
-        ({"messages": [{"role": "user", "content": "ciao"}, {"role": "assistant", "content": "x"}]}, 422),
+        ({"messages": [{"role": "assistant", "content": "x"}]}, 422),
         ({"messages": [{"role": "user", "content": "   "}]}, 422),
     ],
 )
@@ -94,6 +94,12 @@ def test_bad_requests_are_refused_with_the_error_shape(client: TestClient, body:
         error = response.json()
         assert set(error) == {"error", "message"}
         assert "Traceback" not in error["message"]
+
+
+def test_an_answer_sent_after_the_last_question_is_not_taken_for_one(client: TestClient) -> None:
+    body = {"messages": [{"role": "user", "content": SOS}, {"role": "assistant", "content": "x"}]}
+    response = client.post("/api/chat", json=body)
+    assert response.status_code == 200 and response.json()["objective_ids"] == ["affari-generali-2"]
 
 
 def test_limits_are_clear_4xx(client: TestClient, api_settings: Settings) -> None:
