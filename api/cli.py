@@ -259,6 +259,7 @@ def quality(
 @app.command()
 def status() -> None:
     """Mostra che cosa è archiviato e indicizzato, il modello di embedding e la cartella dei dati."""
+    from api.routes.health import disagreements
     from ingest.embed import get_embedder
     from ingest.index import Index
     from ingest.store import Store
@@ -272,7 +273,7 @@ def status() -> None:
         index = Index(settings, get_embedder(settings))
         per_doc = {d.documento: index.count(d.documento) for d in docs}
         n_entries = index.count()
-        problems = _disagreements(settings)
+        problems = disagreements(settings)
     except IngestError as exc:
         raise _fail(exc.message) from exc
     out = _out()
@@ -291,16 +292,6 @@ def status() -> None:
     for problem in problems:
         out.print(f"[yellow]Attenzione:[/] indice e archivio non corrispondono: {problem} "
                   "(«piao ingest» o l'avvio di «piao serve» lo riparano).", soft_wrap=True)
-
-
-def _disagreements(settings: Settings) -> list[str]:
-    from ingest.pipeline import Ingestor
-
-    ingestor = Ingestor(settings)
-    try:
-        return ingestor.disagreements()
-    finally:
-        ingestor.close()
 
 
 def _safe_url(settings: Settings) -> str:

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -24,6 +20,7 @@ from api.logs import HideQueryStrings
 from api.security import RateLimiter, request_cost
 from ingest.settings import Settings
 from tests.api.conftest import ADMIN_TOKEN, copy_data_dir
+from tests.live_server import live_server
 
 QUESTION = "Chi è responsabile del servizio SOS Computer?"
 
@@ -38,25 +35,9 @@ def settings(ingested_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Se
     return Settings(data_dir=data_dir, admin_token=ADMIN_TOKEN, rate_limit_per_minute=100_000)
 
 
-@contextmanager
-def serve(settings: Settings) -> Iterator[str]:
+def serve(settings: Settings) -> AbstractContextManager[str]:
     """A real uvicorn on 127.0.0.1 with the options ``piao serve`` passes (proxy trust included)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on", **uvicorn_options(settings))
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
+    return live_server(create_app(settings), 120, **uvicorn_options(settings))
 
 
 def test_a_ten_megabyte_body_is_refused_before_it_is_read(settings: Settings) -> None:
