@@ -30,8 +30,9 @@ def check_limits(messages: Sequence[Message], settings: Settings) -> list[Messag
     history trimmed by the server, never an error. Only the last ``max_turns`` messages are kept; an
     earlier answer of the assistant is cut to a short context (it never counts against the user's
     limits) and an earlier question to the message limit."""
-    last = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
-    messages = list(messages)[:last + 1]  # a turn sent after the last question (an answer) is not a question
+    last = max((i for i, m in enumerate(messages) if m.role == "user" and m.content.strip()), default=-1)
+    # a turn after the last question (an answer, an empty message) is not a question
+    messages = list(messages)[:last + 1]
     if not messages or not messages[-1].content.strip():
         raise ApiError(422, "no_question", "Nella conversazione manca una domanda dell'utente, non vuota.")
     if len(messages[-1].content) > settings.max_message_chars:

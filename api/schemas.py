@@ -85,7 +85,14 @@ class OpenAIChatRequest(BaseModel):
     model_config = ConfigDict(strict=True, extra="allow")
 
     model: str = "piao-assistant"
-    messages: list[OpenAIMessage] = Field(min_length=1)
+    # at least one user message with some text (a string, or a text part): the question
+    messages: list[OpenAIMessage] = Field(min_length=1, json_schema_extra={"contains": {
+        "type": "object", "required": ["role", "content"], "properties": {
+            "role": {"const": "user"},
+            "content": {"anyOf": [
+                {"type": "string", "pattern": r"\S"},
+                {"type": "array", "contains": {"type": "object", "required": ["type", "text"], "properties": {
+                    "type": {"const": "text"}, "text": {"type": "string", "pattern": r"\S"}}}}]}}}})
     stream: bool = False
     stream_options: StreamOptions | None = None
     temperature: float | None = Field(default=None, ge=0, le=2)

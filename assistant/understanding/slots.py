@@ -42,10 +42,23 @@ def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, li
     'settore Polizia Locale' as unknown."""
     words = _words(text)
     best: tuple[int, str, int, int] | None = None  # (length, name, start word, end word)
+    heads: dict[str, int] = {}  # a one-word name -> how many sectors it names
     for sector in catalog.sectors:
+        for variant in sector.variants:
+            if len(variant) == 1:
+                heads[variant[0]] = heads.get(variant[0], 0) + 1
+    for sector in catalog.sectors:
+        names = {w for v in sector.variants for w in v}
         for variant in sector.variants:
             i = _find_seq(words, variant)
             while i >= 0:
+                nxt = words[i + len(variant)][0] if i + len(variant) < len(words) else ""
+                if len(variant) == 1 and (heads[variant[0]] > 1 or (
+                        nxt and nxt not in lexicon.stopwords and nxt not in names and not nxt.isdigit())):
+                    # one word shared by several sectors, or followed by a word of another name
+                    # ('settore servizi sociali' is not 'Servizi scolastici')
+                    i = _find_seq(words, variant, i + 1)
+                    continue
                 cued = i > 0 and words[i - 1][0] in lexicon.sector_cues
                 acronym = len(variant) == 1 and re.search(rf"\b{re.escape(variant[0].upper())}\b", original)
                 # 'i pesi del finanziario': a word only sector names use, after an article or preposition
