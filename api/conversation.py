@@ -25,11 +25,10 @@ ASSISTANT_CONTEXT_CHARS = 300  # an earlier answer is context only: this much of
 
 
 def check_limits(messages: Sequence[Message], settings: Settings) -> list[Message]:
-    """The conversation the assistant gets: the last user message is the question, checked (non-empty, not
-    over-long: 422/413), the
-    history trimmed by the server, never an error. Only the last ``max_turns`` messages are kept; an
-    earlier answer of the assistant is cut to a short context (it never counts against the user's
-    limits) and an earlier question to the message limit."""
+    """The conversation the assistant gets: the last user message with text is the question (none: 422;
+    over-long: 413); the history is trimmed by the server, never an error: the last ``max_turns``
+    messages are kept, an earlier answer is cut to a short context (it never counts against the
+    user's limits), an earlier question to the message limit."""
     last = max((i for i, m in enumerate(messages) if m.role == "user" and m.content.strip()), default=-1)
     # a turn after the last question (an answer, an empty message) is not a question
     messages = list(messages)[:last + 1]

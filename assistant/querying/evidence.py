@@ -222,7 +222,7 @@ def _about(plan: Plan, targets: list[Objective], concepts: list[Concept]) -> Evi
     fields = list(plan.fields) or (["target"] if plan.intent == "compare_years" else [])
     ev = Evidence(kind=plan.intent, objectives=targets, fields=fields)
     years = plan.years if plan.intent in ("field", "compare_years") else []
-    indicator_asked = plan.intent == "compare_years" or any(f in _INDICATOR_FIELDS for f in fields)
+    indicator_asked = plan.intent == "compare_years" or any(f in INDICATOR_FIELDS for f in fields)
     for obj in targets:
         if years and indicator_asked and obj.indicatori:
             missing = [y for y in years if y not in obj.anni]
@@ -234,8 +234,7 @@ def _about(plan: Plan, targets: list[Objective], concepts: list[Concept]) -> Evi
     return ev
 
 
-_INDICATOR_FIELDS = ("target", "baseline", "scadenza", "peso", "fonte_verifica", "indicatore",
-                     "target_intermedio", "target_raggiunto")
+INDICATOR_FIELDS = tuple(f for f in Indicator.model_fields if f != "anno")  # the fields of an indicator row
 
 
 def _rows(obj: Objective, years: list[int], concepts: list[Concept], fields: list[str], intent: str,
@@ -247,7 +246,7 @@ def _rows(obj: Objective, years: list[int], concepts: list[Concept], fields: lis
         return []
     if best > 0 and intent != "describe":
         rows = [r for r, s in zip(rows, scores, strict=True) if s >= 0.5 * best]
-    asked = [f for f in fields if f in _INDICATOR_FIELDS]
+    asked = [f for f in fields if f in INDICATOR_FIELDS]
     if asked and intent != "compare_years":
         with_value = [r for r in rows if any(getattr(r, f) for f in asked)]
         rows = with_value or rows

@@ -75,9 +75,9 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         if filters.peso is not None and not _has_weight(o, filters.peso, filters.anno, filters.peso_op):
             continue
-        if any(_has_field(o, name) for name in filters.missing):
+        if any(has_field(o, name) for name in filters.missing):
             continue
-        if not all(_has_field(o, name) for name in filters.present):
+        if not all(has_field(o, name) for name in filters.present):
             continue
         if filters.scadenza_da and filters.scadenza_a and not _in_range(
                 catalog, o, date.fromisoformat(filters.scadenza_da), date.fromisoformat(filters.scadenza_a)):
@@ -98,7 +98,6 @@ def _has_weight(obj: Objective, weight: float, year: int | None, op: str = "eq")
     return total is not None and (total >= weight if op == "ge" else total <= weight)
 
 
-_has_field = has_field
 
 
 def rows_in_range(catalog: Catalog, obj: Objective, start: date, end: date) -> list[Indicator]:

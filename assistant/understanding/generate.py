@@ -14,7 +14,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from assistant.understanding.phrasings import Phrasings, load_phrasings
-from ingest.text import tokens
 from ingest.types import Objective
 
 _STOP = frozenset("""a ad al alla alle allo agli ai con da dal dalla dei degli delle del della dello di e ed
@@ -331,4 +330,4 @@ def generate(records: Sequence[Objective], seed: int = 13) -> list[Example]:
     return Generator(records, seed=seed).corpus()
 
 
-__all__ = ["Example", "Generator", "generate", "tokens"]
+__all__ = ["Example", "Generator", "generate"]

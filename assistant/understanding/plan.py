@@ -6,6 +6,7 @@ records' vocabulary, link entities, detect the fields and the intent, keep the r
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.catalog import Catalog
 from assistant.lexicon import Lexicon
@@ -15,11 +16,9 @@ from assistant.understanding.dates import question_range, question_years
 from assistant.understanding.model import Prediction
 from assistant.understanding.phrasings import load_phrasings, objective_nouns, phrasing_words
 from assistant.understanding.slots import link_all, mask
-from ingest.text import norm, proper_names, tokens
+from ingest.text import ITALIAN_MIN_COUNT, italian_words, norm, proper_names, tokens
 
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
-INDICATOR_FIELDS = ("target", "baseline", "scadenza", "peso", "fonte_verifica", "indicatore", "target_intermedio",
-                    "target_raggiunto")
 
 
 def detect_language(text: str, lexicon: Lexicon) -> str:
@@ -53,13 +52,17 @@ def content_words(text: str, lexicon: Lexicon) -> list[str]:
 
 def field_words(fields: list[str], lexicon: Lexicon) -> frozenset[str]:
     """The words that name some fields ('collegamento', 'pnrr' for pnrr): not a topic when it is asked."""
+    labels = lexicon.field_labels.get("it", {})
+    return frozenset().union(*(_words_naming(name, labels.get(name, ""), lexicon.stopwords) for name in fields))
+
+
+@lru_cache(maxsize=64)
+def _words_naming(name: str, label: str, stopwords: frozenset[str]) -> frozenset[str]:
     phrasings = load_phrasings()
-    out: set[str] = set()
-    for name in fields:
-        nouns = phrasings.fields[name].nouns if name in phrasings.fields else []
-        out.update(w for t in nouns for w in tokens(t) if w not in lexicon.stopwords)
-        label = f"{lexicon.field_labels.get('it', {}).get(name, '')} {name.replace('_', ' ')}"
-        out.update(w for w in tokens(label) if len(w) > 2)  # the label's own words ('stato'), stop words or not
+    nouns = phrasings.fields[name].nouns if name in phrasings.fields else []
+    out = {w for t in nouns for w in tokens(t) if w not in stopwords}
+    # the label's own words ('stato'), stop words or not
+    out.update(w for w in tokens(f"{label} {name.replace('_', ' ')}") if len(w) > 2)
     return frozenset(out)
 
 
@@ -90,17 +93,26 @@ def expansions(text: str, lexicon: Lexicon) -> list[str]:
 
 
 _SENTENCE = re.compile(r"[^.?!:;]+[.?!:;]*")
-_STOP_END = re.compile(r"[.?!:;]$")
 
 
-_ABBREVIATED = re.compile(r"(?<![a-z0-9.])([a-z]{1,10})\.(?=[\s,;:?!]|$)|(?<![a-z0-9'])(x|nr|resp|sett|obb?|cmq|ke|nn)(?![a-z0-9'.])")
+@lru_cache(maxsize=1)
+def _abbreviations() -> tuple[dict[str, str], re.Pattern[str]]:
+    """The abbreviation table of ``phrasings.yaml`` (short form -> word) and a pattern for a word written
+    with a trailing dot ('sottosez.') or for one of the table's short forms ('x', 'ke')."""
+    shorts = [(norm(a), norm(word)) for word, forms in load_phrasings().abbreviations.items() for a in forms]
+    table = {a.rstrip("."): word for a, word in shorts}
+    # also without their dot: the forms written without one ('x', 'ke'), and dotted ones of two letters or
+    # more that are no Italian word ('resp', 'sett', 'nr'); never 'a' or 'n' alone
+    bare = [a.rstrip(".") for a, _ in shorts if re.fullmatch(r"[a-z]+\.?", a) and (
+        not a.endswith(".") or (len(a) > 2 and italian_words().get(a[:-1], 0) < ITALIAN_MIN_COUNT))]
+    alternatives = "|".join(sorted(map(re.escape, set(bare)), key=len, reverse=True))
+    return table, re.compile(r"(?<![a-z0-9.])([a-z]{1,10})\.(?=[\s,;:?!]|$)|(?<![a-z0-9'])(" + alternatives + r")(?![a-z0-9'.])")
 
 
 def expand_abbreviations(text: str, known: frozenset[str]) -> str:
     """'resp. ob. sett. Finanziario' -> 'responsabile obiettivo settore finanziario': the abbreviations of
     everyday words (``phrasings.yaml``), else the shortest known word that the abbreviation begins."""
-    table = {norm(a).rstrip("."): norm(word) for word, shorts in load_phrasings().abbreviations.items()
-             for a in shorts}
+    table, pattern = _abbreviations()
 
     def expand(m: re.Match[str]) -> str:
         short = m.group(1) or m.group(2)
@@ -111,7 +123,7 @@ def expand_abbreviations(text: str, known: frozenset[str]) -> str:
         longer = sorted((w for w in known if w.startswith(short) and len(w) > len(short)), key=len)
         return longer[0] if longer else m.group()
 
-    return _ABBREVIATED.sub(expand, text)
+    return pattern.sub(expand, text)
 
 
 def question_core(text: str) -> str:
@@ -191,12 +203,11 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         return Plan(question=question, normalized="", language=language, mode=mode, intent="unknown",
                     injection=True, filters=Filters(documenti=_scope(ScopeLinks(), catalog, default_ente, previous)[0]))
     text = expand_abbreviations(text, catalog.known_words)
-    pred = catalog.model.predict(text)
-    if language == "en":
+    english = text if language == "en" else None  # the model reads English as written
+    if english is not None:
         text = translate(text, lexicon)
     text = catalog.speller.correct_text(text, keep=proper_names(question), names=catalog.name_words)
-    if language == "it":
-        pred = catalog.model.predict(text)  # typos corrected against the records' words
+    pred = catalog.model.predict(english if english is not None else text)  # Italian: typos corrected
     dates = asked_dates(text)
     scope_links = catalog.plans.link(text)
     text = mask(text, scope_links.spans)
@@ -214,7 +225,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     if language == "en":  # English words left untranslated are phrasing more often than topic
         context_words += [w for w in content if w not in catalog.vocabulary and w not in context_words]
     has_filter = bool(links.settore or links.persons or links.classificazione or links.unknown)
-    intent, fields = _intent(pred, years, has_filter, bool(content), named)
+    intent, fields = _intent(pred, years, has_filter, bool(content), named, lexicon.indicator_fields)
     if intent == "compare_years" and len(years) == 1:  # one year named: nothing to compare
         intent = next(i for i in sorted(pred.intent_scores, key=lambda k: -pred.intent_scores[k]) + ["describe"]
                       if i not in ("compare_years", "unknown"))
@@ -271,7 +282,7 @@ def named_fields(text: str, lexicon: Lexicon) -> list[str]:
 
 
 def _intent(pred: Prediction, years: list[int], has_filter: bool, has_topic: bool,
-            named: list[str]) -> tuple[str, list[str]]:
+            named: list[str], indicator_fields: tuple[str, ...]) -> tuple[str, list[str]]:
     """The model's intent and fields, made consistent with the slots found."""
     intent, fields = pred.intent, list(pred.fields)
     if intent in ("field", "status", "describe", "compare_years"):
@@ -282,7 +293,7 @@ def _intent(pred: Prediction, years: list[int], has_filter: bool, has_topic: boo
         fields.append("peso")
     if intent == "status" and "stato_attuazione" not in fields:
         fields.insert(0, "stato_attuazione")
-    if intent in ("field", "describe") and len(years) >= 2 and any(f in INDICATOR_FIELDS for f in fields or ["target"]):
+    if intent in ("field", "describe") and len(years) >= 2 and any(f in indicator_fields for f in fields or ["target"]):
         return "compare_years", fields
     if intent == "field" and fields == ["stato_attuazione"]:
         return "status", fields
