@@ -176,7 +176,8 @@ def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[
 
 def confident(ranked: list[Scored], threshold: float, language: str = "it") -> bool:
     """Whether the best-ranked objective is a confident match: most of the topic found in it, or part of
-    it found and dense search putting it first by a clear margin."""
+    it found and dense search putting it first, with words alone putting it first too or by a clear
+    margin."""
     if not ranked:
         return False
     top = ranked[0]
@@ -189,6 +190,8 @@ def confident(ranked: list[Scored], threshold: float, language: str = "it") -> b
         return True
     if top.dense_rank != 1 or top.dense_score is None or top.coverage < DENSE_MIN_COVERAGE:
         return False
+    if top.lexical_rank == 1:
+        return True  # words and meaning, two independent rankers, agree on it
     runner_up = max((s.dense_score for s in ranked[1:] if s.dense_score is not None), default=0.0)
     return top.dense_score - runner_up >= DENSE_MIN_MARGIN
 
@@ -327,7 +330,7 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
 
 
 ECHO_MAX_WORDS = 8
-SUMMARY_COVERAGE = 0.75  # a one-objective list is answered with its summary when it covers this much of the topic
+SUMMARY_COVERAGE = 0.5  # a one-objective list is answered with its summary when it covers this much of the topic
 
 
 def _covers(plan: Plan, obj: Objective, retriever: Retriever) -> bool:

@@ -15,7 +15,7 @@ import numpy as np
 from assistant.catalog import Catalog
 from assistant.lexicon import Lexicon
 from ingest.errors import StoreError
-from ingest.text import italian_words, stem, tokens
+from ingest.text import italian_words, norm, stem, tokens
 from ingest.types import Indicator, Objective
 
 logger = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ RRF_K = 60
 LEXICAL_RRF_WEIGHT = 2.0
 UNKNOWN_WEIGHT = 0.6
 EVERYDAY_FROM, EVERYDAY_TO, EVERYDAY_MIN = 4.0, 5.5, 0.15  # log10 counts in the Italian word list
+KNOWN_DAMPING = 0.5  # the damping, softened, of a word some record uses
 CONTEXT_WEIGHT = 0.3  # a word of the context before the question, against one of the question itself
 DENSE_BELOW_COVERAGE = 0.75
 DENSE_CACHE_SIZE = 512
@@ -97,6 +98,7 @@ class Scored:
     strong: float  # the same, outside the status text (title, indicators, card)
     dense_rank: int | None = None  # 1 = the nearest objective by meaning (None: dense search not run or no hit)
     dense_score: float | None = None  # cosine similarity of its nearest index entry
+    lexical_rank: int | None = None  # 1 = the best objective by words alone
 
 
 def _bm25(texts: list[list[str]]) -> bm25s.BM25 | None:
@@ -148,10 +150,23 @@ class Retriever:
             seen.add(w)
             s = stem(w)
             # a word no record contains weighs less than the rarest stored word: it may be phrasing
-            weight = self._idf.get(s) or UNKNOWN_WEIGHT * self._max_idf * everyday_damping(w)
+            # and a word common in everyday Italian ('cose', 'casa') says little of the topic even
+            # when some record happens to use it
+            known = self._idf.get(s)
+            weight = (known * everyday_damping(w) ** KNOWN_DAMPING if known
+                      else UNKNOWN_WEIGHT * self._max_idf * everyday_damping(w))
             weight *= CONTEXT_WEIGHT if w in weak else 1.0
             out.append(Concept(w, frozenset({s} | alternatives.get(w, set())), weight))
         return out
+
+    def glossed(self, question: str) -> str:
+        """The question with the glossary's terms for its words in brackets ('tettoia in eternit
+        (amianto)'): the embedding model may not know a word the glossary does."""
+        terms: list[str] = []
+        for m in self.lexicon.synonym_pattern.finditer(norm(question)):
+            for i in self.lexicon.synonym_index[m.group()]:
+                terms += [t for t in self.lexicon.synonyms[i].terms if t != m.group() and t not in terms]
+        return f"{question} ({', '.join(terms)})" if terms else question
 
     def coverage(self, concepts: Sequence[Concept], key: str, groups: Sequence[str] | None = None) -> float:
         """Share (idf-weighted) of the concepts found in the record's texts."""
@@ -186,11 +201,13 @@ class Retriever:
         # dense search costs an embedding and a Chroma query: used when the lexical match is not clear
         dense: dict[str, tuple[int, float]] = {}
         if self.dense is not None and question and best < DENSE_BELOW_COVERAGE:
-            for r, (k, sim) in enumerate(self._dense_keys(question, allowed), 1):
+            for r, (k, sim) in enumerate(self._dense_keys(self.glossed(question), allowed), 1):
                 fused[k] = fused.get(k, 0.0) + 1.0 / (RRF_K + r)
                 dense[k] = (r, sim)
         ranked = sorted(fused, key=lambda k: (-fused[k], -scored[k][0]))
-        return [Scored(k, fused[k], scored[k][1], scored[k][2], *dense.get(k, (None, None))) for k in ranked]
+        lexical_rank = {k: r for r, k in enumerate(order, 1)}
+        return [Scored(k, fused[k], scored[k][1], scored[k][2], *dense.get(k, (None, None)), lexical_rank[k])
+                for k in ranked]
 
     def _dense_keys(self, question: str, allowed: set[str]) -> list[tuple[str, float]]:
         """Objectives by meaning, nearest first, each with the similarity of its nearest entry."""
