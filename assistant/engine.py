@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.answering.compose import Composer
+from assistant.answering.merge import merge_answers
 from assistant.catalog import Catalog
 from assistant.lexicon import Lexicon, load_lexicon
 from assistant.querying.evidence import Evidence, gather
@@ -17,6 +18,7 @@ from assistant.querying.passages import PassageSearch
 from assistant.querying.retrieve import DenseSearch, FallbackDense, Retriever
 from assistant.scope import PlanDoc
 from assistant.types import Answer, Message, Mode, Plan
+from assistant.understanding.clauses import about_first, asks_apart, clauses
 from assistant.understanding.plan import understand
 from ingest.types import Objective, Passage
 
@@ -119,25 +121,53 @@ class Assistant:
         questions = [m.content for m in messages if m.role == "user"]
         if not questions:
             raise ValueError("nessuna domanda nei messaggi")
+        previous, context = self._replay(state, questions[:-1], mode)
+        return self._step(state, questions[-1], mode, previous, context)
+
+    def _replay(self, state: _State, earlier: Sequence[str], mode: Mode) -> tuple[Plan | None, list[str] | None]:
+        """The plan and the objectives of the turn before, from the earlier user turns."""
         previous: Plan | None = None
         context: list[str] | None = None
-        for question in questions[-MAX_REPLAYED_TURNS:-1]:
+        for question in earlier[-(MAX_REPLAYED_TURNS - 1):]:
             previous, ev = self._step(state, question, mode, previous, context)
             context = ev.keys or context
-        return self._step(state, questions[-1], mode, previous, context)
+        return previous, context
 
     def _step(self, state: _State, question: str, mode: Mode, previous: Plan | None,
               context: list[str] | None) -> tuple[Plan, Evidence]:
-        plan = understand(question, state.catalog, self.lexicon, mode, previous, context, self.default_ente)
-        return plan, gather(plan, state.catalog, state.retriever, self.lexicon)
+        return self._parts(state, question, mode, previous, context)[-1]
+
+    def _parts(self, state: _State, question: str, mode: Mode, previous: Plan | None,
+               context: list[str] | None) -> list[tuple[Plan, Evidence]]:
+        """The plan and evidence of a question, or of each of its two clauses when they ask different
+        kinds of things ('di quanti obiettivi risponde e quanto pesano in totale?'); the second clause
+        is about what the first found unless it names something of its own."""
+        def step(text: str, before: Plan | None, keys: list[str] | None) -> tuple[Plan, Evidence]:
+            plan = understand(text, state.catalog, self.lexicon, mode, before, keys, self.default_ente)
+            return plan, gather(plan, state.catalog, state.retriever, self.lexicon)
+
+        parts = clauses(question)
+        if len(parts) == 2:
+            first, ev = step(parts[0], previous, context)
+            second = understand(parts[1], state.catalog, self.lexicon, mode, first, ev.keys or context,
+                                self.default_ente)
+            if asks_apart(first, second):
+                second = about_first(second, first, ev.keys, self.lexicon, state.catalog.vocabulary)
+                return [(first, ev), (second, gather(second, state.catalog, state.retriever, self.lexicon))]
+        return [step(question, previous, context)]
 
     def answer(self, messages: Sequence[Message], mode: Mode = "staff") -> Answer:
         """The answer to the last user message of a conversation."""
         state = self._state
-        plan, evidence = self.plan(messages, mode)
-        draft = state.composer.compose(plan, evidence)
+        questions = [m.content for m in messages if m.role == "user"]
+        if not questions:
+            raise ValueError("nessuna domanda nei messaggi")
+        previous, context = self._replay(state, questions[:-1], mode)
+        parts = self._parts(state, questions[-1], mode, previous, context)
+        draft = merge_answers([state.composer.compose(plan, evidence) for plan, evidence in parts])
+        plan = parts[0][0]
         if self.llm is not None and not draft.refused:
-            return self.llm.rewrite(plan.question, plan, draft, mode)
+            return self.llm.rewrite(questions[-1], plan, draft, mode)
         return draft
 
     def ask(self, question: str, mode: Mode = "staff") -> Answer:

@@ -1,0 +1,69 @@
+"""A question that asks two things ('di quanti obiettivi risponde e quanto pesano in totale?'): its clauses.
+
+A clause starts at a conjunction (or a comma) followed by a question word, optionally after a
+preposition ('e con quale peso?'); each side must keep a few words. Whether the two clauses are
+answered apart is decided on their plans (``assistant.engine``), not here.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from assistant.lexicon import Lexicon
+from assistant.types import Plan
+from assistant.understanding.phrasings import objective_nouns
+from assistant.understanding.plan import content_words
+from ingest.text import norm, tokens
+
+QUESTION_WORDS = ("quant[oaie]", "qual[ei]?", "chi", "quando", "come", "cosa", "che", "dove", "perch[eé]",
+                  "how", "what", "who", "which", "when", "where")
+PREPOSITIONS = ("con", "di", "in", "a", "per", "da", "su", "entro", "with", "by", "for")
+_JOIN = re.compile(
+    r"(?:\s*,\s*(?:e|ed|and)?|\s+(?:e|ed|and))\s+(?=(?:[\w']+\s+){0,2}?(?:(?:" + "|".join(PREPOSITIONS)
+    + r")\s+)?(?:" + "|".join(QUESTION_WORDS) + r")\b)", re.IGNORECASE)  # 'e dimmi qual è', 'e con quale'
+
+MIN_WORDS = 2
+
+
+def clauses(question: str) -> list[str]:
+    """The question's two clauses, or the question alone when it asks one thing."""
+    for m in _JOIN.finditer(question):
+        first, second = question[:m.start()].strip(" ,;:"), question[m.end():].strip()
+        if len(first.split()) >= MIN_WORDS + 1 and len(second.split()) >= MIN_WORDS:
+            if not first.endswith("?"):
+                first += "?"
+            return [first, second[0].upper() + second[1:]]
+    return [question]
+
+
+SETS = ("list", "count", "sum", "max", "rank")  # intents answered on a set of objectives
+
+
+def asks_apart(first: Plan, second: Plan) -> bool:
+    """Whether two clauses ask different things of one set of objectives: the first asks for a set
+    (objectives named as such, or filtered by a person, a sector...) and the second something else of
+    it (its total weight, its heaviest, its status). Two clauses asking fields of one objective are one
+    question with several fields; two clauses of one kind of list are one list with two filters."""
+    if first.intent not in SETS or second.intent in (first.intent, "unknown"):
+        return False
+    if not _names_objectives(first):
+        return False  # 'quanti bambini al massimo nel 2025 e quanti nel 2026?': amounts of one objective
+    return second.intent not in ("list", "count") or _names_objectives(second)
+
+
+def _names_objectives(plan: Plan) -> bool:
+    f = plan.filters
+    return bool(set(tokens(norm(plan.question))) & objective_nouns()) or any(
+        (f.settore, f.responsabile, f.classificazione, f.pnrr is not None, f.missing, f.present))
+
+
+def about_first(second: Plan, first: Plan, keys: list[str], lexicon: Lexicon, vocabulary: Collection[str]) -> Plan:
+    """The second clause about what the first found, unless it names something of its own: a person,
+    a sector... or words the records use ('e a che punto sono arrivati?' names nothing)."""
+    f = second.filters
+    own = [w for w in content_words(f.text or "", lexicon) if w in vocabulary] or any((f.settore, f.responsabile, f.classificazione,
+                                                       f.destinatari, f.pnrr is not None))
+    if own or not keys:
+        return second
+    return second.model_copy(update={"followup": True, "objective_keys": list(keys),
+                                     "filters": f.model_copy(update={"documenti": first.filters.documenti, "text": None})})

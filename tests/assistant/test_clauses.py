@@ -1,0 +1,100 @@
+"""Questions that ask two things of one set of objectives ('di quanti obiettivi risponde e quanto
+pesano in totale?'): both are answered, from the records, with one list of citations.
+
+Proved on the Roccafelice plan and on generated records; every question is written for these tests."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant import Assistant, Message
+from assistant.understanding.clauses import clauses
+from ingest.types import Objective
+from tests.assistant.test_understanding import ROCCAFELICE, _generated, _load
+
+pytestmark = pytest.mark.skipif(not ROCCAFELICE.exists(), reason="the Roccafelice sample is missing")
+
+
+@pytest.fixture(scope="module")
+def rocca() -> list[Objective]:
+    return _load(ROCCAFELICE)
+
+
+@pytest.fixture(scope="module")
+def assistant(rocca: list[Objective]) -> Assistant:
+    return Assistant(rocca)
+
+
+def _ask(assistant: Assistant, question: str):
+    return assistant.answer([Message(role="user", content=question)])
+
+
+def _weight(o: Objective, year: int) -> float:
+    row = next((i for i in o.indicatori if i.anno == year and i.peso), None)
+    return float(row.peso.rstrip("%").replace(",", ".")) if row else 0.0
+
+
+def _citations_consistent(answer) -> None:
+    numbers = [c.n for c in answer.citations]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)} <= set(numbers)
+    assert len({(c.objective_id, c.campo, c.anno, c.citazione) for c in answer.citations}) == len(numbers)
+
+
+@pytest.mark.parametrize("template", [
+    "{p} di quanti obiettivi risponde e quanto pesano in totale?",
+    "Quanti obiettivi segue {p}, e qual è il loro peso complessivo?",
+])
+def test_a_count_and_a_sum_for_each_person(assistant: Assistant, rocca: list[Objective], template: str) -> None:
+    # people by name ('Responsabile Area Tecnica' names an area, and is linked as one)
+    people = sorted({o.responsabile for o in rocca if o.responsabile and not o.responsabile.startswith(
+        "Responsabile") and sum(x.responsabile == o.responsabile for x in rocca) >= 2})
+    assert people
+    for person in people:
+        theirs = [o for o in rocca if o.responsabile == person]
+        answer = _ask(assistant, template.format(p=person))
+        assert not answer.refused
+        assert set(answer.objective_ids) == {o.id for o in theirs}, person
+        total = sum(_weight(o, 2025) for o in theirs)
+        assert f"{total:g}%" in answer.answer.replace(",", "."), (person, answer.answer)
+        _citations_consistent(answer)
+
+
+def test_a_list_and_its_heaviest_on_generated_records() -> None:
+    records = _generated(9)
+    a = Assistant(records)
+    for person in sorted({o.responsabile for o in records}):
+        theirs = [o for o in records if o.responsabile == person]
+        answer = _ask(a, f"Elencami gli obiettivi di {person} e dimmi quale pesa di più nel 2026")
+        assert set(answer.objective_ids) == {o.id for o in theirs}
+        heaviest = max(_weight(o, 2026) for o in theirs)
+        assert f"{heaviest:g}%" in answer.answer
+        _citations_consistent(answer)
+
+
+def test_a_list_and_where_each_one_stands(assistant: Assistant, rocca: list[Objective]) -> None:
+    area = "Area Tecnica"
+    answer = _ask(assistant, "Quali obiettivi ha l'area tecnica, e a che punto sono arrivati?")
+    theirs = [o for o in rocca if o.settore == area]
+    assert set(answer.objective_ids) == {o.id for o in theirs}
+    for o in theirs:
+        if o.stato_attuazione and o.stato_attuazione.testo:
+            assert o.stato_attuazione.testo[:40] in answer.answer
+    _citations_consistent(answer)
+
+
+@pytest.mark.parametrize("question", [
+    "Per il censimento degli alberi: chi lo segue e quanto pesa?",  # two fields of one objective
+    "Quanti bambini al massimo in lista d'attesa nel 2025 e quanti nel 2026?",  # amounts of one objective
+    "Ci sono obiettivi che riguardano lo sport e che hanno il PNRR?",  # one list, two filters
+])
+def test_one_question_with_two_parts_stays_one_answer(assistant: Assistant, question: str) -> None:
+    whole = assistant.plan([Message(role="user", content=question)])[0]
+    assert whole.question == question
+
+
+def test_clauses_split_only_before_a_question_word() -> None:
+    assert clauses("Quali obiettivi segue Rossi e quanto pesano?") == ["Quali obiettivi segue Rossi?", "Quanto pesano?"]
+    assert clauses("Quali obiettivi riguardano scuola e sport?") == ["Quali obiettivi riguardano scuola e sport?"]
+    assert len(clauses("Chi e quando?")) == 1  # too short to be two questions
