@@ -44,11 +44,13 @@ def field_text(obj: Objective, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def has_field(obj: Objective, name: str) -> bool:
-    """Whether a record states a field (on the card, in the status, or on any indicator row)."""
-    if name in Indicator.model_fields and any(stated(getattr(r, name)) for r in obj.indicatori):
+def has_field(obj: Objective, name: str, year: int | None = None) -> bool:
+    """Whether a record states a field (on the card, in the status, or on any indicator row; on a row of
+    the year when one is given: 'senza target per il 2027')."""
+    if name in Indicator.model_fields and any(stated(getattr(r, name)) for r in obj.indicatori
+                                              if year is None or r.anno == year):
         return True
-    return stated(field_text(obj, name))
+    return (year is None or name not in Indicator.model_fields) and stated(field_text(obj, name))
 
 
 def record_strings(obj: Objective) -> Iterator[str]:
@@ -116,6 +118,7 @@ class Catalog:
         self.partial_fields = frozenset(
             f for f in (*CARD_FIELDS, "stato_attuazione", *Indicator.model_fields)
             if 0 < sum(1 for o in self.records if has_field(o, f)) < len(self.records))
+        self._partial_in: dict[int, frozenset[str]] = {}
         self.title_words = frozenset(t for o in self.records for t in tokens(o.titolo))
         self.vocabulary: set[str] = set()
         for o in self.records:
@@ -144,6 +147,16 @@ class Catalog:
                 if self._model is None:
                     self._model = model_for(self.records)
         return self._model
+
+    def partial_in(self, year: int | None) -> frozenset[str]:
+        """The fields only some records state, an indicator's counted on the rows of the year if given."""
+        if year is None:
+            return self.partial_fields
+        if year not in self._partial_in:
+            in_year = frozenset(f for f in Indicator.model_fields if f != "anno" and 0 < sum(
+                1 for o in self.records if has_field(o, f, year)) < len(self.records))
+            self._partial_in[year] = self.partial_fields | in_year
+        return self._partial_in[year]
 
     def get(self, keys: Sequence[str]) -> list[Objective]:
         """The records with these keys, in that order (unknown keys skipped)."""

@@ -16,7 +16,7 @@ from assistant.answering.compose_lists import ListsMixin, _flat
 from assistant.catalog import Catalog, field_text
 from assistant.lexicon import Lexicon
 from assistant.querying.evidence import Evidence, EvidenceKind
-from assistant.querying.records import format_number
+from assistant.querying.records import ROW_FIELDS, format_number
 from assistant.querying.retrieve import sentences
 from assistant.scope import date_matches
 from assistant.types import Answer, Citation, Plan
@@ -194,11 +194,14 @@ class Composer(ListsMixin):
         if f.peso is not None:
             key = {"ge": "desc_peso_min", "le": "desc_peso_max"}.get(f.peso_op, "desc_peso")
             out += t[key].format(value=format_number(f.peso))
+        in_year = f.anno and ev.kind in ("list", "count")
         if f.missing:
             out += t["desc_missing"].format(value=", ".join(self._label(plan, m) for m in f.missing))
+            if in_year and set(f.missing) & ROW_FIELDS:  # 'senza «target» per il 2027'
+                out, in_year = out + t["desc_in_year"].format(value=f.anno), False
         if f.scadenza_da and f.scadenza_a:
             out += t["desc_range"].format(da=_date(f.scadenza_da), a=_date(f.scadenza_a))
-        if f.anno and ev.kind in ("list", "count"):
+        if in_year:
             out += t["desc_year"].format(value=f.anno)
         return out
 

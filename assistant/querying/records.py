@@ -10,6 +10,8 @@ from assistant.types import Filters
 from ingest.text import norm, stem, tokens
 from ingest.types import Indicator, Objective
 
+ROW_FIELDS = frozenset(f for f in Indicator.model_fields if f != "anno")  # the fields of an indicator row
+
 _PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%?")
 
 
@@ -69,15 +71,15 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         if filters.pnrr and not has_field(o, "pnrr"):
             continue
-        if filters.anno and filters.anno not in o.anni:
-            continue
+        if filters.anno and filters.anno not in o.anni and not set(filters.missing) & ROW_FIELDS:
+            continue  # 'senza target per il 2027' includes the objectives with no row for 2027
         if filters.destinatari and not _contains_words(o.destinatari, filters.destinatari):
             continue
         if filters.peso is not None and not _has_weight(o, filters.peso, filters.anno, filters.peso_op):
             continue
-        if any(has_field(o, name) for name in filters.missing):
+        if any(has_field(o, name, filters.anno) for name in filters.missing):
             continue
-        if not all(has_field(o, name) for name in filters.present):
+        if not all(has_field(o, name, filters.anno) for name in filters.present):
             continue
         if filters.scadenza_da and filters.scadenza_a and not _in_range(
                 catalog, o, date.fromisoformat(filters.scadenza_da), date.fromisoformat(filters.scadenza_a)):

@@ -5,10 +5,12 @@ records' vocabulary, link entities, detect the fields and the intent, keep the r
 """
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
-from assistant.catalog import Catalog
+from assistant.catalog import CARD_FIELDS, Catalog
 from assistant.lexicon import Lexicon
 from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Mode, Plan
@@ -17,6 +19,7 @@ from assistant.understanding.model import Prediction
 from assistant.understanding.phrasings import load_phrasings, objective_nouns, phrasing_words
 from assistant.understanding.slots import link_all, mask
 from ingest.text import ITALIAN_MIN_COUNT, italian_words, norm, proper_names, tokens
+from ingest.types import Indicator
 
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
 
@@ -235,13 +238,15 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # 'quanti posti ha il nido?': a quantity of one objective, not a count of objectives
         intent = "field" if fields or years else "describe"
         fields = fields or ["target"]
+    partial = catalog.partial_in(years[0] if len(years) == 1 else None)
     if intent in ("list", "count") and pred.polarity == "missing" and not has_filter and \
-            not set(fields) & catalog.partial_fields and not negated_fields(masked, fields, lexicon):
+            not set(fields) & partial and not negated_fields(masked, sorted({*fields, *partial}), lexicon) \
+            and not negated_fields(masked, FILLABLE, lexicon, strict=True):
         # 'chi segue le entrate che i cittadini non hanno pagato?': a negation, not a filter on a field
         # every record states; the question is about one objective
         intent = next((i for i in sorted(pred.intent_scores, key=lambda k: -pred.intent_scores[k])
                        if i in ("field", "status", "describe", "guidance")), "describe")
-        fields = [f for f in fields if f in catalog.partial_fields or intent == "field"]
+        fields = [f for f in fields if f in partial or intent == "field"]
     fields = _in_text_order(fields, masked, lexicon)
     followup = _is_followup(pred, intent, context, has_filter, bool(content))
     if followup and previous and not fields and intent in ("describe", "field") and previous.intent in (
@@ -304,18 +309,30 @@ def _intent(pred: Prediction, years: list[int], has_filter: bool, has_topic: boo
     return intent, fields
 
 
+FILLABLE = (*CARD_FIELDS, "stato_attuazione", *(f for f in Indicator.model_fields if f != "anno"))
 NEGATION_GAP = 30  # at most this many characters between a negation and the field it makes empty
 
 
-def negated_fields(text: str, fields: list[str], lexicon: Lexicon) -> list[str]:
-    """The asked fields named shortly after a negation ('non hanno uno stato di attuazione')."""
+def negated_fields(text: str, fields: Sequence[str], lexicon: Lexicon, strict: bool = False) -> list[str]:
+    """The asked fields named shortly after a negation ('non hanno uno stato di attuazione'); ``strict``:
+    with only function words between ('senza alcun target', not 'non hanno raggiunto il target')."""
     ends = [m.end() for m in lexicon.negations.finditer(text)]
     out = []
     for name in fields:
         spots = [m.start() for w in field_words([name], lexicon) for m in re.finditer(rf"(?<![a-z]){re.escape(w)}", text)]
-        if any(0 <= spot - end <= NEGATION_GAP for spot in spots for end in ends):
+        if any(0 <= spot - end <= NEGATION_GAP and (not strict or _function_words(text[end:spot], lexicon))
+               for spot in spots for end in ends):
             out.append(name)
     return out
+
+
+FUNCTION_ZIPF = 5.0  # log10 count in the Italian word list from which a word is a function word ('ancora')
+
+
+def _function_words(gap: str, lexicon: Lexicon) -> bool:
+    words = italian_words()
+    return all(w in lexicon.stopwords or lexicon.negations.fullmatch(w) or
+               math.log10(words.get(w, 0) + 1) >= FUNCTION_ZIPF for w in tokens(gap))
 
 
 def _in_text_order(fields: list[str], text: str, lexicon: Lexicon) -> list[str]:
@@ -353,18 +370,23 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
              content: list[str], topic: str, catalog: Catalog, lexicon: Lexicon) -> Filters:
     filters = Filters(settore=links.settore, classificazione=links.classificazione,
                       responsabile=links.persons[0] if links.persons else None, text=topic or None)
+    partial = catalog.partial_in(years[0] if len(years) == 1 else None)
     if intent in LIST_INTENTS:
         asked = [f for f in fields if f != "peso" or intent in ("list", "count")]
         polarity = pred.polarity
-        if polarity == "missing":  # 'senza X': the fields named after the negation (asked or not yet read)
-            asked = negated_fields(text, asked, lexicon) or [f for f in asked if f in catalog.partial_fields] \
-                or negated_fields(text, sorted(catalog.partial_fields), lexicon)[:1]
-        if polarity == "none" and intent in ("list", "count") and set(asked) & catalog.partial_fields:
+        negated = negated_fields(text, sorted(partial), lexicon) or negated_fields(
+            text, FILLABLE, lexicon, strict=True) if intent in ("list", "count") else []
+        if negated:  # 'senza alcun target per il 2027': a field named after a negation
+            polarity, asked = "missing", negated
+        elif polarity == "missing":  # 'senza X': the fields named after the negation (asked or not yet read)
+            asked = negated_fields(text, asked, lexicon) or [f for f in asked if f in partial] \
+                or negated_fields(text, sorted(partial), lexicon)[:1]
+        if polarity == "none" and intent in ("list", "count") and set(asked) & partial:
             polarity = "present"  # 'quali obiettivi ... PNRR?': a field only some records state is a filter
         if polarity == "missing" and intent in ("list", "count"):
             filters.missing = asked
         elif polarity == "present" and intent in ("list", "count"):
-            filters.present = [f for f in asked if f in catalog.partial_fields]
+            filters.present = [f for f in asked if f in partial]
         if "peso" in fields and intent in ("list", "count"):
             filters.peso, filters.peso_op = asked_weight(text, lexicon)
             if filters.peso is not None:  # the weight and its comparison are the filter, not the topic

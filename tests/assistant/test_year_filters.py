@@ -1,0 +1,44 @@
+"""'Senza target per il 2027': a field of the indicator rows, filtered on the rows of one year, on
+records generated here (some lack a year's row, some a year's target) and on the Roccafelice plan."""
+from __future__ import annotations
+
+import pytest
+
+from assistant import Assistant, Message
+from assistant.catalog import has_field
+from ingest.types import Objective
+from tests.assistant.test_understanding import ROCCAFELICE, _generated, _load
+
+
+def _records() -> list[Objective]:
+    out = []
+    for i, o in enumerate(_generated(9)):
+        rows = list(o.indicatori)
+        if i % 3 == 0:
+            rows = [r for r in rows if r.anno != 2027]  # no row at all for 2027
+        elif i % 4 == 1:
+            rows = [r.model_copy(update={"target": None}) if r.anno == 2027 else r for r in rows]  # an empty target
+        out.append(o.model_copy(update={"indicatori": rows}))
+    return out
+
+
+@pytest.mark.parametrize("question", [
+    "Quali obiettivi non hanno nessun target per il {y}?",
+    "Elenca gli obiettivi senza un target nel {y}",
+    "ci sono obiettivi privi di target per l'anno {y}?",
+])
+def test_objectives_without_a_target_in_a_year(question: str) -> None:
+    records = _records()
+    a = Assistant(records)
+    for year in (2026, 2027):
+        expected = [o.id for o in records if not has_field(o, "target", year)]
+        answer = a.answer([Message(role="user", content=question.format(y=year))])
+        assert answer.objective_ids == expected, (year, answer.answer)
+        assert not answer.refused
+
+
+@pytest.mark.skipif(not ROCCAFELICE.exists(), reason="the Roccafelice sample is missing")
+def test_the_same_on_another_plan() -> None:
+    rocca = _load(ROCCAFELICE)
+    answer = Assistant(rocca).answer([Message(role="user", content="Quali schede non hanno target per il 2027?")])
+    assert answer.objective_ids == [o.id for o in rocca if not has_field(o, "target", 2027)]
