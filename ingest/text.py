@@ -139,10 +139,20 @@ ITALIAN_MIN_COUNT = 20  # a word seen this often in the Italian word list is a w
 @lru_cache(maxsize=1)
 def italian_words() -> dict[str, int]:
     """Italian words and their frequency counts (pyspellchecker's word list, accents stripped)."""
-    from spellchecker import SpellChecker  # noqa: PLC0415 - loads a 120,000-word list once
+    return _word_list("it")
+
+
+@lru_cache(maxsize=1)
+def english_words() -> dict[str, int]:
+    """English words and their frequency counts (pyspellchecker's word list)."""
+    return _word_list("en")
+
+
+def _word_list(language: str) -> dict[str, int]:
+    from spellchecker import SpellChecker  # noqa: PLC0415 - loads a word list of some 100,000 words once
 
     out: dict[str, int] = {}
-    for word, count in SpellChecker(language="it", distance=1).word_frequency.dictionary.items():
+    for word, count in SpellChecker(language=language, distance=1).word_frequency.dictionary.items():
         key = norm(word)
         out[key] = max(out.get(key, 0), count)
     return out

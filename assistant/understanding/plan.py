@@ -18,18 +18,38 @@ from assistant.understanding.dates import question_range, question_years
 from assistant.understanding.model import Prediction
 from assistant.understanding.phrasings import load_phrasings, objective_nouns, phrasing_words
 from assistant.understanding.slots import link_all, mask
-from ingest.text import ITALIAN_MIN_COUNT, italian_words, norm, proper_names, tokens
+from ingest.text import ITALIAN_MIN_COUNT, english_words, italian_words, norm, proper_names, tokens
 from ingest.types import Indicator
 
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
 
 
+EN_MIN_EVIDENCE = 8.0  # summed log-frequency advantage of English over Italian for a question to be English
+
+
 def detect_language(text: str, lexicon: Lexicon) -> str:
-    """'en' when two or more English marker words occur and outnumber Italian stop words."""
-    words = tokens(text)
+    """'en' when two or more English marker words occur and outnumber Italian stop words, or when the
+    words are, all told, clearly more frequent in English than in Italian (the two word lists)."""
+    words = [w for w in tokens(text) if not w.isdigit()]
     en = sum(1 for w in words if w in lexicon.english_markers)
     it = sum(1 for w in words if w in lexicon.stopwords and w not in lexicon.english_markers)
-    return "en" if en >= 2 and en > it else "it"
+    if en >= 2 and en > it:
+        return "en"
+    return "en" if sum(_english_evidence(w) for w in words) >= EN_MIN_EVIDENCE else "it"
+
+
+@lru_cache(maxsize=4096)
+def _english_evidence(word: str) -> float:
+    """How much more frequent a word is in English than in Italian (log10 of per-billion rates)."""
+    total_en, total_it = _totals()
+    rate_en = english_words().get(word, 0) / total_en * 1e9
+    rate_it = italian_words().get(word, 0) / total_it * 1e9
+    return math.log10(rate_en + 1) - math.log10(rate_it + 1)
+
+
+@lru_cache(maxsize=1)
+def _totals() -> tuple[int, int]:
+    return sum(english_words().values()), sum(italian_words().values())
 
 
 def translate(text: str, lexicon: Lexicon) -> str:

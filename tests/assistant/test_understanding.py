@@ -180,3 +180,17 @@ def test_a_plan_is_understood_without_any_data_file_edit(rocca: list[Objective])
     catalog = Catalog(rocca, load_lexicon())
     p = understand("Chi è la dott.ssa che segue lo sportello sociale unico?", catalog, load_lexicon())
     assert p.intent == "field" and p.fields[0] == "responsabile"
+
+
+@pytest.mark.parametrize(("question", "language"), [
+    ("Asbestos remediation objective: person in charge and its weight?", "en"),
+    ("Which goals of the technical area are funded by the recovery plan?", "en"),
+    ("tree census: who's in charge?", "en"),
+    ("target e peso del censimento alberi", "it"),
+    ("baseline e target dello sportello sociale", "it"),
+    ("SOS computer: chi lo segue?", "it"),
+])
+def test_the_language_is_read_from_the_words_themselves(question: str, language: str) -> None:
+    from assistant.understanding.plan import detect_language  # noqa: PLC0415
+
+    assert detect_language(norm(question), load_lexicon()) == language
