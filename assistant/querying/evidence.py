@@ -174,6 +174,12 @@ def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[
     return catalog.get(keys)
 
 
+def far_in_meaning(s: Scored, language: str) -> bool:
+    """A partial word match that dense search ranks far down: a word in common, not the same subject."""
+    return language == "it" and s.dense_rank is not None and s.dense_rank > DENSE_FAR \
+        and s.coverage < DENSE_FAR_COVERAGE
+
+
 def confident(ranked: list[Scored], threshold: float, language: str = "it") -> bool:
     """Whether the best-ranked objective is a confident match: most of the topic found in it, or part of
     it found and dense search putting it first, with words alone putting it first too or by a clear
@@ -181,8 +187,7 @@ def confident(ranked: list[Scored], threshold: float, language: str = "it") -> b
     if not ranked:
         return False
     top = ranked[0]
-    if language == "it" and top.dense_rank is not None and top.dense_rank > DENSE_FAR \
-            and top.coverage < DENSE_FAR_COVERAGE:
+    if far_in_meaning(top, language):
         return False  # meaning puts it far down: a word in common is not enough ('vigili urbani' ~ 'urbana')
     if top.coverage >= threshold and (top.strong > 0 or top.dense_rank == 1 or top.dense_rank is None and
                                       top.coverage >= STATUS_ONLY_COVERAGE):
@@ -356,7 +361,8 @@ def _by_topic(plan: Plan, records: list[Objective], retriever: Retriever) -> lis
     topic = plan.filters.text or ""
     if plan.filters.destinatari or not retriever.concepts(topic, plan.context_words):
         return records
-    ranked = retriever.search(topic, [o.key for o in records], plan.question, plan.context_words)
+    ranked = [s for s in retriever.search(topic, [o.key for o in records], plan.question, plan.context_words)
+              if not far_in_meaning(s, plan.language)]
     best = max((s.strong for s in ranked), default=0.0)
     if best < LIST_COVERAGE:
         # a topic no record covers: the other filters decide; a maximum, sum or ranking keeps its scope
