@@ -42,19 +42,25 @@ SETS = ("list", "count", "sum", "max", "rank")  # intents answered on a set of o
 def asks_apart(first: Plan, second: Plan) -> bool:
     """Whether two clauses ask different things of one set of objectives: the first asks for a set
     (objectives named as such, or filtered by a person, a sector...) and the second something else of
-    it (its total weight, its heaviest, its status). Two clauses asking fields of one objective are one
-    question with several fields; two clauses of one kind of list are one list with two filters."""
-    if first.intent not in SETS or second.intent in (first.intent, "unknown"):
-        return False
+    it (its total weight, its heaviest, its status), or asks again ('quanti in tutto e quanti con il
+    PNRR?'). Two clauses asking fields of one objective are one question with several fields; a
+    clause going on with 'che' ('che riguardano lo sport e che hanno il PNRR') adds a filter."""
+    if first.intent not in SETS or first.intent == "rank" or second.intent == "unknown":
+        return False  # a ranking's set is its groups, not objectives
     if not _names_objectives(first):
         return False  # 'quanti bambini al massimo nel 2025 e quanti nel 2026?': amounts of one objective
+    if second.intent == first.intent:
+        return _ASKS_AGAIN.match(norm(second.question)) is not None and _names_objectives(second)
     return second.intent not in ("list", "count") or _names_objectives(second)
+
+
+_ASKS_AGAIN = re.compile(r"(?:quant[oaie]|qual[ei]?|how many|which)\b")
 
 
 def _names_objectives(plan: Plan) -> bool:
     f = plan.filters
     return bool(set(tokens(norm(plan.question))) & objective_nouns()) or any(
-        (f.settore, f.responsabile, f.classificazione, f.pnrr is not None, f.missing, f.present))
+        (f.settore, f.responsabile, f.classificazione, f.pnrr is not None, f.missing, f.present, f.peso is not None))
 
 
 def about_first(second: Plan, first: Plan, keys: list[str], lexicon: Lexicon, vocabulary: Collection[str]) -> Plan:

@@ -98,3 +98,12 @@ def test_clauses_split_only_before_a_question_word() -> None:
     assert clauses("Quali obiettivi segue Rossi e quanto pesano?") == ["Quali obiettivi segue Rossi?", "Quanto pesano?"]
     assert clauses("Quali obiettivi riguardano scuola e sport?") == ["Quali obiettivi riguardano scuola e sport?"]
     assert len(clauses("Chi e quando?")) == 1  # too short to be two questions
+
+
+def test_a_second_count_on_the_same_set(rocca: list[Objective]) -> None:
+    a = Assistant(rocca)
+    answer = _ask(a, "Quanti obiettivi ci sono in tutto, e quanti sono collegati al PNRR?")
+    pnrr = [o for o in rocca if o.pnrr and o.pnrr.strip().lower() not in ("no", "-")]
+    assert f" {len(rocca)}" in answer.answer and f" {len(pnrr)}" in answer.answer
+    assert set(answer.objective_ids) == {o.id for o in rocca}
+    _citations_consistent(answer)
