@@ -31,6 +31,7 @@ MIN_COVERAGE = {"staff": 0.5, "citizen": 0.4}
 # first by a clear margin. Chosen on the tune split of evals/sets (see evals/sets/README.md).
 DENSE_MIN_COVERAGE = 0.15
 DENSE_MIN_MARGIN = 0.015
+CITIZEN_AGREEMENT, CITIZEN_MIN_COVERAGE = 3, 0.1  # a citizen's need: the two ranks' sum at most, share of words
 DENSE_FAR, DENSE_FAR_COVERAGE = 5, 0.75  # ranked this far by meaning, a match must cover this much
 STATUS_ONLY_COVERAGE = 0.9  # without dense search, a topic found only in a status must be found whole
 LIST_COVERAGE = 0.5
@@ -163,9 +164,9 @@ def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[
         return pool if restricted else []
     ranked = retriever.search(plan.filters.text or "", [o.key for o in pool], plan.question, plan.context_words)
     threshold = MIN_COVERAGE[plan.mode]
-    if plan.followup and not confident(ranked, threshold, plan.language):
+    if plan.followup and not confident(ranked, threshold, plan.language, plan.mode):
         ranked = retriever.search(plan.filters.text or "", _in_scope(plan, catalog), plan.question, plan.context_words)
-    if not confident(ranked, threshold, plan.language):
+    if not confident(ranked, threshold, plan.language, plan.mode):
         return []
     top = ranked[0]
     keys = [top.key]
@@ -180,7 +181,7 @@ def far_in_meaning(s: Scored, language: str) -> bool:
         and s.coverage < DENSE_FAR_COVERAGE
 
 
-def confident(ranked: list[Scored], threshold: float, language: str = "it") -> bool:
+def confident(ranked: list[Scored], threshold: float, language: str = "it", mode: str = "staff") -> bool:
     """Whether the best-ranked objective is a confident match: most of the topic found in it, or part of
     it found and dense search putting it first, with words alone putting it first too or by a clear
     margin."""
@@ -189,6 +190,9 @@ def confident(ranked: list[Scored], threshold: float, language: str = "it") -> b
     top = ranked[0]
     if far_in_meaning(top, language):
         return False  # meaning puts it far down: a word in common is not enough ('vigili urbani' ~ 'urbana')
+    if mode == "citizen" and top.dense_rank is not None and top.lexical_rank is not None \
+            and top.dense_rank + top.lexical_rank <= CITIZEN_AGREEMENT and top.coverage >= CITIZEN_MIN_COVERAGE:
+        return True  # a need in one's own words: words and meaning both put it first or second
     if top.coverage >= threshold and (top.strong > 0 or top.dense_rank == 1 or top.dense_rank is None and
                                       top.coverage >= STATUS_ONLY_COVERAGE):
         # a topic found only in an objective's status text is a mention, not its subject: meaning must agree

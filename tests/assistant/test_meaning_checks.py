@@ -44,3 +44,26 @@ def test_the_same_words_are_kept_when_meaning_agrees() -> None:
     answer = Assistant(records, dense=FixedOrder(near)).answer(
         [Message(role="user", content="Quali obiettivi riguardano i vigili urbani?")])
     assert not answer.refused and answer.objective_ids == [records[4].id]
+
+
+NEED = "Abito in una stradina buia e mia nonna inciampa sempre la sera: sistemate i lampioni e l'illuminazione?"
+
+
+def _citizen(records, order) -> object:
+    return Assistant(records, dense=FixedOrder(order)).answer([Message(role="user", content=NEED)], mode="citizen")
+
+
+def test_a_citizens_need_is_answered_when_words_and_meaning_both_rank_it_near_the_top() -> None:
+    records = _generated(9)
+    light = next(o for o in records if "illuminazione" in o.titolo)
+    others = [o.key for o in records if "illuminazione" not in o.titolo]
+    answer = _citizen(records, others[:1] + [light.key] + others[1:])  # second by meaning, first by words
+    assert not answer.refused and light.id in answer.objective_ids
+
+
+def test_the_same_need_is_refused_when_meaning_ranks_it_further_down() -> None:
+    records = _generated(9)
+    light = next(o for o in records if "illuminazione" in o.titolo)
+    others = [o.key for o in records if "illuminazione" not in o.titolo]
+    answer = _citizen(records, others[:4] + [light.key] + others[4:])
+    assert answer.refused
