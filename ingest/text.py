@@ -158,6 +158,9 @@ def _word_list(language: str) -> dict[str, int]:
     return out
 
 
+PROTECTED_TARGET_MIN = 5  # letters a protected word (a stop word) needs to be a correction
+
+
 class Speller:
     """Corrects typos against a known vocabulary.
 
@@ -170,7 +173,9 @@ class Speller:
     def __init__(self, vocabulary: Iterable[str], protected: Iterable[str] = ()) -> None:
         protected = set(protected)
         by_letter: dict[str, list[str]] = {}
-        for w in sorted({w for w in vocabulary if len(w) >= 3 and w.isalpha() and w not in protected}):
+        # a long protected word is a fine correction ('qunti' -> 'quanti'); a short one too easily reached
+        for w in sorted({w for w in (*vocabulary, *protected) if len(w) >= 3 and w.isalpha()
+                         and (w not in protected or len(w) >= PROTECTED_TARGET_MIN)}):
             by_letter.setdefault(w[0], []).append(w)
         self._by_letter = by_letter
         self._known = set(vocabulary) | protected

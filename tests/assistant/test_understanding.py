@@ -194,3 +194,11 @@ def test_the_language_is_read_from_the_words_themselves(question: str, language:
     from assistant.understanding.plan import detect_language  # noqa: PLC0415
 
     assert detect_language(norm(question), load_lexicon()) == language
+
+
+def test_typos_of_long_function_words_are_corrected_short_ones_left(rocca: list[Objective]) -> None:
+    catalog = Catalog(rocca, load_lexicon())
+    fixed = catalog.speller.correct_text(norm("qunti ogbiettivi ha l'area tecnicca? e qaul è il setore"))
+    assert fixed.split()[:2] == ["quanti", "obbiettivi"] or fixed.split()[:2] == ["quanti", "obiettivi"]
+    assert "tecnica" in fixed and "settore" in fixed
+    assert catalog.speller.correct("dove") == "dove" and catalog.speller.correct("anche") == "anche"
