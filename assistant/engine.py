@@ -46,10 +46,11 @@ class Assistant:
 
     def __init__(self, records: Sequence[Objective], dense: DenseSearch | None = None,
                  llm: Any | None = None, *, lexicon: Lexicon | None = None, store: Any | None = None,
-                 default_ente: str | None = None, passages: Sequence[Passage] = ()) -> None:
+                 default_ente: str | None = None, passages: Sequence[Passage] = (), planner: Any | None = None) -> None:
         self.lexicon = lexicon or load_lexicon()
         self.dense = dense
         self.llm = llm
+        self.planner = planner  # an optional ``LLMPlanner``: a chat model proposing each question's plan
         self.default_ente = default_ente
         self._passages = tuple(passages)
         self._store = store
@@ -77,10 +78,11 @@ class Assistant:
 
         store = store if store is not None else Store(settings)
         dense = FallbackDense(Index(settings, get_embedder(settings)))
-        llm = None
+        llm = planner = None
         if importlib.util.find_spec("assistant.answering.llm") is not None:
             llm = importlib.import_module("assistant.answering.llm").build_rewriter(settings)
-        return cls(store.objectives(), dense=dense, llm=llm, store=store, default_ente=settings.ente)
+            planner = importlib.import_module("assistant.understanding.llm_plan").build_planner(settings)
+        return cls(store.objectives(), dense=dense, llm=llm, store=store, default_ente=settings.ente, planner=planner)
 
     @property
     def records(self) -> tuple[Objective, ...]:
@@ -144,6 +146,8 @@ class Assistant:
         is about what the first found unless it names something of its own."""
         def step(text: str, before: Plan | None, keys: list[str] | None) -> tuple[Plan, Evidence]:
             plan = understand(text, state.catalog, self.lexicon, mode, before, keys, self.default_ente)
+            if self.planner is not None:
+                plan = self.planner.refine(plan, state.catalog)
             return plan, gather(plan, state.catalog, state.retriever, self.lexicon)
 
         parts = clauses(question)

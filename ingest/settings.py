@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     llm_model: str | None = None
     llm_api_key: str | None = None
     llm_timeout_s: float = 30.0
+    llm_plan: bool = False  # the chat model also proposes each question's plan (validated; learned fallback)
     admin_token: str | None = None
     ente: str | None = None  # the entity answered about when several are loaded and a question names none
     max_file_mb: float = 50.0

@@ -243,7 +243,7 @@ def check_grounding(
     return problems
 
 
-def _message_text(message: BaseMessage) -> str:
+def message_text(message: BaseMessage) -> str:
     content = message.content
     if isinstance(content, str):
         return content
@@ -297,7 +297,7 @@ class LLMRewriter:
         messages = build_messages(self.prompt, question, draft, mode)
         future = self._pool.submit(self.model.invoke, messages)
         try:
-            text = _message_text(future.result(timeout=self.timeout_s)).strip()
+            text = message_text(future.result(timeout=self.timeout_s)).strip()
         except TimeoutError:
             future.cancel()
             return draft, "fallback", f"timeout after {self.timeout_s}s", []

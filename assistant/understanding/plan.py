@@ -339,7 +339,7 @@ def negated_fields(text: str, fields: Sequence[str], lexicon: Lexicon, strict: b
     ends = [m.end() for m in lexicon.negations.finditer(text)]
     out = []
     for name in fields:
-        spots = [m.start() for w in field_words([name], lexicon) for m in re.finditer(rf"(?<![a-z]){re.escape(w)}", text)]
+        spots = [m.start() for w in field_words([name], lexicon) for m in re.finditer(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text)]
         if any(0 <= spot - end <= NEGATION_GAP and (not strict or _function_words(text[end:spot], lexicon))
                for spot in spots for end in ends):
             out.append(name)
@@ -394,8 +394,8 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
     if intent in LIST_INTENTS:
         asked = [f for f in fields if f != "peso" or intent in ("list", "count")]
         polarity = pred.polarity
-        negated = negated_fields(text, sorted(partial), lexicon) or negated_fields(
-            text, FILLABLE, lexicon, strict=True) if intent in ("list", "count") else []
+        negated = (negated_fields(text, asked, lexicon) or negated_fields(text, sorted(partial), lexicon)
+                   or negated_fields(text, FILLABLE, lexicon, strict=True)) if intent in ("list", "count") else []
         if negated:  # 'senza alcun target per il 2027': a field named after a negation
             polarity, asked = "missing", negated
         elif polarity == "missing":  # 'senza X': the fields named after the negation (asked or not yet read)
