@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from assistant.catalog import Catalog
 from assistant.lexicon import Lexicon
-from ingest.text import capitalised, inner_words, norm, strip_accents, tokens
+from ingest.text import capitalised, inner_words, norm, stem, strip_accents, tokens
 
 _WORD = re.compile(r"[a-z0-9]+")
 _DETERMINERS = frozenset("il lo la l i gli le del dello della dell dei degli delle al allo alla all ai agli alle "
@@ -29,9 +29,11 @@ def _words(text: str) -> list[tuple[str, int, int]]:
 
 
 def _find_seq(words: list[tuple[str, int, int]], seq: tuple[str, ...], start: int = 0) -> int:
+    """Where a name's words occur, any inflection of each ('ufficio tecnico' names 'Area Tecnica')."""
     n = len(seq)
+    want = tuple(stem(w) for w in seq)
     for i in range(start, len(words) - n + 1):
-        if tuple(w for w, _, _ in words[i:i + n]) == seq:
+        if tuple(stem(w) for w, _, _ in words[i:i + n]) == want:
             return i
     return -1
 

@@ -202,3 +202,12 @@ def test_typos_of_long_function_words_are_corrected_short_ones_left(rocca: list[
     assert fixed.split()[:2] == ["quanti", "obbiettivi"] or fixed.split()[:2] == ["quanti", "obiettivi"]
     assert "tecnica" in fixed and "settore" in fixed
     assert catalog.speller.correct("dove") == "dove" and catalog.speller.correct("anche") == "anche"
+
+
+@pytest.mark.parametrize(("question", "area"), [
+    ("Mi fa vedere la roba dell'ufficio tecnico?", "Area Tecnica"),
+    ("gli obiettivi dell'ufficio amministrativo", "Area Amministrativa e Risorse Umane"),
+    ("Cosa fa il servizio economico finanziario?", "Area Economico-Finanziaria"),
+])
+def test_an_area_is_named_in_any_inflection(assistant: Assistant, question: str, area: str) -> None:
+    assert plan(assistant, question).filters.settore == area
