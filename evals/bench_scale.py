@@ -9,10 +9,11 @@ across runs under ``--work``, so only texts never seen are embedded by the model
 - ingest s/doc: wall time per added plan, the model's embedding time left out (it depends on the
   cache, not on the store's size; shown apart on the first run);
 - disk MB: the data dir (store + index);
-- cold start s: process start to ``GET /readyz`` answering 200;
+- cold start s: process start to ``GET /readyz`` answering 200 (and the CPU time it took);
 - RSS MB of the worker after a warm-up pass over the questions;
 - p50/p95 ms of ``POST /api/chat`` for questions naming a body and naming none (lookups, lists,
-  counts, status built from the plans' own values; asked one at a time), the largest answer;
+  counts, status built from the plans' own values; asked one at a time), the server's CPU ms per
+  question (what other loads on a shared machine inflate least), the largest answer;
 - answers/s with 20 clients for 15 s (``evals.load``, the same question mix);
 - unchanged re-ingest of one plan: in an open ``Ingestor`` and as ``piao ingest FILE`` (a process).
 
@@ -76,6 +77,7 @@ class SizeFigures:
     embed_s_per_doc: float
     disk_mb: float
     cold_start_s: float
+    cold_start_cpu_s: float
     rss_mb: float
     rss_peak_mb: float
     named: probe.ClassFigures
@@ -91,8 +93,9 @@ class SizeFigures:
         """The table's figures (``scale_table.COLUMNS``)."""
         return {
             "ingest_s_per_doc": self.ingest_s_per_doc, "disk_mb": self.disk_mb, "rss_mb": self.rss_mb,
-            "cold_start_s": self.cold_start_s, "named_p50_ms": self.named.p50_ms, "named_p95_ms": self.named.p95_ms,
-            "none_p50_ms": self.unnamed.p50_ms, "none_p95_ms": self.unnamed.p95_ms,
+            "cold_start_s": self.cold_start_s, "cold_start_cpu_s": self.cold_start_cpu_s,
+            "named_p50_ms": self.named.p50_ms, "named_p95_ms": self.named.p95_ms, "named_cpu_ms": self.named.cpu_ms,
+            "none_p50_ms": self.unnamed.p50_ms, "none_p95_ms": self.unnamed.p95_ms, "none_cpu_ms": self.unnamed.cpu_ms,
             "none_max_answer_kb": self.unnamed.max_answer_kb, "answers_per_s": self.answers_per_s,
             "reingest_s": self.reingest_s, "reingest_cli_s": self.reingest_cli_s,
         }
@@ -155,22 +158,25 @@ def measure_size(opts: Options, data_dir: Path, plans: Sequence[PlanFile], inges
     """Serve ``data_dir`` and measure it (the plans are already in)."""
     named, unnamed = probe.questions(plans)
     disk = probe.disk_mb(data_dir)
+    load_before = os.getloadavg()[0]
     with probe.serve(data_dir) as served:
         logger.info("  %d plans: ready in %.1f s", len(plans), served.cold_start_s)
         probe.warm_up(served.url, named + unnamed)
         rss, _ = probe.rss_mb(served.pid)
-        named_figures = probe.latencies(served.url, named, opts.rounds, opts.class_budget_s)
-        unnamed_figures = probe.latencies(served.url, unnamed, opts.rounds, opts.class_budget_s)
+        named_figures = probe.latencies(served.url, served.pid, named, opts.rounds, opts.class_budget_s)
+        unnamed_figures = probe.latencies(served.url, served.pid, unnamed, opts.rounds, opts.class_budget_s)
         load = run_load_blocking(served.url, opts.clients, opts.duration_s,
                                  questions=[Question(p.text) for p in named + unnamed])
         _, peak = probe.rss_mb(served.pid)
     reingest, reingest_cli = _reingest(data_dir, plans[0], embedder, opts.cli_reingest)
     return SizeFigures(
         plans=len(plans), objectives=ingest_figures[2], ingest_s_per_doc=ingest_figures[0],
-        embed_s_per_doc=ingest_figures[1], disk_mb=disk, cold_start_s=served.cold_start_s, rss_mb=rss,
+        embed_s_per_doc=ingest_figures[1], disk_mb=disk, cold_start_s=served.cold_start_s,
+        cold_start_cpu_s=served.cold_start_cpu_s, rss_mb=rss,
         rss_peak_mb=peak, named=named_figures, unnamed=unnamed_figures, answers_per_s=load.answers_per_s,
         load_errors=load.errors, load_p95_ms=load.endpoints["POST /api/chat"].p95_ms, reingest_s=reingest,
-        reingest_cli_s=reingest_cli, extra={"load_requests": load.requests, "load_error_samples": load.error_samples})
+        reingest_cli_s=reingest_cli, extra={"load_requests": load.requests, "load_error_samples": load.error_samples,
+               "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)]})
 
 
 def run(opts: Options) -> list[SizeFigures]:

@@ -7,6 +7,7 @@ api.app:create_app --factory`` to serve, ``GET /readyz`` and ``POST /api/chat`` 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sqlite3
 import subprocess
@@ -157,6 +158,7 @@ class Served:
     url: str
     pid: int
     cold_start_s: float
+    cold_start_cpu_s: float  # CPU time the process spent to get ready: what a busy machine inflates least
 
 
 @contextmanager
@@ -172,7 +174,7 @@ def serve(data_dir: Path, timeout_s: float = 600.0) -> Iterator[Served]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(url, process, timeout_s)
-        yield Served(url, process.pid, time.perf_counter() - started)
+        yield Served(url, process.pid, time.perf_counter() - started, cpu_s(process.pid))
     finally:
         process.terminate()
         try:
@@ -180,6 +182,12 @@ def serve(data_dir: Path, timeout_s: float = 600.0) -> Iterator[Served]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=30)
+
+
+def cpu_s(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used so far, seconds (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
@@ -197,6 +205,7 @@ class ClassFigures:
     p95_ms: float
     max_ms: float
     max_answer_kb: float
+    cpu_ms: float  # server CPU time per question: less sensitive than latency to other loads on the machine
     errors: int
     expected_found: str  # 'k/n': answers containing the expected value, where one is known
 
@@ -212,10 +221,12 @@ def ask(client: httpx.Client, probe: Probe) -> tuple[float, str | None]:
     return elapsed, (response.json().get("answer") or "") if response.status_code == 200 else None
 
 
-def latencies(url: str, probes: Sequence[Probe], rounds: int, budget_s: float,
+def latencies(url: str, pid: int, probes: Sequence[Probe], rounds: int, budget_s: float,
               timeout_s: float = 60.0) -> ClassFigures:
-    """Each probe ``rounds`` times, one at a time, until ``budget_s`` is spent (at least one round)."""
+    """Each probe ``rounds`` times, one at a time, until ``budget_s`` is spent (at least one round);
+    ``pid``: the server's process, whose CPU time is counted."""
     times: list[float] = []
+    cpu_before = cpu_s(pid)
     sizes: list[int] = []
     errors = found = checked = 0
     deadline = time.monotonic() + budget_s
@@ -233,10 +244,11 @@ def latencies(url: str, probes: Sequence[Probe], rounds: int, budget_s: float,
                 if probe.expect is not None and n == 0:
                     checked += 1
                     found += probe.expect.lower() in answer.lower()
+    cpu_ms = (cpu_s(pid) - cpu_before) * 1000.0 / len(times)
     ms = np.asarray(times) * 1000.0
     return ClassFigures(asked=len(times), p50_ms=float(np.percentile(ms, 50)), p95_ms=float(np.percentile(ms, 95)),
-                        max_ms=float(ms.max()), max_answer_kb=max(sizes, default=0) / 1024, errors=errors,
-                        expected_found=f"{found}/{checked}")
+                        max_ms=float(ms.max()), max_answer_kb=max(sizes, default=0) / 1024, cpu_ms=cpu_ms,
+                        errors=errors, expected_found=f"{found}/{checked}")
 
 
 def warm_up(url: str, probes: Sequence[Probe], timeout_s: float = 120.0) -> None:

@@ -11,16 +11,20 @@ COLUMNS: dict[str, str] = {  # key -> label
     "disk_mb": "disk MB",
     "rss_mb": "RSS MB/worker",
     "cold_start_s": "cold start s",
+    "cold_start_cpu_s": "cold start CPU s",
     "named_p50_ms": "named body p50 ms",
     "named_p95_ms": "named body p95 ms",
+    "named_cpu_ms": "named body CPU ms/q",
     "none_p50_ms": "no body p50 ms",
     "none_p95_ms": "no body p95 ms",
+    "none_cpu_ms": "no body CPU ms/q",
     "none_max_answer_kb": "no body largest answer KB",
     "answers_per_s": "answers/s (load)",
     "reingest_s": "unchanged re-ingest s",
     "reingest_cli_s": "unchanged `piao ingest` s",
 }
-SLOPES = ("rss_mb", "disk_mb", "cold_start_s", "named_p50_ms", "named_p95_ms", "none_p50_ms", "none_p95_ms",
+SLOPES = ("rss_mb", "disk_mb", "cold_start_s", "cold_start_cpu_s", "named_p50_ms", "named_p95_ms", "named_cpu_ms",
+          "none_p50_ms", "none_p95_ms", "none_cpu_ms",
           "ingest_s_per_doc", "reingest_s", "reingest_cli_s")
 
 
@@ -92,7 +96,8 @@ def _detail_lines(data: dict[str, Any]) -> list[str]:
                      f"{s['unnamed']['expected_found']}; errors {s['named']['errors']} / {s['unnamed']['errors']}; "
                      f"max ms {s['named']['max_ms']:.0f} / {s['unnamed']['max_ms']:.0f}; load errors "
                      f"{s['load_errors']}, chat p95 {s['load_p95_ms']:.0f} ms; model embed {s['embed_s_per_doc']:.2f} "
-                     "s/doc; peak RSS " f"{s['rss_peak_mb']:.0f} MB")
+                     "s/doc; peak RSS " f"{s['rss_peak_mb']:.0f} MB; load average "
+                     f"{'/'.join(str(x) for x in s['extra'].get('load_average', []))}")
     if data["slopes_per_plan"]:
         lines.append("fitted per plan (least squares; exponent: log-log over sizes > 1)")
         for key, fit in data["slopes_per_plan"].items():
