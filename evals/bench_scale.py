@@ -248,7 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     (opts.reports / f"bench_scale-{stamp}.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
     (opts.reports / f"bench_scale-{stamp}.md").write_text(render_markdown(data) + "\n", encoding="utf-8")
     logger.info("reports: %s", opts.reports / f"bench_scale-{stamp}.{{json,md}}")
-    return 0
+    failed = [r.plans for r in results if r.named.errors or r.unnamed.errors or r.load_errors]
+    if failed:
+        logger.error("questions answered with an error at %s plans: the figures there are suspect", failed)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -208,6 +208,7 @@ class ClassFigures:
     cpu_ms: float  # server CPU time per question: less sensitive than latency to other loads on the machine
     errors: int
     expected_found: str  # 'k/n': answers containing the expected value, where one is known
+    p50_ms_by_kind: dict[str, float]  # lookup, list, count, status
 
 
 def ask(client: httpx.Client, probe: Probe) -> tuple[float, str | None]:
@@ -226,6 +227,7 @@ def latencies(url: str, pid: int, probes: Sequence[Probe], rounds: int, budget_s
     """Each probe ``rounds`` times, one at a time, until ``budget_s`` is spent (at least one round);
     ``pid``: the server's process, whose CPU time is counted."""
     times: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     cpu_before = cpu_s(pid)
     sizes: list[int] = []
     errors = found = checked = 0
@@ -237,6 +239,7 @@ def latencies(url: str, pid: int, probes: Sequence[Probe], rounds: int, budget_s
                     break
                 seconds, answer = ask(client, probe)
                 times.append(seconds)
+                by_kind.setdefault(probe.kind, []).append(seconds * 1000.0)
                 if answer is None:
                     errors += 1
                     continue
@@ -248,7 +251,8 @@ def latencies(url: str, pid: int, probes: Sequence[Probe], rounds: int, budget_s
     ms = np.asarray(times) * 1000.0
     return ClassFigures(asked=len(times), p50_ms=float(np.percentile(ms, 50)), p95_ms=float(np.percentile(ms, 95)),
                         max_ms=float(ms.max()), max_answer_kb=max(sizes, default=0) / 1024, cpu_ms=cpu_ms,
-                        errors=errors, expected_found=f"{found}/{checked}")
+                        errors=errors, expected_found=f"{found}/{checked}",
+                        p50_ms_by_kind={k: float(np.median(v)) for k, v in sorted(by_kind.items())})
 
 
 def warm_up(url: str, probes: Sequence[Probe], timeout_s: float = 120.0) -> None:

@@ -98,6 +98,12 @@ def _detail_lines(data: dict[str, Any]) -> list[str]:
                      f"{s['load_errors']}, chat p95 {s['load_p95_ms']:.0f} ms; model embed {s['embed_s_per_doc']:.2f} "
                      "s/doc; peak RSS " f"{s['rss_peak_mb']:.0f} MB; load average "
                      f"{'/'.join(str(x) for x in s['extra'].get('load_average', []))}")
+    lines.append("p50 ms by kind of question (named / none)")
+    for s in data["sizes"]:
+        kinds = sorted(set(s["named"]["p50_ms_by_kind"]) | set(s["unnamed"]["p50_ms_by_kind"]))
+        cells = [f"{k} {s['named']['p50_ms_by_kind'].get(k, 0):.0f} / {s['unnamed']['p50_ms_by_kind'].get(k, 0):.0f}"
+                 for k in kinds]
+        lines.append(f"  {s['plans']:>5} plans: " + "; ".join(cells))
     if data["slopes_per_plan"]:
         lines.append("fitted per plan (least squares; exponent: log-log over sizes > 1)")
         for key, fit in data["slopes_per_plan"].items():
