@@ -67,28 +67,46 @@ def profile(assistant: object, probes: Sequence[Probe]) -> tuple[dict[str, float
             dict(sorted(cumulative.items(), key=lambda kv: -kv[1])), wall)
 
 
+def start_up(settings: object) -> tuple[dict[str, tuple[float, float, float]], object]:
+    """What the served process does before ``/readyz`` answers, step by step (wall s, CPU s, peak RSS
+    MB after the step), and the assistant built."""
+    steps: dict[str, tuple[float, float, float]] = {}
+
+    def timed(step: str, call: object) -> object:
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = call()  # type: ignore[operator]
+        steps[step] = (time.perf_counter() - wall, time.process_time() - cpu,
+                       resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        return result
+
+    timed("import the app and the assistant", lambda: __import__("api.app") and __import__("assistant.engine"))
+    from api.app import repair_index
+    from api.routes.health import disagreements
+    from assistant.engine import Assistant
+
+    timed("repair the index (recovery over the store)", lambda: repair_index(settings))
+    assistant = timed("build the assistant (records, catalog, models)", lambda: Assistant.from_settings(settings))
+    timed("/readyz: store and index agree", lambda: disagreements(settings))  # type: ignore[arg-type]
+    return steps, assistant
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.scale_profile", description=__doc__.split("\n\n")[0])
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--plans-dir", type=Path, default=ROOT / "data" / "bench-scale" / "plans")
     parser.add_argument("--top", type=int, default=8, help="parts shown per class")
     args = parser.parse_args(argv)
-    from assistant.engine import Assistant
     from ingest.settings import Settings
 
     settings = Settings(data_dir=args.data_dir, database_url=None, chroma_host=None)
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    started = time.perf_counter()
-    assistant = Assistant.from_settings(settings)
-    build_s = time.perf_counter() - started
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start, assistant = start_up(settings)
     n = len(assistant.records)
     plans = ensure_plans(args.plans_dir, max(1, len({r.documento for r in assistant.records})))
     named, unnamed = questions(plans)
     for probe in named + unnamed:  # warm-up
         assistant.ask(probe.text)
-    out = [f"{args.data_dir}: {len(plans)} plans, {n} records; assistant built in {build_s:.2f} s, "
-           f"peak RSS {rss_before:.0f} -> {rss_after:.0f} MB"]
+    out = [f"{args.data_dir}: {len(plans)} plans, {n} records; start-up by step (wall s / CPU s / peak RSS MB):"]
+    out += [f"    {step:<44} {wall:6.2f} / {cpu:6.2f} / {rss:5.0f}" for step, (wall, cpu, rss) in start.items()]
     for label, probes in (("naming a body", named), ("naming none", unnamed)):
         parts, cumulative, wall = profile(assistant, probes)
         out.append(f"  {label}: {wall:.0f} ms per question (profiled); own time by module:")
