@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: help setup run serve test test-fast lint eval bench fuzz load clean
+.PHONY: help setup run serve test test-fast lint eval bench bench-scale fuzz load clean
 
 help:           ## list the targets
 	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*##/\t/'
@@ -46,6 +46,9 @@ eval: setup     ## dev eval set (no LLM), after ingesting the sample (a no-op wh
 
 bench: setup    ## ingest benchmark
 	$(PY) -m evals.bench_ingest
+
+bench-scale: setup ## scale benchmark: PLANS="1 10 50 200" distinct plans, figures as ratios to 1 plan (docs/SCALE.md)
+	$(PY) -m evals.bench_scale --plans $(or $(PLANS),1 10 50 200) $(if $(FAST),--fast-embedder)
 
 load: setup     ## load test: 50 clients x 60 s on 127.0.0.1, own server (CLIENTS, DURATION, WORKERS)
 	$(PY) -m evals.load --clients $(or $(CLIENTS),50) --duration $(or $(DURATION),60) --workers $(or $(WORKERS),1)
