@@ -70,6 +70,7 @@ class Plan(BaseModel):
     unsupported: str | None = None  # a request the records cannot answer (lexicon 'unsupported' name)
     unknown_entities: list[str] = Field(default_factory=list)  # names that match no stored value
     followup: bool = False  # resolved against the previous turn's objectives (objective_keys)
+    names_set: bool = False  # the question calls objectives by a noun ('quali obiettivi', 'le schede')
     scope_all: bool = False  # the question asks about every entity ("in tutti gli enti")
     scope_ambiguous: list[str] = Field(default_factory=list)  # entities to choose from (none named)
     unknown_plan: str | None = None  # a plan period named in the question that is not loaded

@@ -305,6 +305,10 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
         filtered = records
         records = _by_topic(plan, records, retriever)
         if filtered and not records and not _structured(plan.filters):
+            if plan.intent == "list" and not plan.names_set and not plan.followup:
+                # 'le strade piene di buche: il Comune le sistema?' asks about one objective, not a list
+                one = "guidance" if plan.mode == "citizen" else "describe"
+                return gather(plan.model_copy(update={"intent": one}), catalog, retriever, retriever.lexicon)
             # nothing in the plan is about the asked topic ('gli obiettivi della polizia municipale')
             return _prose(plan, [], retriever) or _refuse("topic", _echo(plan), _suggest(plan, catalog, retriever))
         if len(records) == 1 and plan.intent in ("list", "count") and not _structured(plan.filters) \

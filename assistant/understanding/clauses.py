@@ -11,9 +11,8 @@ from collections.abc import Collection
 
 from assistant.lexicon import Lexicon
 from assistant.types import Plan
-from assistant.understanding.phrasings import objective_nouns
 from assistant.understanding.plan import content_words
-from ingest.text import norm, tokens
+from ingest.text import norm
 
 QUESTION_WORDS = ("quant[oaie]", "qual[ei]?", "chi", "quando", "come", "cosa", "che", "dove", "perch[eé]",
                   "how", "what", "who", "which", "when", "where")
@@ -59,7 +58,7 @@ _ASKS_AGAIN = re.compile(r"(?:quant[oaie]|qual[ei]?|how many|which)\b")
 
 def _names_objectives(plan: Plan) -> bool:
     f = plan.filters
-    return bool(set(tokens(norm(plan.question))) & objective_nouns()) or any(
+    return plan.names_set or any(
         (f.settore, f.responsabile, f.classificazione, f.pnrr is not None, f.missing, f.present, f.peso is not None))
 
 

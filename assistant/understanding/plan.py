@@ -292,6 +292,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                 expanded_terms=expansions(topic, lexicon), injection=injection, direction=direction,
                 top_n=top_n(text) if intent == "max" else None, unsupported=unsupported,
                 unknown_entities=links.unknown, followup=followup, confidence=round(pred.intent_p, 3),
+                names_set=bool(set(tokens(masked)) & objective_nouns()),
                 context_words=context_words)
 
 

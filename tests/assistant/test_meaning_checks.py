@@ -67,3 +67,22 @@ def test_the_same_need_is_refused_when_meaning_ranks_it_further_down() -> None:
     others = [o.key for o in records if "illuminazione" not in o.titolo]
     answer = _citizen(records, others[:4] + [light.key] + others[4:])
     assert answer.refused
+
+
+def test_a_list_reading_of_a_question_about_one_objective_falls_back_to_it() -> None:
+    """A plan read as a list that names no objectives ('le buche: il Comune le sistema?') and whose
+    topic no record covers as a list's is answered as a question about one objective."""
+    from assistant.querying.evidence import gather  # noqa: PLC0415
+    from assistant.types import Filters, Plan  # noqa: PLC0415
+
+    records = _generated(9)
+    records[0] = records[0].model_copy(update={"titolo": "Riqualificazione della rete di illuminazione pubblica"})
+    records = [o for o in records if o is records[0] or "illuminazione" not in o.model_dump_json()]
+    a = Assistant(records, dense=FixedOrder([o.key for o in records]))
+    topic = "illuminazione lampioni spenti stradina buia ?"
+    base = Plan(question="Illuminazione, lampioni spenti nella stradina buia: li sistemate?", normalized=topic,
+                intent="list", filters=Filters(text=topic))
+    single = gather(base, a._state.catalog, a._state.retriever, a.lexicon)
+    assert single.kind == "describe" and [o.id for o in single.objectives] == [records[0].id]
+    named = gather(base.model_copy(update={"names_set": True}), a._state.catalog, a._state.retriever, a.lexicon)
+    assert named.kind == "refusal"  # 'quali obiettivi ...' stays a list
