@@ -311,7 +311,7 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
                 return gather(plan.model_copy(update={"intent": one}), catalog, retriever, retriever.lexicon)
             # nothing in the plan is about the asked topic ('gli obiettivi della polizia municipale')
             return _prose(plan, [], retriever) or _refuse("topic", _echo(plan), _suggest(plan, catalog, retriever))
-        if len(records) == 1 and plan.intent in ("list", "count") and not _structured(plan.filters) \
+        if len(records) == 1 and plan.intent in ("list", "count") and not _structured(plan.filters, year=False) \
                 and not plan.followup and _covers(plan, records[0], retriever):
             # one objective is about the topic: its summary answers better than a one-line list
             return _about(plan.model_copy(update={"intent": "describe"}), records,
@@ -357,10 +357,11 @@ def _echo(plan: Plan) -> str:
     return topic if topic and not plan.injection and len(topic.split()) <= ECHO_MAX_WORDS else "…"
 
 
-def _structured(f: Filters) -> bool:
-    """Whether a list has filters besides its topic (a sector, a person, a weight, a field filled or empty...)."""
+def _structured(f: Filters, year: bool = True) -> bool:
+    """Whether a list has filters besides its topic (a sector, a person, a weight, a field filled or empty...,
+    the year unless ``year`` is false)."""
     return any((f.settore, f.classificazione, f.responsabile, f.pnrr, f.destinatari, f.scadenza_da, f.missing,
-                f.present, f.peso is not None, f.anno))
+                f.present, f.peso is not None, year and f.anno))
 
 
 def _by_topic(plan: Plan, records: list[Objective], retriever: Retriever) -> list[Objective]:

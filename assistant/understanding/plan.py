@@ -254,7 +254,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                       if i not in ("compare_years", "unknown"))
         if intent == "status" and "stato_attuazione" not in fields:
             fields.insert(0, "stato_attuazione")
-    if intent == "count" and not has_filter and not (set(tokens(masked)) & objective_nouns()) and content:
+    if intent in ("count", "rank") and not has_filter and not (set(tokens(masked)) & objective_nouns()) and content:
         # 'quanti posti ha il nido?': a quantity of one objective, not a count of objectives
         intent = "field" if fields or years else "describe"
         fields = fields or ["target"]
