@@ -1,4 +1,4 @@
-"""The record store against a real SQLite file."""
+"""The record store against a real SQLite file and a real PostgreSQL server (the same tests on both)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,8 +27,9 @@ def as_document(records: list[Objective], documento: str) -> list[Objective]:
 
 
 @pytest.fixture
-def store(data_settings: Settings) -> Store:
-    s = Store(data_settings)
+def store(engine_settings: Settings) -> Store:
+    """A store on an empty database: each test taking it runs on SQLite and on PostgreSQL."""
+    s = Store(engine_settings)
     yield s
     s.close()
 
@@ -157,8 +158,9 @@ def test_filters(store: Store, gold_records: list[Objective]) -> None:
 
 
 def test_sqlite_runs_in_wal_mode_and_readers_are_not_blocked(
-    data_settings: Settings, store: Store, gold_records: list[Objective]
+    data_settings: Settings, gold_records: list[Objective]
 ) -> None:
+    store = Store(data_settings)
     store.upsert_document(info(), gold_records)
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -169,6 +171,7 @@ def test_sqlite_runs_in_wal_mode_and_readers_are_not_blocked(
     assert seen == [35]  # the write transaction was open; the reader saw the old version at once
     assert reader.count_objectives() == 1
     reader.close()
+    store.close()
 
 
 def test_embedding_cache(store: Store) -> None:
