@@ -183,16 +183,21 @@ def postgres_server() -> Iterator[str]:
 _PG_DATABASES = iter(range(1, 1_000_000))
 
 
-@pytest.fixture
-def postgres_url(postgres_server: str) -> str:
-    """The URL of a new, empty database on the session's PostgreSQL server (one per test)."""
+def new_postgres_database(server_url: str) -> str:
+    """Create a new, empty database on a ``postgres_server``; its URL."""
     import psycopg
 
-    host = postgres_server.partition("?host=")[2]
+    host = server_url.partition("?host=")[2]
     name = f"piao_test_{next(_PG_DATABASES)}"
     with psycopg.connect(host=host, user="postgres", dbname="postgres", autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
-    return postgres_server.replace("/?", f"/{name}?")
+    return server_url.replace("/?", f"/{name}?")
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """The URL of a new, empty database on the session's PostgreSQL server (one per test)."""
+    return new_postgres_database(postgres_server)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
