@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -28,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    func,
     insert,
     inspect,
     select,
@@ -205,12 +208,53 @@ def search(conn: Connection | Session, query: str, *, ente: str | None, document
                f"FROM {TABLE}, to_tsquery('italian', :q) AS q WHERE tsv @@ q{scope} "
                "ORDER BY score DESC, documento, id LIMIT :limit")
         params["q"] = " | ".join(terms)
+    elif scope:
+        return _search_scope(conn, terms, params, scope)[:limit]
     else:
         sql = (f"SELECT documento, id, -bm25({TABLE}, {_BM25}) AS score FROM {TABLE} "
-               f"WHERE {TABLE} MATCH :q{scope} ORDER BY score DESC, documento, id LIMIT :limit")
-        params["q"] = _fts_match(terms, ente, documento)
+               f"WHERE {TABLE} MATCH :q ORDER BY score DESC, documento, id LIMIT :limit")
+        params["q"] = _fts_match(terms, None, None)
     rows = conn.execute(text(sql), params)
     return [TextHit(f"{doc}/{obj_id}", float(score)) for doc, obj_id, score in rows]
+
+
+_K1, _B = 1.2, 0.75  # FTS5's bm25() constants
+
+
+def _search_scope(conn: Connection | Session, terms: Sequence[str], params: dict[str, Any],
+                  scope: str) -> list[TextHit]:
+    """SQLite within a scope: the full-text index finds the scope's matches (seeking by its scope token),
+    ranked here by FTS5's bm25 formula with the scope's statistics. ``bm25()`` itself would count each
+    term's matches over the whole table, a cost that grows with every plan stored."""
+    from ingest.store_rows import ObjectiveRow  # noqa: PLC0415 - the rows import nothing from here
+
+    found = conn.execute(text(f"SELECT documento, id, {', '.join(FIELDS)} FROM {TABLE} WHERE {TABLE} MATCH :q"
+                              f"{scope}"), {**params, "q": _fts_match(terms, params["ente"], params["documento"])})
+    keys, freqs, lengths = [], [], []
+    weights = [weight for weight, _ in FIELDS.values()]
+    for doc, obj_id, *fields in found:
+        words = [field.split() for field in fields]
+        counts = [Counter(w) for w in words]
+        keys.append(f"{doc}/{obj_id}")
+        freqs.append({t: sum(w * c[t] for w, c in zip(weights, counts, strict=True)) for t in terms})
+        lengths.append(sum(len(w) for w in words))
+    if not keys:
+        return []
+    count = select(func.count()).select_from(ObjectiveRow)
+    for name in ("ente", "documento"):
+        if params[name] is not None:
+            count = count.where(getattr(ObjectiveRow, name) == params[name])
+    total = max(len(keys), int(conn.execute(count).scalar() or 0))
+    average = max(1.0, sum(lengths) / len(lengths))
+    idf = {}
+    for t in terms:
+        df = sum(1 for f in freqs if f[t] > 0)
+        idf[t] = max(1e-6, math.log((total - df + 0.5) / (df + 0.5))) if df else 0.0
+    hits = []
+    for key, length, f in zip(keys, lengths, freqs, strict=True):
+        norm = _K1 * (1 - _B + _B * length / average)
+        hits.append(TextHit(key, sum(idf[t] * f[t] * (_K1 + 1) / (f[t] + norm) for t in terms if f[t])))
+    return sorted(hits, key=lambda h: (-h.score, h.key))
 
 
 def _dialect(conn: Connection | Session) -> str:
