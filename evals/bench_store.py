@@ -8,7 +8,8 @@ and documento, and prints at each size (each beside the first size's figure as a
 - search: ``search_text`` p50/p95 over 20 question-like queries, over every plan and within one ente;
   times are this process's CPU time on SQLite (it runs in the process; steady on a shared machine),
   wall-clock on PostgreSQL;
-- reads: ``objectives(ente=...)``, ``count_by_ente()``, ``entities()``, ``revision()`` (p50).
+- reads: ``objectives(ente=...)``, ``count_by_ente()``, ``entities()``, ``revision()`` (p50);
+- open store: a new ``Store`` on the filled database (schema checks; the full-text rows are not rebuilt).
 
 Every copy repeats the same words, so an unscoped search matches N times the records: the worst case
 for it. Scoped reads and searches should stay flat.
@@ -77,6 +78,7 @@ def measure(store: Store, size: int, asks: list[str], write_s: float) -> dict[st
         "count_by_ente ms": 1000 * statistics.median(timings(store.count_by_ente, 5)),
         "entities ms": 1000 * statistics.median(timings(store.entities, 5)),
         "revision ms": 1000 * statistics.median(timings(store.revision, 20)),
+        "open store ms": 1000 * statistics.median(timings(lambda: Store(store.settings).close(), 3)),
     }
 
 

@@ -142,21 +142,40 @@ def _fts_match(terms: Sequence[str], ente: str | None, documento: str | None) ->
 
 # -- both -----------------------------------------------------------------------------------------
 
+# what the stored rows depend on: when the stemming or the fields change, the rows are built again
+_PROBE = ("Obiettivi strategici dell'ente: orti, buche e targhe; comunità, servizi, efficientamento "
+          "energetico degli edifici scolastici entro il 31/12/2024 (PNRR M1C1).")
+_META = Table("search_meta", MetaData(), Column("key", String(64), primary_key=True), Column("value", Text))
+
+
+def fingerprint() -> str:
+    """A digest of how the full-text rows are made (layout, fields, tokens and stems of a probe text)."""
+    layout = "v1|" + "|".join(_FTS_COLUMNS) + "|" + stemmed([_PROBE])
+    return hashlib.sha256(layout.encode("utf-8")).hexdigest()[:16]
+
+
 def ensure_table(conn: Connection) -> bool:
-    """Create the full-text table when missing and fill it from the stored records; ``True`` if created."""
+    """Create the full-text table when missing, or again when the stemming or the fields changed since it
+    was filled, and fill it from the stored records; ``True`` when (re)built."""
+    if conn.dialect.name not in ("sqlite", "postgresql"):
+        raise ValueError(f"full-text search is not available on {conn.dialect.name}")
+    _META.create(conn, checkfirst=True)
+    built = conn.scalar(select(_META.c.value).where(_META.c.key == "fingerprint"))
+    exists = inspect(conn).has_table(TABLE)
+    if exists and built == fingerprint():
+        return False
+    if exists:
+        logger.info("the stemming or the indexed fields changed: rebuilding the full-text index")
+        conn.execute(text(f"DROP TABLE {TABLE}"))
     if conn.dialect.name == "postgresql":
-        if inspect(conn).has_table(TABLE):
-            return False
         _pg_metadata.create_all(conn)
-    elif conn.dialect.name == "sqlite":
-        if conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = :n"), {"n": TABLE}).first():
-            return False
+    else:
         conn.execute(text(f"CREATE VIRTUAL TABLE {TABLE} USING fts5("
                           + ", ".join(c + (" UNINDEXED" if c in ("documento", "id", "ente") else "")
                                       for c in _FTS_COLUMNS) + ")"))
-    else:
-        raise ValueError(f"full-text search is not available on {conn.dialect.name}")
     _backfill(conn)
+    conn.execute(delete(_META).where(_META.c.key == "fingerprint"))
+    conn.execute(insert(_META).values(key="fingerprint", value=fingerprint()))
     return True
 
 

@@ -286,6 +286,20 @@ def test_a_store_from_before_full_text_search_is_indexed_when_opened(
     reopened.close()
 
 
+def test_the_full_text_rows_are_rebuilt_when_the_stemming_changed(
+    engine_settings: Settings, gold_records: list[Objective]
+) -> None:
+    store = Store(engine_settings)
+    store.upsert_document(info(), gold_records)
+    with store.engine.begin() as conn:  # rows made by another version of the stemmer, in effect
+        conn.execute(text("UPDATE search_meta SET value = 'an older stemmer'"))
+        conn.execute(text("DELETE FROM objective_search"))
+    store.close()
+    reopened = Store(engine_settings)
+    assert reopened.search_text(gold_records[3].titolo, limit=1)[0].key == gold_records[3].key
+    reopened.close()
+
+
 def test_scoped_reads(store: Store, gold_records: list[Objective]) -> None:
     for documento, ente in (("piano_a", "Comune di A"), ("piano_b", "Comune di B"), ("piano_b2", "Comune di B"),
                             ("senza_ente", None)):
