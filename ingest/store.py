@@ -14,16 +14,10 @@ from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy import (
-    Connection,
-    Engine,
-    create_engine,
     delete,
-    event,
     exists,
     func,
-    inspect,
     select,
-    text,
     tuple_,
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -42,13 +36,13 @@ from ingest.store_rows import (
     PassageRow,
     StatusEntry,
     StatusHistoryRow,
-    _Base,
     document_info,
     document_row,
     has_pnrr,
     objective_rows,
     status_entry,
 )
+from ingest.store_schema import create_schema, make_engine
 from ingest.store_search import TextHit
 from ingest.types import Objective, Passage
 
@@ -57,7 +51,6 @@ logger = logging.getLogger(__name__)
 UpsertStatus = Literal["new", "updated", "unchanged"]
 FILTERS = ("settore", "classificazione", "responsabile", "has_pnrr", "ente", "anno")
 _CHUNK = 500  # keeps IN (...) lists well under every database's parameter limit
-_SCHEMA_LOCK = 0x5049414F  # 'PIAO': the advisory lock taken while creating or upgrading the schema
 
 
 def records_hash(objectives: Sequence[Objective], passages: Sequence[Passage] = ()) -> str:
@@ -72,34 +65,14 @@ def records_hash(objectives: Sequence[Objective], passages: Sequence[Passage] = 
     return digest.hexdigest()
 
 
-def _enable_sqlite_wal(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-
-def _make_engine(settings: Settings) -> Engine:
-    url = settings.sqlalchemy_url
-    if url.startswith("sqlite") and not settings.database_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
-    if engine.dialect.name == "sqlite":
-        _enable_sqlite_wal(engine)
-    return engine
-
-
 class Store:
     """Documents, objective records, indicator rows and the embedding cache."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
         try:
-            self.engine = _make_engine(self.settings)
-            _create_schema(self.engine)
+            self.engine = make_engine(self.settings)
+            create_schema(self.engine)
         except (SQLAlchemyError, OSError) as exc:
             raise StoreError(f"impossibile aprire l'archivio dei dati ({self._where()}): {exc}") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -356,30 +329,6 @@ def _filter_clause(name: str, value: Any) -> Any:
         )
     column = getattr(ObjectiveRow, name)
     return column.icontains(str(value), autoescape=True)
-
-
-def _create_schema(engine: Engine) -> None:
-    """Create what is missing (tables, columns and indexes of newer versions, the full-text index) in one
-    transaction; on PostgreSQL under a lock, so that workers starting together do it once."""
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
-        _Base.metadata.create_all(conn)
-        _add_missing_columns(conn)
-        for table in _Base.metadata.sorted_tables:
-            for index in table.indexes:
-                index.create(conn, checkfirst=True)
-        store_search.ensure_table(conn)
-
-
-def _add_missing_columns(conn: Connection) -> None:
-    """Add the nullable columns of newer versions to tables created by older ones (portable DDL)."""
-    existing = {c["name"] for c in inspect(conn).get_columns(DocumentRow.__tablename__)}
-    for name in ("periodo", "data_monitoraggio"):
-        if name not in existing:
-            column = DocumentRow.__table__.c[name]
-            conn.execute(text(f"ALTER TABLE {DocumentRow.__tablename__} ADD COLUMN {name} "
-                              f"{column.type.compile(conn.dialect)}"))
 
 
 def _record_history(session: Session, info: DocumentInfo, objectives: Sequence[Objective]) -> None:

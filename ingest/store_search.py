@@ -154,6 +154,14 @@ def fingerprint() -> str:
     return hashlib.sha256(layout.encode("utf-8")).hexdigest()[:16]
 
 
+def is_current(conn: Connection) -> bool:
+    """Whether the full-text table is there, made the way this version makes it (a read only)."""
+    found = inspect(conn)
+    if not (found.has_table(TABLE) and found.has_table(_META.name)):
+        return False
+    return conn.scalar(select(_META.c.value).where(_META.c.key == "fingerprint")) == fingerprint()
+
+
 def ensure_table(conn: Connection) -> bool:
     """Create the full-text table when missing, or again when the stemming or the fields changed since it
     was filled, and fill it from the stored records; ``True`` when (re)built."""

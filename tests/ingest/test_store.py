@@ -1,6 +1,7 @@
 """The record store against a real SQLite file and a real PostgreSQL server (the same tests on both)."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ from sqlalchemy.schema import CreateTable
 
 from ingest.errors import StoreError
 from ingest.settings import Settings
-from ingest.store import DocumentInfo, IndicatorRow, Store, _Base
+from ingest.store import DocumentInfo, IndicatorRow, Store
+from ingest.store_rows import _Base
 from ingest.text import stem, tokens
 from ingest.types import Objective
 
@@ -317,3 +319,37 @@ def test_scoped_reads(store: Store, gold_records: list[Objective]) -> None:
     assert store.objectives(ente="Comune di B", offset=5, limit=10) == in_b[5:15]
     keys = [in_b[7].key, "piano_a/" + gold_records[2].id, "piano_a/nope", in_b[7].key]
     assert [r.key for r in store.get_objectives(keys)] == keys[:2]
+
+
+def test_workers_opening_a_new_database_together_create_it_once(engine_settings: Settings,
+                                                                 gold_records: list[Objective]) -> None:
+    barrier = threading.Barrier(4)
+    opened: list[Store] = []
+    errors: list[BaseException] = []
+
+    def open_store() -> None:
+        barrier.wait()
+        try:
+            opened.append(Store(engine_settings))
+        except StoreError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(opened) == 4
+    opened[0].upsert_document(info(), gold_records)
+    assert [h.key for h in opened[3].search_text(gold_records[2].titolo, limit=1)] == [gold_records[2].key]
+    for store in opened:
+        store.close()
+
+
+def test_a_postgres_url_as_hosting_providers_write_it_opens_with_psycopg(postgres_url: str) -> None:
+    settings = Settings(database_url=postgres_url.replace("postgresql://", "postgres://"))
+    assert settings.sqlalchemy_url.startswith("postgresql+psycopg://")
+    store = Store(settings)
+    assert store.engine.dialect.name == "postgresql" and store.engine.dialect.driver == "psycopg"
+    assert store.documents() == []
+    store.close()
