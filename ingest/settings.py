@@ -64,7 +64,11 @@ class Settings(BaseSettings):
 
     @property
     def sqlalchemy_url(self) -> str:
+        """The database URL for SQLAlchemy; ``postgresql://`` and ``postgres://`` use psycopg 3."""
         if self.database_url:
+            scheme, sep, rest = self.database_url.partition("://")
+            if sep and scheme in ("postgres", "postgresql"):
+                return f"postgresql+psycopg://{rest}"
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'piao.sqlite3').resolve()}"
 

@@ -14,37 +14,36 @@ from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy import (
-    Engine,
-    create_engine,
     delete,
-    event,
     exists,
     func,
-    inspect,
     select,
-    text,
+    tuple_,
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ingest import store_search
 from ingest.errors import StoreError
 from ingest.settings import Settings, get_settings
 from ingest.store_rows import (
     DocumentInfo,
     DocumentRow,
     EmbeddingRow,
+    EntityInfo,
     IndicatorRow,
     ObjectiveRow,
     PassageRow,
     StatusEntry,
     StatusHistoryRow,
-    _Base,
     document_info,
     document_row,
     has_pnrr,
     objective_rows,
     status_entry,
 )
+from ingest.store_schema import create_schema, make_engine
+from ingest.store_search import TextHit
 from ingest.types import Objective, Passage
 
 logger = logging.getLogger(__name__)
@@ -66,35 +65,14 @@ def records_hash(objectives: Sequence[Objective], passages: Sequence[Passage] = 
     return digest.hexdigest()
 
 
-def _enable_sqlite_wal(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-
-def _make_engine(settings: Settings) -> Engine:
-    url = settings.sqlalchemy_url
-    if url.startswith("sqlite") and not settings.database_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
-    if engine.dialect.name == "sqlite":
-        _enable_sqlite_wal(engine)
-    return engine
-
-
 class Store:
     """Documents, objective records, indicator rows and the embedding cache."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
         try:
-            self.engine = _make_engine(self.settings)
-            _Base.metadata.create_all(self.engine)
-            _add_missing_columns(self.engine)
+            self.engine = make_engine(self.settings)
+            create_schema(self.engine)
         except (SQLAlchemyError, OSError) as exc:
             raise StoreError(f"impossibile aprire l'archivio dei dati ({self._where()}): {exc}") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -147,6 +125,7 @@ class Store:
             session.flush()
             session.add(document_row(info, objectives, rec_hash))
             session.add_all(objective_rows(objectives))
+            store_search.add(session, objectives)
             session.add_all(PassageRow(documento=p.documento, id=p.id, position=i, record=p.model_dump_json())
                             for i, p in enumerate(passages))
             _record_history(session, info, objectives)
@@ -196,38 +175,63 @@ class Store:
             return [document_info(row) for row in rows]
 
     def revision(self) -> str:
-        """A token that changes whenever the stored content changes (readers reload on change)."""
-        digest = hashlib.sha256()
+        """A token that changes whenever the stored content changes (readers reload on change): the
+        number of documents and the latest write (every upsert that writes stamps ``ingested_at``), read
+        from an index, so checking costs the same at any store size."""
         with self._session("la lettura della revisione") as session:
-            rows = session.execute(
-                select(DocumentRow.documento, DocumentRow.content_hash, DocumentRow.records_hash,
-                       DocumentRow.ente, DocumentRow.ingested_at, DocumentRow.periodo).order_by(DocumentRow.documento)
-            )
-            for row in rows:
-                digest.update("\t".join(str(v) for v in row).encode("utf-8") + b"\n")
-        return digest.hexdigest()[:16]
+            count, latest = session.execute(
+                select(func.count(), func.max(DocumentRow.ingested_at)).select_from(DocumentRow)).one()
+        return hashlib.sha256(f"{count}\t{latest}".encode()).hexdigest()[:16]
+
+    def entities(self) -> list[EntityInfo]:
+        """Each ente with its documents, plan periods and number of records (an unnamed ente last)."""
+        query = select(DocumentRow.ente, DocumentRow.documento, DocumentRow.periodo, DocumentRow.n_objectives)
+        by_ente: dict[str | None, EntityInfo] = {}
+        with self._session("la lettura degli enti") as session:
+            for ente, documento, periodo, n in session.execute(query.order_by(DocumentRow.documento)):
+                entity = by_ente.setdefault(ente, EntityInfo(ente=ente))
+                entity.documents.append(documento)
+                entity.n_objectives += n or 0
+                if periodo and periodo not in entity.periodi:
+                    entity.periodi.append(periodo)
+        return sorted(by_ente.values(), key=lambda e: (e.ente is None, e.ente or ""))
+
+    def search_text(self, query: str, *, ente: str | None = None, documento: str | None = None,
+                    limit: int = 20) -> list[TextHit]:
+        """Objectives whose words (Italian stems, any inflection) match the query's, best first, within an
+        ente and/or a document: full-text search in the database (FTS5 bm25 on SQLite, ``ts_rank`` over
+        ``to_tsvector('italian')`` on PostgreSQL)."""
+        with self._session("la ricerca nel testo") as session:
+            return store_search.search(session, query, ente=ente, documento=documento, limit=limit)
 
     # -- objectives ----------------------------------------------------------------------------
 
-    def objectives(self, documento: str | None = None, **filters: Any) -> list[Objective]:
-        """Stored records in document order (documents by key).
+    def objectives(self, documento: str | None = None, *, limit: int | None = None, offset: int = 0,
+                   **filters: Any) -> list[Objective]:
+        """Stored records in document order (documents by key), or the page ``offset``/``limit`` of them.
 
         Filters: ``settore``, ``classificazione``, ``responsabile`` (case-insensitive substring),
         ``has_pnrr`` (bool), ``ente`` (exact), ``anno`` (an indicator row of that year).
         ``None`` values are ignored; an unknown filter raises ``ValueError``.
         """
-        unknown = set(filters) - set(FILTERS)
-        if unknown:
-            raise ValueError(f"unknown filters: {sorted(unknown)}")
-        query = select(ObjectiveRow.record)
-        if documento is not None:
-            query = query.where(ObjectiveRow.documento == documento)
-        for name, value in filters.items():
-            if value is not None:
-                query = query.where(_filter_clause(name, value))
-        query = query.order_by(ObjectiveRow.documento, ObjectiveRow.position)
+        query = _filtered(select(ObjectiveRow.record), documento, filters)
+        query = query.order_by(ObjectiveRow.documento, ObjectiveRow.position).offset(offset).limit(limit)
         with self._session("la lettura degli obiettivi") as session:
             return [Objective.model_validate_json(rec) for rec in session.scalars(query)]
+
+    def get_objectives(self, keys: Iterable[str]) -> list[Objective]:
+        """The records with these keys ``<documento>/<id>``, in the keys' order (unknown keys skipped)."""
+        wanted = list(dict.fromkeys(k for k in keys if "/" in k))
+        found: dict[str, Objective] = {}
+        with self._session("la lettura degli obiettivi") as session:
+            for start in range(0, len(wanted), _CHUNK):
+                pairs = [tuple(k.partition("/")[::2]) for k in wanted[start:start + _CHUNK]]
+                query = select(ObjectiveRow.record).where(
+                    tuple_(ObjectiveRow.documento, ObjectiveRow.id).in_(pairs))
+                for rec in session.scalars(query):
+                    obj = Objective.model_validate_json(rec)
+                    found[obj.key] = obj
+        return [found[k] for k in wanted if k in found]
 
     def get_objective(self, key: str) -> Objective | None:
         """One record by key ``<documento>/<id>``; a bare ``id`` works when only one document has it."""
@@ -239,13 +243,19 @@ class Store:
             records = session.scalars(select(ObjectiveRow.record).where(ObjectiveRow.id == key)).all()
             return Objective.model_validate_json(records[0]) if len(records) == 1 else None
 
-    def count_objectives(self, documento: str | None = None) -> int:
-        """How many records are stored (for one document, or all)."""
-        query = select(func.count()).select_from(ObjectiveRow)
-        if documento is not None:
-            query = query.where(ObjectiveRow.documento == documento)
+    def count_objectives(self, documento: str | None = None, **filters: Any) -> int:
+        """How many records are stored (for one document, or all; the filters of ``objectives``)."""
+        query = _filtered(select(func.count()).select_from(ObjectiveRow), documento, filters)
         with self._session("il conteggio degli obiettivi") as session:
             return int(session.scalar(query) or 0)
+
+    def count_by_ente(self, documento: str | None = None, **filters: Any) -> dict[str | None, int]:
+        """How many records each ente has (the filters of ``objectives``), by ente; ``None``: no ente."""
+        query = _filtered(select(ObjectiveRow.ente, func.count()).select_from(ObjectiveRow), documento, filters)
+        with self._session("il conteggio degli obiettivi") as session:
+            rows = session.execute(query.group_by(ObjectiveRow.ente))
+            counts = {ente: int(n) for ente, n in rows}
+        return dict(sorted(counts.items(), key=lambda item: (item[0] is None, item[0] or "")))
 
     # -- embedding cache -----------------------------------------------------------------------
 
@@ -293,6 +303,19 @@ class Store:
             return int(session.scalar(select(func.count()).select_from(EmbeddingRow)) or 0)
 
 
+def _filtered(query: Any, documento: str | None, filters: dict[str, Any]) -> Any:
+    """The query restricted to a document and the ``objectives`` filters (unknown ones: ``ValueError``)."""
+    unknown = set(filters) - set(FILTERS)
+    if unknown:
+        raise ValueError(f"unknown filters: {sorted(unknown)}")
+    if documento is not None:
+        query = query.where(ObjectiveRow.documento == documento)
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(_filter_clause(name, value))
+    return query
+
+
 def _filter_clause(name: str, value: Any) -> Any:
     if name == "has_pnrr":
         return ObjectiveRow.has_pnrr.is_(bool(value))
@@ -306,17 +329,6 @@ def _filter_clause(name: str, value: Any) -> Any:
         )
     column = getattr(ObjectiveRow, name)
     return column.icontains(str(value), autoescape=True)
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    """Add the nullable columns of newer versions to tables created by older ones (portable DDL)."""
-    existing = {c["name"] for c in inspect(engine).get_columns(DocumentRow.__tablename__)}
-    with engine.begin() as conn:
-        for name in ("periodo", "data_monitoraggio"):
-            if name not in existing:
-                column = DocumentRow.__table__.c[name]
-                conn.execute(text(f"ALTER TABLE {DocumentRow.__tablename__} ADD COLUMN {name} "
-                                  f"{column.type.compile(engine.dialect)}"))
 
 
 def _record_history(session: Session, info: DocumentInfo, objectives: Sequence[Objective]) -> None:
@@ -335,10 +347,12 @@ def _record_history(session: Session, info: DocumentInfo, objectives: Sequence[O
 
 
 def _delete_document_rows(session: Session, documento: str) -> None:
+    store_search.remove(session, documento)
     session.execute(delete(IndicatorRow).where(IndicatorRow.documento == documento))
     session.execute(delete(PassageRow).where(PassageRow.documento == documento))
     session.execute(delete(ObjectiveRow).where(ObjectiveRow.documento == documento))
     session.execute(delete(DocumentRow).where(DocumentRow.documento == documento))
 
 
-__all__ = ["DocumentInfo", "IndicatorRow", "StatusEntry", "Store", "UpsertStatus", "has_pnrr", "records_hash"]
+__all__ = ["DocumentInfo", "EntityInfo", "IndicatorRow", "StatusEntry", "Store", "TextHit", "UpsertStatus",
+           "has_pnrr", "records_hash"]

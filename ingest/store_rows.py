@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ingest.text import stated
@@ -32,6 +32,15 @@ class DocumentInfo(BaseModel):
     quality_text: str | None = None  # QualityReport.render()
     periodo: str | None = None  # plan period, '2023-2025'
     data_monitoraggio: str | None = None  # ISO date of the 'Stato di attuazione al ...' it reports
+
+
+class EntityInfo(BaseModel):
+    """One ente (body) of the store: its documents, plan periods and number of records."""
+
+    ente: str | None = None  # None: documents whose ente was not read
+    documents: list[str] = Field(default_factory=list)
+    periodi: list[str] = Field(default_factory=list)
+    n_objectives: int = 0
 
 
 class StatusEntry(BaseModel):
@@ -57,9 +66,9 @@ class DocumentRow(_Base):
     file: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     records_hash: Mapped[str | None] = mapped_column(String(64))
-    ente: Mapped[str | None] = mapped_column(String(255))
+    ente: Mapped[str | None] = mapped_column(String(255), index=True)
     format: Mapped[str] = mapped_column(String(16))
-    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     n_objectives: Mapped[int] = mapped_column(Integer)
     sectors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     quality: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -95,6 +104,8 @@ class PassageRow(_Base):
 
 class ObjectiveRow(_Base):
     __tablename__ = "objectives"
+    # one body's records in document order, read from the index (``objectives(ente=...)``)
+    __table_args__ = (Index("ix_objectives_ente_documento_position", "ente", "documento", "position"),)
 
     documento: Mapped[str] = mapped_column(String(255), primary_key=True)
     id: Mapped[str] = mapped_column(String(255), primary_key=True)

@@ -6,6 +6,8 @@
   default embedder (slow part done once; vectors cached in its store). Treat it as read-only.
 - ``fake_embedder`` / ``FakeEmbedder``: bag-of-words hashing vectors (dim 384) you can predict.
 - ``gold_records``: the 35 gold records of the sample.
+- ``postgres_server`` / ``postgres_url`` / ``engine_settings``: a throw-away PostgreSQL server (Debian's
+  package) per session, a fresh database per test, and settings parametrised over SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
@@ -127,3 +129,84 @@ def ingested_settings(ingested_dir: Path, monkeypatch: pytest.MonkeyPatch) -> It
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
+
+
+# --- PostgreSQL: a throw-away server from Debian's ``postgresql`` package ----------------------------
+
+def _postgres_bindir() -> Path | None:
+    """The newest ``/usr/lib/postgresql/<version>/bin`` holding initdb and pg_ctl, if installed."""
+    found = [p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/pg_ctl") if (p.parent / "initdb").exists()]
+    return max(found, key=lambda b: int(b.parent.name) if b.parent.name.isdigit() else 0) if found else None
+
+
+def _as_server_user(argv: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: run its programs as the ``postgres`` user then."""
+    return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server for this session: initdb in a temp dir, listening only on a unix socket in
+    that dir (no TCP port), fsync off; stopped and removed at the end. Yields the server's base URL
+    (no database). Skips, saying why, where PostgreSQL is not installed (``.ci/run`` installs it)."""
+    import pwd
+    import shutil
+    import subprocess
+    import tempfile
+
+    bindir = _postgres_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql): PostgreSQL tests not run")
+    if os.geteuid() == 0:
+        try:
+            server_user = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and no 'postgres' user to run the PostgreSQL server as")
+    base = Path(tempfile.mkdtemp(prefix="piao-pg-"))
+    if os.geteuid() == 0:
+        os.chown(base, server_user.pw_uid, server_user.pw_gid)
+    data, log = base / "data", base / "server.log"
+    run = lambda argv: subprocess.run(_as_server_user(argv), check=True, capture_output=True,  # noqa: E731
+                                      timeout=120)
+    run([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+         "--locale=C.UTF-8", "--no-sync"])
+    options = f"-k {base} -c listen_addresses='' -F -c full_page_writes=off -c synchronous_commit=off"
+    run([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60", "start"])
+    try:
+        yield f"postgresql://postgres@/?host={base}"
+    finally:
+        subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w",
+                                        "stop"]), capture_output=True, timeout=60, check=False)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+_PG_DATABASES = iter(range(1, 1_000_000))
+
+
+def new_postgres_database(server_url: str) -> str:
+    """Create a new, empty database on a ``postgres_server``; its URL."""
+    import psycopg
+
+    host = server_url.partition("?host=")[2]
+    name = f"piao_test_{next(_PG_DATABASES)}"
+    with psycopg.connect(host=host, user="postgres", dbname="postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return server_url.replace("/?", f"/{name}?")
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """The URL of a new, empty database on the session's PostgreSQL server (one per test)."""
+    return new_postgres_database(postgres_server)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine_settings(request: pytest.FixtureRequest, data_settings: Settings,
+                    monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """``data_settings`` with the records in SQLite (the data dir) or in a fresh PostgreSQL database
+    (``PIAO_DATABASE_URL``): tests taking it run on both engines."""
+    if request.param == "sqlite":
+        return data_settings
+    monkeypatch.setenv("PIAO_DATABASE_URL", request.getfixturevalue("postgres_url"))
+    get_settings.cache_clear()
+    return get_settings()

@@ -1,6 +1,7 @@
-"""The record store against a real SQLite file."""
+"""The record store against a real SQLite file and a real PostgreSQL server (the same tests on both)."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ from sqlalchemy.schema import CreateTable
 
 from ingest.errors import StoreError
 from ingest.settings import Settings
-from ingest.store import DocumentInfo, IndicatorRow, Store, _Base
+from ingest.store import DocumentInfo, IndicatorRow, Store
+from ingest.store_rows import _Base
+from ingest.text import stem, tokens
 from ingest.types import Objective
 
 DOC = "piao_casalgrande_2023_performance"
@@ -27,8 +30,9 @@ def as_document(records: list[Objective], documento: str) -> list[Objective]:
 
 
 @pytest.fixture
-def store(data_settings: Settings) -> Store:
-    s = Store(data_settings)
+def store(engine_settings: Settings) -> Store:
+    """A store on an empty database: each test taking it runs on SQLite and on PostgreSQL."""
+    s = Store(engine_settings)
     yield s
     s.close()
 
@@ -157,8 +161,9 @@ def test_filters(store: Store, gold_records: list[Objective]) -> None:
 
 
 def test_sqlite_runs_in_wal_mode_and_readers_are_not_blocked(
-    data_settings: Settings, store: Store, gold_records: list[Objective]
+    data_settings: Settings, gold_records: list[Objective]
 ) -> None:
+    store = Store(data_settings)
     store.upsert_document(info(), gold_records)
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -169,6 +174,7 @@ def test_sqlite_runs_in_wal_mode_and_readers_are_not_blocked(
     assert seen == [35]  # the write transaction was open; the reader saw the old version at once
     assert reader.count_objectives() == 1
     reader.close()
+    store.close()
 
 
 def test_embedding_cache(store: Store) -> None:
@@ -189,3 +195,161 @@ def test_store_on_an_unusable_data_dir_raises_store_error(tmp_path: Path) -> Non
 def test_schema_compiles_for_postgresql() -> None:
     ddl = [str(CreateTable(t).compile(dialect=postgresql.dialect())) for t in _Base.metadata.sorted_tables]
     assert any("BYTEA" in d for d in ddl) and any("TIMESTAMP WITH TIME ZONE" in d for d in ddl)
+
+
+# -- full-text search and scoped reads (both engines) ---------------------------------------------------
+
+_OTHER_ENDING = {"o": "i", "i": "o", "a": "e", "e": "i"}
+
+
+def inflected(word: str) -> str | None:
+    """The word with another inflectional ending ('tesoriere' -> 'tesorieri'), when the stemmer says it
+    is the same word."""
+    variant = word[:-1] + _OTHER_ENDING.get(word[-1], word[-1])
+    return variant if variant != word and stem(variant) == stem(word) else None
+
+
+def test_a_word_in_another_inflection_finds_its_records(store: Store, gold_records: list[Objective]) -> None:
+    store.upsert_document(info(), gold_records)
+    checked = 0
+    for record in gold_records:
+        for word in {w for w in tokens(record.titolo) if len(w) >= 6 and w.isalpha()}:
+            variant = inflected(word)
+            if variant is None:
+                continue
+            found = {hit.key for hit in store.search_text(variant, documento=DOC, limit=100)}
+            assert record.key in found, (variant, record.titolo)
+            checked += 1
+    assert checked >= 50
+
+
+def test_a_title_finds_its_record_first(store: Store, gold_records: list[Objective]) -> None:
+    store.upsert_document(info(ente="Comune di X"), [r.model_copy(update={"ente": "Comune di X"})
+                                                     for r in gold_records])
+    for scope in ({}, {"ente": "Comune di X"}, {"documento": DOC}):  # SQLite ranks a scope apart
+        first = [store.search_text(r.titolo, limit=3, **scope)[0].key for r in gold_records]
+        assert sum(key == r.key for key, r in zip(first, gold_records, strict=True)) >= 0.9 * len(gold_records)
+        hits = store.search_text(gold_records[0].titolo, limit=5, **scope)
+        assert len(hits) == 5 and all(a.score >= b.score > 0 for a, b in zip(hits, hits[1:], strict=False))
+
+
+def test_search_applies_the_scope(store: Store, gold_records: list[Objective]) -> None:
+    for documento, ente in (("piano_a", "Comune di A"), ("piano_b", "Comune di B"), ("piano_b2", "Comune di B")):
+        records = [r.model_copy(update={"documento": documento, "ente": ente}) for r in gold_records]
+        store.upsert_document(info(documento, ente=ente), records)
+    title = gold_records[0].titolo
+    everywhere = store.search_text(title, limit=200)
+    assert {h.key.partition("/")[0] for h in everywhere} == {"piano_a", "piano_b", "piano_b2"}
+    in_b = store.search_text(title, ente="Comune di B", limit=200)
+    assert {h.key.partition("/")[0] for h in in_b} == {"piano_b", "piano_b2"}
+    assert in_b[0].key.endswith("/" + gold_records[0].id)
+    assert {h.key for h in store.search_text(title, ente="Comune di B", documento="piano_b2", limit=200)} == {
+        h.key for h in in_b if h.key.startswith("piano_b2/")}
+    assert store.search_text(title, ente="Comune di C") == []
+    assert store.search_text(title, ente="Comune di A", documento="piano_b") == []
+    assert len(store.search_text(title, limit=2)) == 2
+    assert store.search_text("") == [] and store.search_text("?!") == []
+
+
+def test_search_follows_updates_and_deletes(store: Store, gold_records: list[Objective]) -> None:
+    store.upsert_document(info(), gold_records)
+    store.upsert_document(info("altro"), as_document(gold_records, "altro"))
+    target = gold_records[0]
+    key = f"{DOC}/{target.id}"
+    assert key in {h.key for h in store.search_text(target.titolo, documento=DOC)}
+    renamed = [target.model_copy(update={"titolo": "Manutenzione straordinaria delle fontane"}), *gold_records[1:]]
+    store.upsert_document(info(content_hash="hash-2"), renamed)
+    assert [h.key for h in store.search_text("fontana", documento=DOC)] == [key]
+    with pytest.raises(RuntimeError):  # a failed write leaves the searchable text as it was
+        store.upsert_document(info(content_hash="hash-3"), gold_records[1:], before_commit=_fail)
+    assert [h.key for h in store.search_text("fontane")] == [key]
+    store.upsert_document(info(content_hash="hash-3"), gold_records[1:])  # the objective is gone
+    assert store.search_text("fontane") == []
+    assert key not in {h.key for h in store.search_text(target.titolo, limit=200)}
+    store.delete_document(DOC)
+    assert {h.key.partition("/")[0] for h in store.search_text(target.titolo, limit=200)} == {"altro"}
+    assert store.search_text(gold_records[5].titolo, documento=DOC) == []
+
+
+def _fail() -> None:
+    raise RuntimeError("index down")
+
+
+def test_a_store_from_before_full_text_search_is_indexed_when_opened(
+    engine_settings: Settings, gold_records: list[Objective]
+) -> None:
+    store = Store(engine_settings)
+    store.upsert_document(info(), gold_records)
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE objective_search"))
+    store.close()
+    reopened = Store(engine_settings)
+    assert reopened.search_text(gold_records[3].titolo, limit=1)[0].key == gold_records[3].key
+    reopened.close()
+
+
+def test_the_full_text_rows_are_rebuilt_when_the_stemming_changed(
+    engine_settings: Settings, gold_records: list[Objective]
+) -> None:
+    store = Store(engine_settings)
+    store.upsert_document(info(), gold_records)
+    with store.engine.begin() as conn:  # rows made by another version of the stemmer, in effect
+        conn.execute(text("UPDATE search_meta SET value = 'an older stemmer'"))
+        conn.execute(text("DELETE FROM objective_search"))
+    store.close()
+    reopened = Store(engine_settings)
+    assert reopened.search_text(gold_records[3].titolo, limit=1)[0].key == gold_records[3].key
+    reopened.close()
+
+
+def test_scoped_reads(store: Store, gold_records: list[Objective]) -> None:
+    for documento, ente in (("piano_a", "Comune di A"), ("piano_b", "Comune di B"), ("piano_b2", "Comune di B"),
+                            ("senza_ente", None)):
+        records = [r.model_copy(update={"documento": documento, "ente": ente}) for r in gold_records[:10]]
+        store.upsert_document(info(documento, ente=ente), records)
+    assert [(e.ente, e.documents, e.n_objectives) for e in store.entities()] == [
+        ("Comune di A", ["piano_a"], 10), ("Comune di B", ["piano_b", "piano_b2"], 20), (None, ["senza_ente"], 10)]
+    assert store.count_by_ente() == {"Comune di A": 10, "Comune di B": 20, None: 10}
+    finanziario = sum(r.settore == "SETTORE FINANZIARIO" for r in gold_records[:10])
+    assert store.count_by_ente(settore="finanziario") == {
+        "Comune di A": finanziario, "Comune di B": 2 * finanziario, None: finanziario}
+    assert store.count_objectives(ente="Comune di B") == 20
+    in_b = store.objectives(ente="Comune di B")
+    assert [r.key for r in in_b] == [f"{d}/{r.id}" for d in ("piano_b", "piano_b2") for r in gold_records[:10]]
+    assert store.objectives(ente="Comune di B", offset=5, limit=10) == in_b[5:15]
+    keys = [in_b[7].key, "piano_a/" + gold_records[2].id, "piano_a/nope", in_b[7].key]
+    assert [r.key for r in store.get_objectives(keys)] == keys[:2]
+
+
+def test_workers_opening_a_new_database_together_create_it_once(engine_settings: Settings,
+                                                                 gold_records: list[Objective]) -> None:
+    barrier = threading.Barrier(4)
+    opened: list[Store] = []
+    errors: list[BaseException] = []
+
+    def open_store() -> None:
+        barrier.wait()
+        try:
+            opened.append(Store(engine_settings))
+        except StoreError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(opened) == 4
+    opened[0].upsert_document(info(), gold_records)
+    assert [h.key for h in opened[3].search_text(gold_records[2].titolo, limit=1)] == [gold_records[2].key]
+    for store in opened:
+        store.close()
+
+
+def test_a_postgres_url_as_hosting_providers_write_it_opens_with_psycopg(postgres_url: str) -> None:
+    settings = Settings(database_url=postgres_url.replace("postgresql://", "postgres://"))
+    assert settings.sqlalchemy_url.startswith("postgresql+psycopg://")
+    store = Store(settings)
+    assert store.engine.dialect.name == "postgresql" and store.engine.dialect.driver == "psycopg"
+    assert store.documents() == []
+    store.close()
