@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -15,8 +15,9 @@ import numpy as np
 from assistant.catalog import Catalog
 from assistant.lexicon import Lexicon
 from ingest.errors import StoreError
+from ingest.store_search import FIELDS
 from ingest.text import italian_words, norm, stem, tokens
-from ingest.types import Indicator, Objective
+from ingest.types import Indicator
 
 logger = logging.getLogger(__name__)
 # bm25s sets its own logger to DEBUG at import, which floods any root handler: keep it quiet.
@@ -56,27 +57,9 @@ class FallbackDense:
             return []
 
 
-def _indicator_texts(o: Objective) -> list[str]:
-    return [v for i in o.indicatori for v in (i.indicatore, i.target, i.baseline, i.target_intermedio) if v]
-
-
-def _card_texts(o: Objective) -> list[str]:
-    fonti = [i.fonte_verifica for i in o.indicatori if i.fonte_verifica]
-    return [v for v in (o.settore_cdr, o.classificazione, o.destinatari, o.contributor, o.obiettivo_strategico,
-                        o.responsabile, o.personale_coinvolto, o.pnrr, o.anticorruzione) if v] + fonti
-
-
-def _status_texts(o: Objective) -> list[str]:
-    return [o.stato_attuazione.testo] if o.stato_attuazione and o.stato_attuazione.testo else []
-
-
-# field group -> (weight, texts); titles and indicator rows weigh more than a mention in a status text
-GROUPS: dict[str, tuple[float, Callable[[Objective], list[str]]]] = {
-    "titolo": (3.0, lambda o: [o.titolo]),
-    "indicatori": (2.0, _indicator_texts),
-    "scheda": (1.0, _card_texts),
-    "stato": (1.0, _status_texts),
-}
+# field group -> (weight, texts); titles and indicator rows weigh more than a mention in a status text.
+# The same groups as the store's full-text index: one rule for what a record's words are.
+GROUPS = FIELDS
 
 
 @dataclass(frozen=True)
