@@ -31,7 +31,7 @@ MIN_COVERAGE = {"staff": 0.5, "citizen": 0.4}
 # first by a clear margin. Chosen on the tune split of evals/sets (see evals/sets/README.md).
 DENSE_MIN_COVERAGE = 0.15
 DENSE_MIN_MARGIN = 0.015
-CITIZEN_AGREEMENT, CITIZEN_MIN_COVERAGE = 3, 0.1  # a citizen's need: the two ranks' sum at most, share of words
+CITIZEN_AGREEMENT, CITIZEN_MIN_COVERAGE = 3, 0.1  # a citizen's need, English: the two ranks' sum at most, share of words
 DENSE_FAR, DENSE_FAR_COVERAGE = 5, 0.75  # ranked this far by meaning, a match must cover this much
 STATUS_ONLY_COVERAGE = 0.9  # without dense search, a topic found only in a status must be found whole
 LIST_COVERAGE = 0.5
@@ -190,9 +190,11 @@ def confident(ranked: list[Scored], threshold: float, language: str = "it", mode
     top = ranked[0]
     if far_in_meaning(top, language):
         return False  # meaning puts it far down: a word in common is not enough ('vigili urbani' ~ 'urbana')
-    if mode == "citizen" and top.dense_rank is not None and top.lexical_rank is not None \
+    if (mode == "citizen" or language != "it") and top.dense_rank is not None and top.lexical_rank is not None \
             and top.dense_rank + top.lexical_rank <= CITIZEN_AGREEMENT and top.coverage >= CITIZEN_MIN_COVERAGE:
-        return True  # a need in one's own words: words and meaning both put it first or second
+        # a need in one's own words, or a question in English (words left untranslated): words and
+        # meaning both put it first or second
+        return True
     if top.coverage >= threshold and (top.strong > 0 or top.dense_rank == 1 or top.dense_rank is None and
                                       top.coverage >= STATUS_ONLY_COVERAGE):
         # a topic found only in an objective's status text is a mention, not its subject: meaning must agree
