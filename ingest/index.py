@@ -21,13 +21,10 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
-import chromadb
-import chromadb.errors
-import httpx
 import numpy as np
-from chromadb.config import Settings as ChromaSettings
 from pydantic import BaseModel, Field
 
 from ingest.embed import Embedder
@@ -44,9 +41,16 @@ _BATCH = 1000  # below Chroma's max batch size on every backend
 _PAGE = 5000  # entries read per call when scanning the whole collection
 _QUERY_CACHE = 64  # query vectors kept per index
 _WORD_END = re.compile(r"\s+\S*$")
-_CHROMA_ERRORS: tuple[type[Exception], ...] = (
-    chromadb.errors.ChromaError, httpx.HTTPError, ValueError, RuntimeError, OSError,
-)
+
+
+@lru_cache(maxsize=1)
+def _chroma_errors() -> tuple[type[Exception], ...]:
+    """What a Chroma call may raise (imported on first use: ``chromadb`` takes a second to import, and
+    an unchanged re-ingest never needs it)."""
+    import chromadb.errors
+    import httpx
+
+    return (chromadb.errors.ChromaError, httpx.HTTPError, ValueError, RuntimeError, OSError)
 
 
 class IndexEntry(BaseModel):
@@ -208,6 +212,9 @@ def _batches(items: Sequence[T], size: int = _BATCH) -> list[Sequence[T]]:
 
 def make_client(settings: Settings) -> Any:
     """Chroma client: HTTP when ``chroma_host`` is set, else embedded in ``chroma_path``."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
         return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
@@ -231,6 +238,13 @@ class Index:
         self._queries_lock = threading.Lock()
 
     @property
+    def location(self) -> str:
+        """Where the index lives: ``host:port`` of a Chroma server, or the folder of an embedded one."""
+        if self.settings.chroma_host:
+            return f"http://{self.settings.chroma_host}:{self.settings.chroma_port}"
+        return str(self.settings.chroma_path.resolve())
+
+    @property
     def collection(self) -> Any:
         """The Chroma collection (created on first use, without an embedding function).
 
@@ -251,7 +265,7 @@ class Index:
     def _guard(self, action: str, call: Callable[[], T]) -> T:
         try:
             return call()
-        except _CHROMA_ERRORS as exc:
+        except _chroma_errors() as exc:
             raise StoreError(f"errore dell'indice di ricerca durante {action}: {exc}") from exc
 
     def replace_document(self, documento: str, objectives: Sequence[Objective]) -> None:
