@@ -15,9 +15,9 @@ default model) and prints:
 - a full check of the index against the store (``piao repair``, which each ``piao ingest`` used to
   run first), and the data folder's size.
 
-The default run (10 + 20 documents) takes about a minute on 2 idle cores; `--docs 10 --copies 90`
-measures the unchanged re-ingest at 100 documents for little more (the copies embed nothing). ``--data-dir`` keeps the data
-(and its embedding cache) for another run.
+The default run (10 + 20 documents) takes about a minute on 2 idle cores; ``--docs 10 --copies 90``
+measures the unchanged re-ingest at 100 documents for little more (the copies embed nothing).
+``--data-dir`` keeps the data (and its embedding cache) for another run.
 """
 from __future__ import annotations
 
