@@ -39,6 +39,9 @@ Kind = Literal["card", "indicator", "status", "passage"]
 T = TypeVar("T")
 _BATCH = 1000  # below Chroma's max batch size on every backend
 _PAGE = 5000  # entries read per call when scanning the whole collection
+_ID_PAGE = 50_000  # entry ids read per call (ids alone: ten times cheaper than their metadata)
+# '<documento>/<objective or passage id>#<kind>[@<generation>]' (a documento has no '/' nor '#')
+_ENTRY_ID = re.compile(r"(?P<documento>[^/#]+)/.+#(?:card|ind-\d+|status|passage)(?:@(?P<generation>[0-9a-f]{16}))?")
 _QUERY_CACHE = 64  # query vectors kept per index
 _WORD_END = re.compile(r"\s+\S*$")
 
@@ -316,6 +319,36 @@ class Index:
             if len(got["ids"]) < _PAGE:
                 return found
             offset += _PAGE
+
+    def generations_by_id(self) -> dict[str, dict[str, int]]:
+        """Like ``generations()`` over the whole index, read from the entry ids (which name their
+        document and generation) rather than from the metadata; the few entries whose ids do not
+        follow the scheme are read by their metadata."""
+        found: dict[str, dict[str, int]] = {}
+        odd: list[str] = []
+        offset = 0
+        while True:
+            got = self._guard("la lettura dell'indice", lambda offset=offset: self.collection.get(
+                include=[], limit=_ID_PAGE, offset=offset))
+            for entry_id in got["ids"]:
+                match = _ENTRY_ID.fullmatch(entry_id)
+                if match is None:
+                    odd.append(entry_id)
+                    continue
+                gens = found.setdefault(match["documento"], {})
+                gen = match["generation"] or ""
+                gens[gen] = gens.get(gen, 0) + 1
+            if len(got["ids"]) < _ID_PAGE:
+                break
+            offset += _ID_PAGE
+        for chunk in _batches(odd):
+            got = self._guard("la lettura dell'indice", lambda chunk=chunk: self.collection.get(
+                ids=list(chunk), include=["metadatas"]))
+            for meta in got.get("metadatas") or []:
+                gens = found.setdefault(str(meta.get("documento", "")), {})
+                gen = str(meta.get("generation", ""))
+                gens[gen] = gens.get(gen, 0) + 1
+        return found
 
     def delete_generations(self, documento: str, keep: str | None = None) -> int:
         """Delete a document's entries of every generation but ``keep`` (all with ``None``); how many."""

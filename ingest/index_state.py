@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from sqlalchemy import Engine, String, delete, insert, select
+from sqlalchemy import Engine, Integer, String, delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -35,6 +35,7 @@ class IndexStateRow(_Base):
     index_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     documento: Mapped[str] = mapped_column(String(255), primary_key=True)
     generation: Mapped[str] = mapped_column(String(64))
+    entries: Mapped[int] = mapped_column(Integer)  # how many entries that generation has
 
 
 def index_id(collection: str, location: str) -> str:
@@ -64,32 +65,33 @@ class IndexState:
             raise StoreError(f"errore dell'archivio dei dati durante la lettura dello stato dell'indice: "
                              f"{exc.__class__.__name__}") from exc
 
-    def settled_documents(self) -> dict[str, str]:
-        """Every recorded document of this index with its settled generation."""
-        query = select(IndexStateRow.documento, IndexStateRow.generation).where(IndexStateRow.index_id == self.index)
+    def settled_documents(self) -> dict[str, tuple[str, int]]:
+        """Every recorded document of this index: its settled generation and number of entries."""
+        query = select(IndexStateRow.documento, IndexStateRow.generation, IndexStateRow.entries).where(
+            IndexStateRow.index_id == self.index)
         try:
             with self.engine.connect() as conn:
-                return {str(d): str(g) for d, g in conn.execute(query)}
+                return {str(d): (str(g), int(n)) for d, g, n in conn.execute(query)}
         except SQLAlchemyError as exc:
             raise StoreError(f"errore dell'archivio dei dati durante la lettura dello stato dell'indice: "
                              f"{exc.__class__.__name__}") from exc
 
-    def mark(self, documento: str, generation: str) -> None:
-        """Record that the index holds ``generation`` of ``documento`` whole and alone."""
-        self._write(documento, generation)
+    def mark(self, documento: str, generation: str, entries: int) -> None:
+        """Record that the index holds ``generation`` of ``documento`` whole (``entries``) and alone."""
+        self._write(documento, generation, entries)
 
     def clear(self, documento: str) -> None:
         """Forget what the index holds for ``documento`` (before writing to it)."""
-        self._write(documento, None)
+        self._write(documento, None, 0)
 
-    def _write(self, documento: str, generation: str | None) -> None:
+    def _write(self, documento: str, generation: str | None, entries: int) -> None:
         where = (IndexStateRow.index_id == self.index, IndexStateRow.documento == documento)
         try:
             with self.engine.begin() as conn:
                 conn.execute(delete(IndexStateRow).where(*where))
                 if generation is not None:
                     conn.execute(insert(IndexStateRow).values(index_id=self.index, documento=documento,
-                                                              generation=generation))
+                                                              generation=generation, entries=entries))
         except SQLAlchemyError as exc:
             # clearing comes before any change to the index: then nothing was changed
             consequence = "nulla è stato modificato" if generation is None else "«piao repair» lo ricostruisce"

@@ -222,14 +222,14 @@ class Ingestor:
         if len(gens) > 1:
             removed = self.index.delete_generations(documento, keep=generation)
             logger.warning("removed %d index entries of %s left by an interrupted ingest", removed, documento)
-        self.mark_settled(documento, generation)
+        self.mark_settled(documento, generation, n_entries)
         return True
 
-    def mark_settled(self, documento: str, generation: str) -> None:
+    def mark_settled(self, documento: str, generation: str, n_entries: int) -> None:
         """Record that the index holds ``generation`` of ``documento`` whole and alone; a failure only
         costs the next ingest of the document a read of the index."""
         try:
-            self.state.mark(documento, generation)
+            self.state.mark(documento, generation, n_entries)
         except StoreError as exc:
             logger.warning("%s: could not record the index as settled: %s", documento, exc.message)
 
@@ -316,7 +316,7 @@ class Ingestor:
                 self._forget(documento, generation)
         removed = self.index.delete_generations(documento, keep=generation)
         logger.debug("%s: generation %s in place, %d old entries removed", documento, generation, removed)
-        self.mark_settled(documento, generation)
+        self.mark_settled(documento, generation, len(entries))
         return status
 
     def _forget(self, documento: str, generation: str) -> None:

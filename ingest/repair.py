@@ -1,9 +1,11 @@
 """Check and repair the agreement of the index with the store, over all documents (``piao repair``,
 the server's start-up and its ``/readyz``) or over the documents named.
 
-The index's entries of every document are counted in one pass over the whole collection, not one
-query per document; each document that does not look right is then checked again, and repaired,
-under its write lock (a running ingest is never undone, nor reported as a disagreement).
+The index's entries of every document are counted in one pass over the entry ids of the whole
+collection (not one query per document, nor their metadata), against the number of entries recorded
+at the document's last write (``ingest.index_state``) or, failing that, derived from its stored
+records. Each document that does not look right is then checked again through its metadata, and
+repaired, under its write lock (a running ingest is never undone, nor reported as a disagreement).
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ingest.locks import document_lock
 from ingest.prepare import document_entries, embed_texts
-from ingest.store import records_hash
+from ingest.store import DocumentInfo, records_hash
 
 if TYPE_CHECKING:
     from ingest.pipeline import Ingestor
@@ -48,7 +50,7 @@ def repair(ingestor: Ingestor, documents: Iterable[str] | None = None) -> Repair
     report = RepairReport()
     for documento, looks_right in _candidates(ingestor, documents):
         report.checked += 1
-        if looks_right:  # not recorded as settled here: that needs the lock, and the store's word
+        if looks_right:
             continue
         with document_lock(ingestor.settings, documento):
             _repair_one(ingestor, documento, report)
@@ -71,25 +73,32 @@ def disagreements(ingestor: Ingestor) -> list[str]:
     return found
 
 
-def _candidates(ingestor: Ingestor, documents: Iterable[str] | None) -> list[tuple[str, str | None]]:
-    """Each document to check, with its stored generation when one pass over the index found it whole
-    and alone (``None``: to check again under the lock)."""
+def _candidates(ingestor: Ingestor, documents: Iterable[str] | None) -> list[tuple[str, bool]]:
+    """Each document to check, and whether one pass over the index found it holding exactly the
+    stored version (if not, it is checked again under the lock)."""
     if documents is not None:
-        return [(d, None) for d in sorted(set(documents))]
-    indexed = ingestor.index.generations()
-    names = set(indexed) | {d.documento for d in ingestor.store.documents()}
-    return [(d, _whole_and_alone(ingestor, d, indexed.get(d, {}))) for d in sorted(names)]
+        return [(d, False) for d in sorted(set(documents))]
+    indexed = ingestor.index.generations_by_id()
+    stored = {d.documento: d for d in ingestor.store.documents()}
+    settled = ingestor.state.settled_documents()
+    return [(d, _looks_right(ingestor, stored.get(d), settled.get(d), indexed.get(d, {})))
+            for d in sorted(set(indexed) | set(stored))]
 
 
-def _whole_and_alone(ingestor: Ingestor, documento: str, gens: Generations) -> str | None:
-    """The stored generation of ``documento`` when ``gens`` is exactly it, whole; else ``None``."""
-    if len(gens) != 1:
-        return None
-    expected = _expected(ingestor, documento)
-    if expected is None:
-        return None
-    generation, n_entries = expected
-    return generation if gens == {generation: n_entries} else None
+def _looks_right(ingestor: Ingestor, info: DocumentInfo | None, settled: tuple[str, int] | None,
+                 gens: Generations) -> bool:
+    """Whether ``gens`` is exactly the stored generation of a document, whole. Its number of entries
+    comes from the record of the last write when that names the stored generation, else from the
+    stored records."""
+    from ingest.pipeline import generation_of
+
+    if info is None or len(gens) != 1 or not info.records_hash:
+        return False
+    generation = generation_of(info.records_hash)
+    if settled is not None and settled[0] == generation:
+        return gens == {generation: settled[1]}
+    expected = _expected(ingestor, info.documento)
+    return expected is not None and gens == {expected[0]: expected[1]}
 
 
 def _expected(ingestor: Ingestor, documento: str) -> tuple[str, int] | None:
@@ -127,7 +136,7 @@ def _repair_one(ingestor: Ingestor, documento: str, report: RepairReport) -> Non
         vectors = embed_texts(ingestor.embedder, [e.text for e in entries], None)
         index.write_generation(documento, generation, entries, vectors)
         report.rebuilt.append(documento)
-    ingestor.mark_settled(documento, generation)
+    ingestor.mark_settled(documento, generation, len(entries))
 
 
 def _disagreement(ingestor: Ingestor, documento: str) -> str | None:
