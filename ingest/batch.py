@@ -1,9 +1,9 @@
 """Ingest many files in one process (``piao ingest DIR/ FILE ...``): a backfill.
 
-Each file is screened first in the order given (key, format, size, and whether it is stored
-unchanged: then nothing else is done). The others are parsed in parallel, each in its own budgeted
-child process (``ingest.sandbox``: the same memory and time budget as a single ingest), at most
-``workers`` at once and only a few files ahead of the writer. This process then embeds each
+Each file is screened in the order given (key, format, size, and whether it is stored unchanged:
+then nothing else is done), a little ahead of the one being written. The others are parsed in
+parallel, each in its own budgeted child process (``ingest.sandbox``: the same memory and time budget
+as a single ingest), at most ``workers`` at once and one more ready for the writer. This process then embeds each
 document's texts in batches through the embedding cache (a text already embedded for any document,
 or repeated in this one, is not embedded again; the model is loaded once) and writes it as a single
 ingest would (``Ingestor.finish``). Results come back in the order of the files.
@@ -29,6 +29,7 @@ from ingest.readers.safety import SUPPORTED_EXTENSIONS
 logger = logging.getLogger(__name__)
 
 _SCRATCH_PREFIXES = (".", "~$", ".~lock")  # hidden files, office lock and owner files
+LOOKAHEAD = 32  # files screened (hash read, key checked) ahead of the one being written
 
 
 @dataclass
@@ -109,84 +110,108 @@ def ingest_many(ingestor: Ingestor, paths: Sequence[Path], *, ente: str | None =
                 force: bool = False, workers: int | None = None, on_done: Callable[[Outcome], None] | None = None,
                 progress: Callable[[Path], Progress] | None = None) -> BatchSummary:
     """Ingest ``paths`` (files) as described in the module docstring; ``on_done`` hears of each file in
-    order, ``progress(path)`` gives the stage callback of the file being embedded and written."""
+    order, ``progress(path)`` gives the stage callback of the file being embedded and written. Meant
+    for a process of its own (the command line): an interruption stops every budgeted child."""
     started = time.perf_counter()
-    requested, hits, embedded = (ingestor.embedder.requested, ingestor.embedder.cache_hits,
-                                 ingestor.counter.embedded)
-    jobs = _screen(ingestor, paths, ente, periodo, force)
+    before = (ingestor.embedder.requested, ingestor.embedder.cache_hits, ingestor.counter.embedded)
+    run = _Run(ingestor, paths, ente, periodo, force, (workers or default_workers()) if ingestor.sandboxed else 1)
     summary = BatchSummary()
-    parallel = (workers or default_workers()) if ingestor.sandboxed else 1
-    pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="piao-parse")
-    to_parse = [j for j in jobs if j.outcome is None]
-    submitted = finished = 0
     try:
-        for job in jobs:
-            # keep every worker busy, and one file more parsed ahead of the writer (no more: memory)
-            while submitted < len(to_parse) and submitted - finished <= parallel:
-                _submit(pool, ingestor, to_parse[submitted], ente, periodo)
-                submitted += 1
-            if job.outcome is None:
-                job.outcome = _finish(ingestor, job, force, progress(job.path) if progress else None)
-                finished += 1
-            summary.outcomes.append(job.outcome)
+        for number in range(len(paths)):
+            outcome = run.outcome(number, progress)
+            summary.outcomes.append(outcome)
             if on_done is not None:
-                on_done(job.outcome)
+                on_done(outcome)
+    except BaseException:
+        run.stop()  # Ctrl-C, or a failure that is not a file's: no child goes on parsing
+        raise
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        run.pool.shutdown(wait=False, cancel_futures=True)
         if ingestor.sandboxed:
-            from ingest.sandbox import release_memory, stop_all
+            from ingest.sandbox import release_memory
 
-            stop_all()  # children still parsing when a failure or Ctrl-C ended the batch
             release_memory()
     summary.seconds = time.perf_counter() - started
-    summary.texts = ingestor.embedder.requested - requested
-    summary.cache_hits = ingestor.embedder.cache_hits - hits
-    summary.embedded = ingestor.counter.embedded - embedded
+    summary.texts = ingestor.embedder.requested - before[0]
+    summary.cache_hits = ingestor.embedder.cache_hits - before[1]
+    summary.embedded = ingestor.counter.embedded - before[2]
     return summary
 
 
-def _screen(ingestor: Ingestor, paths: Sequence[Path], ente: str | None, periodo: str | None,
-            force: bool) -> list[_Job]:
-    """Each file's key, and its outcome when it is refused or stored unchanged (in the order given)."""
-    jobs: list[_Job] = []
-    owners: dict[str, Path] = {}
-    for path in paths:
-        job = _Job(path)
+class _Run:
+    """The files of a batch: screened a little ahead of the one being written, parsed in the pool."""
+
+    def __init__(self, ingestor: Ingestor, paths: Sequence[Path], ente: str | None, periodo: str | None,
+                 force: bool, parallel: int) -> None:
+        self.ingestor, self.ente, self.periodo, self.force, self.parallel = ingestor, ente, periodo, force, parallel
+        self.jobs = [_Job(path) for path in paths]
+        self.owners: dict[str, Path] = {}
+        self.pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="piao-parse")
+        self.screened = 0  # files screened so far (in order)
+        self.parsing = 0  # files submitted to the pool and not yet written
+
+    def outcome(self, number: int, progress: Callable[[Path], Progress] | None) -> Outcome:
+        """The outcome of the ``number``-th file (the files before it are done)."""
+        self._advance(number)
+        job = self.jobs[number]
+        if job.outcome is None:
+            job.outcome = self._finish(job, progress(job.path) if progress else None)
+            self.parsing -= 1
+        return job.outcome
+
+    def stop(self) -> None:
+        if self.ingestor.sandboxed:
+            from ingest.sandbox import stop_all
+
+            stop_all()
+
+    def _advance(self, number: int) -> None:
+        """Screen up to the ``number``-th file, and on while fewer files than workers + 1 are being
+        parsed (every worker busy, one file ready for the writer; no more: memory), at most
+        ``LOOKAHEAD`` files ahead."""
+        while self.screened < len(self.jobs) and (self.screened <= number or (
+                self.parsing <= self.parallel and self.screened - number < LOOKAHEAD)):
+            job = self.jobs[self.screened]
+            self.screened += 1
+            self._screen(job)
+            if job.outcome is None:
+                self._submit(job)
+                self.parsing += 1
+
+    def _screen(self, job: _Job) -> None:
+        """The file's key, and its outcome when it is refused or stored unchanged."""
         try:
-            job.key, report = ingestor.screen(path, ente=ente, force=force, periodo=periodo)
-            owner = owners.setdefault(job.key, path)
-            if owner != path:
+            job.key, report = self.ingestor.screen(job.path, ente=self.ente, force=self.force, periodo=self.periodo)
+            owner = self.owners.setdefault(job.key, job.path)
+            if owner != job.path:
                 raise IngestError(f"ha la stessa chiave di documento «{job.key}» del file «{owner}», importato "
                                   "in questa stessa esecuzione: rinominare uno dei due file (la chiave è il nome "
-                                  "del file senza estensione).", file=str(path))
+                                  "del file senza estensione).", file=str(job.path))
         except IngestError as exc:
-            job.outcome = Outcome(path, error=exc, seconds=time.perf_counter() - job.started)
+            job.outcome = Outcome(job.path, error=exc, seconds=time.perf_counter() - job.started)
         else:
             if report is not None:
-                job.outcome = Outcome(path, report=report, seconds=time.perf_counter() - job.started)
-        jobs.append(job)
-    return jobs
+                job.outcome = Outcome(job.path, report=report, seconds=time.perf_counter() - job.started)
 
+    def _submit(self, job: _Job) -> None:
+        args = (job.path, job.key, self.ente, self.periodo, self.ingestor.settings)
+        if not self.ingestor.sandboxed:
+            job.future = self.pool.submit(parse, *args)
+            return
+        from ingest.sandbox import run_budgeted
 
-def _submit(pool: ThreadPoolExecutor, ingestor: Ingestor, job: _Job, ente: str | None, periodo: str | None) -> None:
-    settings = ingestor.settings
-    if not ingestor.sandboxed:
-        job.future = pool.submit(parse, job.path, job.key, ente, periodo, settings)
-        return
-    from ingest.sandbox import run_budgeted
+        settings = self.ingestor.settings
+        job.future = self.pool.submit(run_budgeted, parse, args, file=job.path.name,
+                                      memory_mb=settings.ingest_memory_mb, timeout_s=settings.ingest_timeout_s)
 
-    job.future = pool.submit(run_budgeted, parse, (job.path, job.key, ente, periodo, settings), file=job.path.name,
-                             memory_mb=settings.ingest_memory_mb, timeout_s=settings.ingest_timeout_s)
-
-
-def _finish(ingestor: Ingestor, job: _Job, force: bool, progress: Progress | None) -> Outcome:
-    """Embed and write a parsed file (its error, if parsing, embedding or writing failed)."""
-    assert job.future is not None
-    try:
-        prepared = job.future.result()
-        embed_prepared(prepared, ingestor.embedder, ingestor.counter, progress)
-        report = ingestor.finish(prepared, progress=progress, force=force)
-    except IngestError as exc:
-        return Outcome(job.path, error=exc, seconds=time.perf_counter() - job.started)
-    report.timings.total_s = time.perf_counter() - job.started
-    return Outcome(job.path, report=report, seconds=report.timings.total_s)
+    def _finish(self, job: _Job, progress: Progress | None) -> Outcome:
+        """Embed and write a parsed file (its error, if parsing, embedding or writing failed)."""
+        assert job.future is not None
+        try:
+            prepared = job.future.result()
+            embed_prepared(prepared, self.ingestor.embedder, self.ingestor.counter, progress)
+            report = self.ingestor.finish(prepared, progress=progress, force=self.force)
+        except IngestError as exc:
+            return Outcome(job.path, error=exc, seconds=time.perf_counter() - job.started)
+        report.timings.total_s = time.perf_counter() - job.started
+        return Outcome(job.path, report=report, seconds=report.timings.total_s)

@@ -219,17 +219,19 @@ def test_a_folder_of_good_and_bad_files(warm_settings: Settings, tmp_path: Path)
     (folder / "vecchi").mkdir(parents=True)
     shutil.copy(SAMPLE_DOCX, folder / SAMPLE_DOCX.name)
     shutil.copy(SAMPLE_DOCX, folder / "vecchi" / "copia.docx")
-    bad = bad_inputs(tmp_path)["truncated"]
-    shutil.copy(bad, folder / bad.name)
+    bad = bad_inputs(tmp_path)  # refused before parsing (truncated), and by the parser in its child
+    for case in ("truncated", "no_objective_table"):
+        shutil.copy(bad[case], folder / bad[case].name)
     (folder / "leggimi.md").write_text("appunti", encoding="utf-8")
     result = runner.invoke(app, ["ingest", str(folder), "--workers", "2"], env={"COLUMNS": "250"})
     assert result.exit_code == 2, result.output
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     assert [line.split(" ")[0] for line in lines[:2]] == [DOC, "copia"]
     assert all("nuovo, 35 obiettivi" in line for line in lines[:2])
-    assert "Totale: 3 documenti" in result.stdout and "2 nuovi" in result.stdout and "1 non importati" in result.stdout
+    assert "Totale: 4 documenti" in result.stdout and "2 nuovi" in result.stdout and "2 non importati" in result.stdout
     assert "0 calcolati dal modello" in result.stdout  # the copy's texts, and the sample's, from the cache
-    assert bad.name in result.stderr and "leggimi.md" in result.stderr
+    for name in (bad["truncated"].name, bad["no_objective_table"].name, "leggimi.md"):
+        assert name in result.stderr
     store = Store(warm_settings)
     assert sorted(d.documento for d in store.documents()) == ["copia", DOC] and store.count_objectives() == 70
     store.close()
