@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ingest.errors import IngestError
 from ingest.pipeline import Ingestor, IngestReport, Progress
-from ingest.prepare import Prepared, embed_prepared, parse
+from ingest.prepare import Prepared, embed_prepared, notify, parse
 from ingest.readers.safety import SUPPORTED_EXTENSIONS
 
 logger = logging.getLogger(__name__)
@@ -180,6 +180,7 @@ class _Run:
 
     def _screen(self, job: _Job) -> None:
         """The file's key, and its outcome when it is refused or stored unchanged."""
+        job.started = time.perf_counter()
         try:
             job.key, report = self.ingestor.screen(job.path, ente=self.ente, force=self.force, periodo=self.periodo)
             owner = self.owners.setdefault(job.key, job.path)
@@ -208,6 +209,7 @@ class _Run:
         """Embed and write a parsed file (its error, if parsing, embedding or writing failed)."""
         assert job.future is not None
         try:
+            notify(progress, "read", 0, 1)  # (in a child, perhaps done already)
             prepared = job.future.result()
             embed_prepared(prepared, self.ingestor.embedder, self.ingestor.counter, progress)
             report = self.ingestor.finish(prepared, progress=progress, force=self.force)

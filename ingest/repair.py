@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Generations = dict[str, int]  # entries per generation of one document
+RECORDED, UNRECORDED, WRONG = "recorded", "unrecorded", "wrong"  # how a document looks (``_candidates``)
 
 
 @dataclass
@@ -48,10 +49,11 @@ def repair(ingestor: Ingestor, documents: Iterable[str] | None = None) -> Repair
     point to; rebuilds from the embedding cache a stored document whose entries are incomplete
     (an index written before generations existed, or damaged by hand)."""
     report = RepairReport()
-    for documento, looks_right in _candidates(ingestor, documents):
+    for documento, looks in _candidates(ingestor, documents):
         report.checked += 1
-        if looks_right:
+        if looks == RECORDED:
             continue
+        # the others under the lock, through their metadata; those that agree get recorded as such
         with document_lock(ingestor.settings, documento):
             _repair_one(ingestor, documento, report)
     if report.removed:
@@ -63,8 +65,8 @@ def disagreements(ingestor: Ingestor) -> list[str]:
     """Where the index does not hold exactly the stored version of a document (Italian, one line
     each); documents being written at this moment are left out."""
     found: list[str] = []
-    for documento, looks_right in _candidates(ingestor, None):
-        if looks_right:
+    for documento, looks in _candidates(ingestor, None):
+        if looks != WRONG:
             continue
         with document_lock(ingestor.settings, documento, wait=False) as free:
             problem = _disagreement(ingestor, documento) if free else None
@@ -73,11 +75,12 @@ def disagreements(ingestor: Ingestor) -> list[str]:
     return found
 
 
-def _candidates(ingestor: Ingestor, documents: Iterable[str] | None) -> list[tuple[str, bool]]:
-    """Each document to check, and whether one pass over the index found it holding exactly the
-    stored version (if not, it is checked again under the lock)."""
+def _candidates(ingestor: Ingestor, documents: Iterable[str] | None) -> list[tuple[str, str]]:
+    """Each document to check, and how one pass over the index found it (``RECORDED``: it holds
+    exactly the stored version, as recorded at its last write; ``UNRECORDED``: the same, found from its
+    stored records; ``WRONG``: to check again under the lock)."""
     if documents is not None:
-        return [(d, False) for d in sorted(set(documents))]
+        return [(d, WRONG) for d in sorted(set(documents))]
     indexed = ingestor.index.generations_by_id()
     stored = {d.documento: d for d in ingestor.store.documents()}
     settled = ingestor.state.settled_documents()
@@ -86,19 +89,19 @@ def _candidates(ingestor: Ingestor, documents: Iterable[str] | None) -> list[tup
 
 
 def _looks_right(ingestor: Ingestor, info: DocumentInfo | None, settled: tuple[str, int] | None,
-                 gens: Generations) -> bool:
+                 gens: Generations) -> str:
     """Whether ``gens`` is exactly the stored generation of a document, whole. Its number of entries
     comes from the record of the last write when that names the stored generation, else from the
     stored records."""
     from ingest.pipeline import generation_of
 
     if info is None or len(gens) != 1 or not info.records_hash:
-        return False
+        return WRONG
     generation = generation_of(info.records_hash)
     if settled is not None and settled[0] == generation:
-        return gens == {generation: settled[1]}
+        return RECORDED if gens == {generation: settled[1]} else WRONG
     expected = _expected(ingestor, info.documento)
-    return expected is not None and gens == {expected[0]: expected[1]}
+    return UNRECORDED if expected is not None and gens == {expected[0]: expected[1]} else WRONG
 
 
 def _expected(ingestor: Ingestor, documento: str) -> tuple[str, int] | None:

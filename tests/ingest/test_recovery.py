@@ -121,3 +121,16 @@ def test_repair_removes_a_document_the_store_does_not_hold(data_settings: Settin
     assert (report.orphans, report.removed, report.fixed) == ([DOC], 144, True)
     assert ingestor.index.count() == 0 and ingestor.repair().fixed is False
     ingestor.close()
+
+
+def test_repair_records_the_documents_that_agree_so_their_next_ingest_reads_no_index(data_settings: Settings) -> None:
+    ingestor = Ingestor(data_settings, embedder=FakeEmbedder())
+    ingestor.ingest(SAMPLE_DOCX)
+    generation = ingestor.state.settled(DOC)
+    assert generation is not None and ingestor.store.document(DOC).records_hash.startswith(generation)
+    ingestor.state.clear(DOC)  # as a store written before the record existed
+    assert ingestor.disagreements() == []  # agreeing, recorded or not
+    report = ingestor.repair()
+    assert (report.checked, report.fixed, report.removed) == (1, False, 0)
+    assert ingestor.state.settled(DOC) == generation
+    ingestor.close()
