@@ -11,12 +11,22 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
@@ -24,6 +34,7 @@ from ingest.errors import IngestError
 from ingest.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from ingest.batch import Outcome
     from ingest.pipeline import Ingestor, IngestReport
     from ingest.types import Objective
 
@@ -67,7 +78,9 @@ def main(
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Uno o più file .docx, .txt o .pdf da importare.", metavar="FILE",
+    paths: Annotated[list[Path], typer.Argument(help="File .docx, .txt o .pdf da importare, o cartelle: di una "
+                                                "cartella si importano tutti i file di questi formati, anche "
+                                                "nelle sottocartelle.", metavar="FILE|CARTELLA",
                                                 show_default=False)],
     ente: Annotated[str | None, typer.Option("--ente", help="Ente che ha emesso il documento, "
                                              "es. 'Comune di Casalgrande'.")] = None,
@@ -79,41 +92,148 @@ def ingest(
                                                 "(predefinito: letto dal testo o dal nome del file).")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Mostra come è stata letta ogni tabella: ruolo, "
                                           "intestazioni e campi, righe lette.")] = False,
+    workers: Annotated[int | None, typer.Option("--workers", "-j", min=1, help="Documenti letti in parallelo "
+                                                "(predefinito: uno per core).")] = None,
 ) -> None:
     """Importa documenti PIAO: estrae gli obiettivi, li salva e li indicizza.
 
-    Ogni file è importato per intero o per niente: se un file non è valido, l'archivio resta com'era.
+    Ogni file è importato per intero o per niente: se un file non è valido, l'archivio resta com'era per
+    quel documento e gli altri file sono importati comunque (codice di uscita 2 se qualcuno non lo è).
     """
+    from ingest.batch import expand_paths
     from ingest.pipeline import Ingestor
 
-    if documento is not None and len(paths) > 1:
+    files, skipped = expand_paths(paths)
+    several = len(paths) > 1 or any(p.is_dir() for p in paths)
+    if documento is not None and several:
         raise _fail("--documento si può usare con un solo file alla volta.")
+    if not files:
+        raise _fail("nessun file da importare nelle cartelle indicate: i formati letti sono .docx, .pdf e .txt.")
     if periodo is not None:
         from ingest.plan import normalise_periodo
 
         periodo = normalise_periodo(periodo) or _bad_periodo(periodo)
     try:
         ingestor = Ingestor(get_settings())
-        ingestor.recover()  # what an interrupted ingest (power cut, kill) left in the index
     except IngestError as exc:
         raise _fail(exc.message) from exc
-    failed = False
     try:
-        for path in paths:
-            try:
-                report = _ingest_one(ingestor, path, ente, documento, force or explain, periodo)
-            except IngestError as exc:
-                failed = True
-                _err().print(f"[bold red]Errore:[/] {_naming_file(exc, path)}", soft_wrap=True)
-                _err().print("Il documento non è stato importato; l'archivio è invariato.")
-                continue
-            _print_report(report)
-            if explain:
-                _print_explain(report)
+        if several:
+            failed = _ingest_batch(ingestor, files, skipped, ente, force or explain, periodo, explain, workers)
+        else:
+            failed = not _ingest_single(ingestor, files[0], ente, documento, force or explain, periodo, explain)
     finally:
         ingestor.close()
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _ingest_single(ingestor: Ingestor, path: Path, ente: str | None, documento: str | None, force: bool,
+                   periodo: str | None, explain: bool) -> bool:
+    """Ingest one file with the detailed report; whether it was ingested."""
+    try:
+        report = _ingest_one(ingestor, path, ente, documento, force, periodo)
+    except IngestError as exc:
+        _err().print(f"[bold red]Errore:[/] {_naming_file(exc, path)}", soft_wrap=True)
+        _err().print("Il documento non è stato importato; l'archivio è invariato.")
+        return False
+    _print_report(report)
+    if explain:
+        _print_explain(report)
+    return True
+
+
+def _ingest_batch(ingestor: Ingestor, files: list[Path], skipped: list[Path], ente: str | None, force: bool,
+                  periodo: str | None, explain: bool, workers: int | None) -> bool:
+    """Ingest many files, one line each and a total; whether any failed."""
+    from ingest.batch import ingest_many
+
+    if skipped:
+        names = ", ".join(p.name for p in skipped[:5]) + (", …" if len(skipped) > 5 else "")
+        _err().print(f"{len(skipped)} file delle cartelle non sono documenti da importare (formato diverso da "
+                     f".docx, .pdf, .txt, o file nascosti e temporanei) e sono stati tralasciati: {names}",
+                     markup=False, soft_wrap=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=_err(), transient=True, redirect_stdout=sys.stdout.isatty()) as bar:
+        task: TaskID = bar.add_task("Documenti", total=len(files))
+
+        def progress_of(path: Path) -> Callable[[str, int, int], None]:
+            def progress(stage: str, done: int, total: int) -> None:
+                bar.update(task, description=f"{path.name}: {STAGE_LABELS.get(stage, stage)}")
+            return progress
+
+        def on_done(outcome: Outcome) -> None:
+            bar.advance(task)
+            _print_outcome(outcome, explain)
+
+        summary = ingest_many(ingestor, files, ente=ente, periodo=periodo, force=force, workers=workers,
+                              on_done=on_done, progress=progress_of)
+    failed = summary.count("failed")
+    _out().print(f"\nTotale: {len(summary.outcomes)} documenti in {summary.seconds:.1f} s: "
+                 f"{summary.count('new')} nuovi, {summary.count('updated')} aggiornati, "
+                 f"{summary.count('unchanged')} invariati, {failed} non importati. Testi per l'indice: "
+                 f"{summary.texts}, di cui {summary.embedded} calcolati dal modello e {summary.cache_hits} "
+                 "già in cache.", markup=False, soft_wrap=True)
+    if failed:
+        _err().print(f"[bold red]{failed} file non importati[/]: vedere gli errori sopra; per quei documenti "
+                     "l'archivio è invariato.", soft_wrap=True)
+    return failed > 0
+
+
+def _print_outcome(outcome: Outcome, explain: bool) -> None:
+    """One line for a file of a batch (the details with ``--explain``)."""
+    report = outcome.report
+    if report is None:
+        assert outcome.error is not None
+        _err().print(f"[bold red]Errore:[/] {_naming_file(outcome.error, outcome.path)} Il documento non è stato "
+                     "importato; l'archivio è invariato.", soft_wrap=True)
+        return
+    if explain:
+        _print_report(report)
+        _print_explain(report)
+        return
+    warnings = f", {len(report.warnings)} avvisi" if report.warnings else ""
+    _out().print(f"{_summary_line(report)}{warnings} ({outcome.seconds:.1f} s)", soft_wrap=True)
+
+
+def _summary_line(report: IngestReport) -> str:
+    return (f"[bold]{report.documento}[/] ({report.file}): {STATUS_LABELS[report.status]}, "
+            f"{report.n_objectives} obiettivi, {report.index_entries} voci nell'indice"
+            + (f", ente: {report.ente}" if report.ente else "")
+            + (f", piano {report.periodo}" if report.periodo else "")
+            + (f", stato di attuazione al {report.data_monitoraggio}" if report.data_monitoraggio else ""))
+
+
+# -- repair ---------------------------------------------------------------------------------------
+
+@app.command()
+def repair() -> None:
+    """Controlla che l'indice di ricerca corrisponda all'archivio e lo ripara.
+
+    Toglie dall'indice le voci di documenti non archiviati e di versioni superate (lasciate da un
+    import interrotto) e ricostruisce, dalla cache degli embedding, le voci mancanti di un documento.
+    L'archivio non cambia."""
+    from ingest.pipeline import Ingestor
+
+    try:
+        ingestor = Ingestor(get_settings())
+        try:
+            report = ingestor.repair()
+        finally:
+            ingestor.close()
+    except IngestError as exc:
+        raise _fail(exc.message) from exc
+    out = _out()
+    if not report.fixed:
+        out.print(f"Indice e archivio corrispondono: {report.checked} documenti controllati, nulla da riparare.")
+        return
+    out.print(f"Documenti controllati: {report.checked}.")
+    for label, names in (("voci di documenti non archiviati rimosse", report.orphans),
+                         ("voci di versioni superate rimosse", report.cleaned),
+                         ("voci ricostruite dalla cache degli embedding", report.rebuilt)):
+        if names:
+            out.print(f"Documenti con {label}: {', '.join(names)}.", markup=False, soft_wrap=True)
+    out.print(f"Voci rimosse dall'indice: {report.removed}. Ora indice e archivio corrispondono.")
 
 
 def _naming_file(exc: IngestError, path: Path) -> str:
@@ -143,11 +263,7 @@ def _ingest_one(ingestor: Ingestor, path: Path, ente: str | None, documento: str
 
 def _print_report(report: IngestReport) -> None:
     out = _out()
-    out.print(f"\n[bold]{report.documento}[/] ({report.file}): {STATUS_LABELS[report.status]}, "
-              f"{report.n_objectives} obiettivi, {report.index_entries} voci nell'indice"
-              + (f", ente: {report.ente}" if report.ente else "")
-              + (f", piano {report.periodo}" if report.periodo else "")
-              + (f", stato di attuazione al {report.data_monitoraggio}" if report.data_monitoraggio else ""))
+    out.print(f"\n{_summary_line(report)}")
     table = Table("Settore", "Obiettivi", "Dichiarati", title=None)
     for sector, found in report.objectives_per_sector.items():
         declared = report.declared_per_sector.get(sector)
@@ -291,7 +407,7 @@ def status() -> None:
               f"{n_cached} embedding in cache")
     for problem in problems:
         out.print(f"[yellow]Attenzione:[/] indice e archivio non corrispondono: {problem} "
-                  "(«piao ingest» o l'avvio di «piao serve» lo riparano).", soft_wrap=True)
+                  "(«piao repair» lo ripara, e così l'avvio di «piao serve»).", soft_wrap=True)
 
 
 def _safe_url(settings: Settings) -> str:
@@ -435,3 +551,7 @@ def eval_(
     from evals.harness import main as run_harness
 
     raise typer.Exit(run_harness(set_path, json_out, baseline, gold_path=gold))
+
+
+if __name__ == "__main__":
+    app()

@@ -162,13 +162,16 @@ def cache_key(model: str, text: str) -> str:
 class CachedEmbedder:
     """Wraps an embedder; passage vectors are cached in the store by (model, text) hash.
 
-    Re-embedding a text already seen by this model costs one database read. Queries are not cached.
+    Re-embedding a text already seen by this model costs one database read; a text repeated within
+    one call is embedded once. Queries are not cached.
     """
 
     def __init__(self, embedder: Embedder, store: Store) -> None:
         self.inner = embedder
         self.store = store
         self.name = embedder.name
+        self.requested = 0  # passage texts asked for
+        self.cache_hits = 0  # of which found in the cache (or repeated within one call)
 
     @property
     def dim(self) -> int:
@@ -179,6 +182,8 @@ class CachedEmbedder:
         keys = [cache_key(self.name, t) for t in texts]
         cached = self.store.get_embeddings(keys)
         missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in cached))
+        self.requested += len(texts)
+        self.cache_hits += len(texts) - len(missing)
         if missing:
             logger.debug("embedding %d new texts with %s", len(missing), self.name)
             fresh = self.inner.embed_documents(missing)

@@ -21,13 +21,10 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
-import chromadb
-import chromadb.errors
-import httpx
 import numpy as np
-from chromadb.config import Settings as ChromaSettings
 from pydantic import BaseModel, Field
 
 from ingest.embed import Embedder
@@ -42,11 +39,21 @@ Kind = Literal["card", "indicator", "status", "passage"]
 T = TypeVar("T")
 _BATCH = 1000  # below Chroma's max batch size on every backend
 _PAGE = 5000  # entries read per call when scanning the whole collection
+_ID_PAGE = 50_000  # entry ids read per call (ids alone: ten times cheaper than their metadata)
+# '<documento>/<objective or passage id>#<kind>[@<generation>]' (a documento has no '/' nor '#')
+_ENTRY_ID = re.compile(r"(?P<documento>[^/#]+)/.+#(?:card|ind-\d+|status|passage)(?:@(?P<generation>[0-9a-f]{16}))?")
 _QUERY_CACHE = 64  # query vectors kept per index
 _WORD_END = re.compile(r"\s+\S*$")
-_CHROMA_ERRORS: tuple[type[Exception], ...] = (
-    chromadb.errors.ChromaError, httpx.HTTPError, ValueError, RuntimeError, OSError,
-)
+
+
+@lru_cache(maxsize=1)
+def _chroma_errors() -> tuple[type[Exception], ...]:
+    """What a Chroma call may raise (imported on first use: ``chromadb`` takes a second to import, and
+    an unchanged re-ingest never needs it)."""
+    import chromadb.errors
+    import httpx
+
+    return (chromadb.errors.ChromaError, httpx.HTTPError, ValueError, RuntimeError, OSError)
 
 
 class IndexEntry(BaseModel):
@@ -208,6 +215,9 @@ def _batches(items: Sequence[T], size: int = _BATCH) -> list[Sequence[T]]:
 
 def make_client(settings: Settings) -> Any:
     """Chroma client: HTTP when ``chroma_host`` is set, else embedded in ``chroma_path``."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
         return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
@@ -231,6 +241,13 @@ class Index:
         self._queries_lock = threading.Lock()
 
     @property
+    def location(self) -> str:
+        """Where the index lives: ``host:port`` of a Chroma server, or the folder of an embedded one."""
+        if self.settings.chroma_host:
+            return f"http://{self.settings.chroma_host}:{self.settings.chroma_port}"
+        return str(self.settings.chroma_path.resolve())
+
+    @property
     def collection(self) -> Any:
         """The Chroma collection (created on first use, without an embedding function).
 
@@ -251,7 +268,7 @@ class Index:
     def _guard(self, action: str, call: Callable[[], T]) -> T:
         try:
             return call()
-        except _CHROMA_ERRORS as exc:
+        except _chroma_errors() as exc:
             raise StoreError(f"errore dell'indice di ricerca durante {action}: {exc}") from exc
 
     def replace_document(self, documento: str, objectives: Sequence[Objective]) -> None:
@@ -302,6 +319,36 @@ class Index:
             if len(got["ids"]) < _PAGE:
                 return found
             offset += _PAGE
+
+    def generations_by_id(self) -> dict[str, dict[str, int]]:
+        """Like ``generations()`` over the whole index, read from the entry ids (which name their
+        document and generation) rather than from the metadata; the few entries whose ids do not
+        follow the scheme are read by their metadata."""
+        found: dict[str, dict[str, int]] = {}
+        odd: list[str] = []
+        offset = 0
+        while True:
+            got = self._guard("la lettura dell'indice", lambda offset=offset: self.collection.get(
+                include=[], limit=_ID_PAGE, offset=offset))
+            for entry_id in got["ids"]:
+                match = _ENTRY_ID.fullmatch(entry_id)
+                if match is None:
+                    odd.append(entry_id)
+                    continue
+                gens = found.setdefault(match["documento"], {})
+                gen = match["generation"] or ""
+                gens[gen] = gens.get(gen, 0) + 1
+            if len(got["ids"]) < _ID_PAGE:
+                break
+            offset += _ID_PAGE
+        for chunk in _batches(odd):
+            got = self._guard("la lettura dell'indice", lambda chunk=chunk: self.collection.get(
+                ids=list(chunk), include=["metadatas"]))
+            for meta in got.get("metadatas") or []:
+                gens = found.setdefault(str(meta.get("documento", "")), {})
+                gen = str(meta.get("generation", ""))
+                gens[gen] = gens.get(gen, 0) + 1
+        return found
 
     def delete_generations(self, documento: str, keep: str | None = None) -> int:
         """Delete a document's entries of every generation but ``keep`` (all with ``None``); how many."""

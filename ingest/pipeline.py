@@ -6,8 +6,13 @@ new *generation* beside the old one (named after the records' hash); the databas
 replaces the records commits, which switches the document to the new generation; only then are the
 other generations deleted. A crash before the commit leaves the old records with their whole old
 generation (plus an orphan, ignored by readers of the store); a crash after it, the new records with
-their whole new generation (plus the old one, not yet deleted). ``Ingestor.recover()`` (run by
-``piao ingest`` before it starts, and by ingesting the same document again) removes the orphans.
+their whole new generation (plus the old one, not yet deleted). Ingesting the same document again
+repairs what a crash left for that document (its other generations go, an incomplete one is
+rebuilt); ``piao repair`` (``Ingestor.repair``, also run when the server starts) checks them all.
+
+Once the index holds exactly the stored version of a document, the store's database records it
+(``ingest.index_state``; cleared before any index write): an unchanged re-ingest then reads neither
+the index nor any other document, so it costs the same at 1 or 10,000 documents.
 
 Reading and embedding run in a child process with a memory and time budget (``ingest.sandbox``,
 ``ingest.prepare``); the writes that follow hold the document's lock (``ingest.locks``), so two
@@ -22,15 +27,16 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from ingest.embed import CachedEmbedder, Embedder, get_embedder
 from ingest.errors import DocumentKeyTaken, IngestError, StoreError
 from ingest.index import Index, IndexEntry
+from ingest.index_state import IndexState, index_id
 from ingest.locks import document_lock
 from ingest.prepare import CountingEmbedder, Prepared, document_entries, embed_texts, notify, prepare
 from ingest.readers.safety import check_file
@@ -38,6 +44,9 @@ from ingest.sandbox import release_memory
 from ingest.settings import Settings, get_settings
 from ingest.store import DocumentInfo, Store, records_hash
 from ingest.types import Objective, Passage
+
+if TYPE_CHECKING:
+    from ingest.repair import RepairReport
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +120,7 @@ class Ingestor:
         self._counter = CountingEmbedder(embedder or get_embedder(self.settings))
         self.embedder = CachedEmbedder(self._counter, self.store)
         self.index = Index(self.settings, self.embedder)
+        self.state = IndexState(self.store.engine, index_id(self.index.name, self.index.location))
 
     def close(self) -> None:
         """Release the database connections."""
@@ -127,32 +137,43 @@ class Ingestor:
         ``ingest.sandbox``) unless ``PIAO_INGEST_SANDBOX`` is off or an embedder was passed in."""
         started = time.perf_counter()
         path = Path(path)
+        key, report = self.screen(path, ente=ente, documento=documento, force=force, periodo=periodo,
+                                  replace=replace)
+        if report is not None:
+            report.timings.total_s = time.perf_counter() - started
+            return report
+        prepared = self._prepare(path, key, ente, periodo, progress)
+        report = self.finish(prepared, progress=progress, force=force)
+        del prepared
+        if self.sandboxed:
+            release_memory()  # the server's memory back where it was, big documents included
+        report.timings.total_s = time.perf_counter() - started
+        return report
+
+    def screen(self, path: Path, *, ente: str | None = None, documento: str | None = None, force: bool = False,
+               periodo: str | None = None, replace: bool = True) -> tuple[str, IngestReport | None]:
+        """The document key of a file, and its report if it is stored unchanged (nothing to do); bad input
+        (key, format, size) raises an ``IngestError`` without reading the file further."""
         key = check_documento_key(documento if documento is not None else path.stem, path.name)
         check_file(path, self.settings)  # the format first: a renamed file is refused, not "unchanged"
         if not replace:
             self._check_same_file(key, path.name)
-        if not force:
-            report = self._unchanged(path, key, ente, periodo)
-            if report is not None:
-                report.timings.total_s = time.perf_counter() - started
-                return report
-        prepared = self._prepare(path, key, ente, periodo, progress)
+        return key, None if force else self._unchanged(path, key, ente, periodo)
+
+    def finish(self, prepared: Prepared, *, progress: Progress | None = None, force: bool = False) -> IngestReport:
+        """Write a prepared document (see ``_commit``) and report on it."""
         report = self._commit(prepared, progress=progress, force=force)
         report.warnings = prepared.warnings + report.warnings
         report.ente_fonte, report.tables = prepared.ente_fonte, prepared.tables
         report.timings.parse_s = prepared.parse_s
         report.timings.embed_s = prepared.embed_s
         report.embedded_texts = prepared.embedded
-        del prepared
-        if self._sandboxed:
-            release_memory()  # the server's memory back where it was, big documents included
-        report.timings.total_s = time.perf_counter() - started
         return report
 
     def _prepare(self, path: Path, key: str, ente: str | None, periodo: str | None,
                  progress: Progress | None) -> Prepared:
         """Parse and embed, in a budgeted child process when the embedder comes from the settings."""
-        if not self._sandboxed:
+        if not self.sandboxed:
             return prepare(path, key, ente, periodo, self.settings, embedder=self.embedder, progress=progress,
                            counter=self._counter)
         from ingest.sandbox import run_budgeted
@@ -191,14 +212,26 @@ class Ingestor:
 
     def _settled(self, documento: str, generation: str, n_entries: int) -> bool:
         """Whether the index holds ``generation`` of the document whole; if so, other generations
-        (left by a crash) are deleted. Call it holding the document's lock."""
+        (left by a crash) are deleted. The index is read only when the store does not record it as
+        settled at that generation. Call it holding the document's lock."""
+        if self.state.settled(documento) == generation:
+            return True
         gens = self.index.generations(documento).get(documento, {})
         if gens.get(generation) != n_entries:
             return False
         if len(gens) > 1:
             removed = self.index.delete_generations(documento, keep=generation)
             logger.warning("removed %d index entries of %s left by an interrupted ingest", removed, documento)
+        self.mark_settled(documento, generation, n_entries)
         return True
+
+    def mark_settled(self, documento: str, generation: str, n_entries: int) -> None:
+        """Record that the index holds ``generation`` of ``documento`` whole and alone; a failure only
+        costs the next ingest of the document a read of the index."""
+        try:
+            self.state.mark(documento, generation, n_entries)
+        except StoreError as exc:
+            logger.warning("%s: could not record the index as settled: %s", documento, exc.message)
 
     def ingest_records(self, info: DocumentInfo, objectives: Sequence[Objective], *,
                        progress: Progress | None = None, force: bool = False,
@@ -249,8 +282,14 @@ class Ingestor:
         return report
 
     @property
-    def _sandboxed(self) -> bool:
+    def sandboxed(self) -> bool:
+        """Whether documents are parsed (and, one at a time, embedded) in budgeted child processes."""
         return self.settings.ingest_sandbox and self._own_embedder
+
+    @property
+    def counter(self) -> CountingEmbedder:
+        """Counts the texts that reached the model (not found in the embedding cache)."""
+        return self._counter
 
     def _write(self, info: DocumentInfo, objectives: Sequence[Objective], entries: Sequence[IndexEntry],
                vectors: Sequence[Sequence[float]], passages: Sequence[Passage] = (),
@@ -263,6 +302,7 @@ class Ingestor:
         gens = self.index.generations(documento).get(documento, {})
         written = False
         done = False
+        self.state.clear(documento)  # from here until the end the index may disagree with the store
         try:
             if gens.get(generation) != len(entries):
                 if generation in gens:  # part of it, left by an interrupted ingest
@@ -276,6 +316,7 @@ class Ingestor:
                 self._forget(documento, generation)
         removed = self.index.delete_generations(documento, keep=generation)
         logger.debug("%s: generation %s in place, %d old entries removed", documento, generation, removed)
+        self.mark_settled(documento, generation, len(entries))
         return status
 
     def _forget(self, documento: str, generation: str) -> None:
@@ -283,77 +324,40 @@ class Ingestor:
         try:
             self.index.delete_generation(documento, generation)
         except StoreError:
-            logger.exception("could not remove the unused index entries of %s: `piao ingest` removes them "
-                             "at its next run", documento)
+            logger.exception("could not remove the unused index entries of %s: the next ingest of it, or "
+                             "`piao repair`, removes them", documento)
 
     def delete(self, documento: str) -> bool:
         """Remove a document from the store and the index; ``False`` if it was not stored.
 
         The store first: a crash in between leaves index entries of no stored document, which
-        ``recover`` removes.
+        ``piao repair`` removes (or a new ingest of the same key).
         """
         with document_lock(self.settings, documento):
+            self.state.clear(documento)
             existed = self.store.delete_document(documento)
             self.index.delete_generations(documento)
         return existed
 
-    def recover(self) -> int:
-        """Make the index agree with the store after an interrupted ingest; the entries removed.
+    def recover(self, documents: Iterable[str] | None = None) -> int:
+        """Make the index agree with the store (all documents, or those named); the entries removed.
+        See ``ingest.repair.repair``."""
+        from ingest.repair import repair
 
-        Removes the entries of documents the store does not hold and of generations the store does
-        not point to; rebuilds (from the embedding cache) a stored document whose generation is
-        incomplete (an index written before generations existed, or damaged by hand). Each document
-        is repaired under its write lock, so a running ingest is never undone.
-        """
-        removed = 0
-        indexed = self.index.generations()
-        for documento in sorted(set(indexed) | {d.documento for d in self.store.documents()}):
-            with document_lock(self.settings, documento):
-                removed += self._repair(documento)
-        if removed:
-            logger.warning("removed %d index entries left by an interrupted ingest", removed)
-        return removed
+        return repair(self, documents).removed
 
-    def _repair(self, documento: str) -> int:
-        info = self.store.document(documento)
-        gens = self.index.generations(documento).get(documento, {})
-        keep = generation_of(info.records_hash) if info is not None and info.records_hash else None
-        removed = self.index.delete_generations(documento, keep) if any(g != keep for g in gens) else 0
-        if info is None:
-            return removed
-        objectives, passages = self.store.objectives(documento), self.store.passages(documento)
-        entries = document_entries(objectives, passages)
-        generation = generation_of(info.records_hash or records_hash(objectives, passages))
-        if gens.get(generation) != len(entries):
-            logger.warning("index of %s incomplete: rebuilding it from the stored records", documento)
-            self.index.delete_generation(documento, generation)
-            vectors = embed_texts(self.embedder, [e.text for e in entries], None)
-            self.index.write_generation(documento, generation, entries, vectors)
-        return removed
+    def repair(self, documents: Iterable[str] | None = None) -> RepairReport:
+        """What ``recover`` does, with the report of what it fixed (``piao repair``)."""
+        from ingest.repair import repair
+
+        return repair(self, documents)
 
     def disagreements(self) -> list[str]:
         """Where the index does not hold exactly the stored version of each document (Italian, one line
-        each); documents being written at this moment are left out."""
-        found: list[str] = []
-        names = set(self.index.generations()) | {d.documento for d in self.store.documents()}
-        for documento in sorted(names):
-            with document_lock(self.settings, documento, wait=False) as free:
-                problem = self._disagreement(documento) if free else None
-            if problem is not None:
-                found.append(problem)
-        return found
+        each); documents being written at this moment are left out. See ``ingest.repair``."""
+        from ingest.repair import disagreements
 
-    def _disagreement(self, documento: str) -> str | None:
-        gens = self.index.generations(documento).get(documento, {})
-        info = self.store.document(documento)
-        if info is None:
-            return f"{documento}: {sum(gens.values())} voci nell'indice di un documento non archiviato"
-        objectives, passages = self.store.objectives(documento), self.store.passages(documento)
-        expected = len(document_entries(objectives, passages))
-        generation = generation_of(info.records_hash or records_hash(objectives, passages))
-        if gens.get(generation) != expected or len(gens) > 1:
-            return f"{documento}: {sum(gens.values())} voci nell'indice per {expected} attese"
-        return None
+        return disagreements(self)
 
 
 def generation_of(records_digest: str) -> str:

@@ -99,6 +99,14 @@ def prepare(path: Path, documento: str, ente: str | None, periodo: str | None, s
 
 def _prepare(path: Path, documento: str, ente: str | None, periodo: str | None, settings: Settings,
              embedder: Embedder, counter: CountingEmbedder | None, progress: Progress | None) -> Prepared:
+    prepared = parse(path, documento, ente, periodo, settings, progress=progress)
+    return embed_prepared(prepared, embedder, counter, progress)
+
+
+def parse(path: Path, documento: str, ente: str | None, periodo: str | None, settings: Settings, *,
+          progress: Progress | None = None) -> Prepared:
+    """Read and extract one file, nothing embedded (``vectors`` empty): what ``piao ingest`` of many
+    files runs in its parallel, budgeted children, embedding in batches itself afterwards."""
     from ingest.pipeline import file_hash
     from ingest.quality import build_report
 
@@ -114,19 +122,24 @@ def _prepare(path: Path, documento: str, ente: str | None, periodo: str | None, 
         sectors=[{"name": s.name, "declared_count": s.declared_count} for s in extraction.sectors],
         quality=quality.to_dict(), quality_text=quality.render(),
     )
-    parse_s = time.perf_counter() - started
     notify(progress, "read", 1, 1)
-    entries = document_entries(extraction.objectives, passages)
+    return Prepared(info=info, objectives=list(extraction.objectives), passages=passages, vectors=[],
+                    warnings=[str(w) for w in extraction.warnings], parse_s=time.perf_counter() - started,
+                    ente_fonte=f"{found.fonte}: «{found.testo}»" if found is not None else None,
+                    tables=[t.model_dump() for t in extraction.tables])
+
+
+def embed_prepared(prepared: Prepared, embedder: Embedder, counter: CountingEmbedder | None,
+                   progress: Progress | None) -> Prepared:
+    """``prepared`` with the vectors of its index texts (from the cache where possible)."""
+    entries = document_entries(prepared.objectives, prepared.passages)
     before = counter.embedded if counter is not None else 0
     t0 = time.perf_counter()
     # one float32 array, not lists of Python floats: ~6 times less memory, and one buffer to pass back
-    vectors = np.asarray(embed_texts(embedder, [e.text for e in entries], progress), dtype=np.float32)
-    return Prepared(info=info, objectives=list(extraction.objectives), passages=passages, vectors=vectors,
-                    warnings=[str(w) for w in extraction.warnings], parse_s=parse_s,
-                    embed_s=time.perf_counter() - t0,
-                    embedded=(counter.embedded - before) if counter is not None else len(entries),
-                    ente_fonte=f"{found.fonte}: «{found.testo}»" if found is not None else None,
-                    tables=[t.model_dump() for t in extraction.tables])
+    prepared.vectors = np.asarray(embed_texts(embedder, [e.text for e in entries], progress), dtype=np.float32)
+    prepared.embed_s = time.perf_counter() - t0
+    prepared.embedded = (counter.embedded - before) if counter is not None else len(entries)
+    return prepared
 
 
 def _read(path: Path, documento: str, ente: str | None,

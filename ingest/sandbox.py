@@ -32,7 +32,8 @@ T = TypeVar("T")
 Progress = Callable[[str, int, int], None]
 _POLL_S = 0.25
 NEAR_CAP = 0.8  # of the memory cap: a failure after reaching it is taken as the memory budget's
-_PRELOAD = ["ingest.pipeline"]
+# imported once by the fork server, not by each child: the pipeline and what parsing imports lazily
+_PRELOAD = ["ingest.pipeline", "ingest.objectives", "ingest.quality", "ingest.readers.pdf"]
 _children: set[Any] = set()
 _children_lock = threading.Lock()
 

@@ -37,7 +37,7 @@ async def readyz(request: Request) -> Health:
     if problems:
         raise ApiError(503, "index_out_of_step",
                        "L'indice di ricerca non corrisponde all'archivio (" + "; ".join(problems[:3]) + "): "
-                       "riavviare il servizio, che lo ripara all'avvio, oppure eseguire `piao ingest`.")
+                       "riavviare il servizio, che lo ripara all'avvio, oppure eseguire `piao repair`.")
     return Health(status="ready", documents=len(documents),
                   objectives=await run_in_threadpool(state.store.count_objectives))
 

@@ -212,3 +212,55 @@ def test_console_script_end_to_end(warm_settings: Settings) -> None:
     bad = subprocess.run([str(piao), "ingest", "non_esiste.docx"], env=env, capture_output=True, text=True,
                          timeout=120)
     assert bad.returncode == 2 and "non_esiste.docx" in bad.stderr
+
+
+def test_a_folder_of_good_and_bad_files(warm_settings: Settings, tmp_path: Path) -> None:
+    folder = tmp_path / "piani"
+    (folder / "vecchi").mkdir(parents=True)
+    shutil.copy(SAMPLE_DOCX, folder / SAMPLE_DOCX.name)
+    shutil.copy(SAMPLE_DOCX, folder / "vecchi" / "copia.docx")
+    bad = bad_inputs(tmp_path)  # refused before parsing (truncated), and by the parser in its child
+    for case in ("truncated", "no_objective_table"):
+        shutil.copy(bad[case], folder / bad[case].name)
+    (folder / "leggimi.md").write_text("appunti", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(folder), "--workers", "2"], env={"COLUMNS": "250"})
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert [line.split(" ")[0] for line in lines[:2]] == [DOC, "copia"]
+    assert all("nuovo, 35 obiettivi" in line for line in lines[:2])
+    assert "Totale: 4 documenti" in result.stdout and "2 nuovi" in result.stdout and "2 non importati" in result.stdout
+    assert "0 calcolati dal modello" in result.stdout  # the copy's texts, and the sample's, from the cache
+    for name in (bad["truncated"].name, bad["no_objective_table"].name, "leggimi.md"):
+        assert name in result.stderr
+    store = Store(warm_settings)
+    assert sorted(d.documento for d in store.documents()) == ["copia", DOC] and store.count_objectives() == 70
+    store.close()
+    again = runner.invoke(app, ["ingest", str(folder)], env={"COLUMNS": "250"})
+    assert again.exit_code == 2 and again.stdout.count("invariato") == 2 and "2 invariati" in again.stdout
+
+
+def test_ingest_touches_only_the_documents_named_and_repair_mends_the_rest(loaded_settings: Settings,
+                                                                            tmp_path: Path) -> None:
+    copy = tmp_path / "copia.docx"
+    shutil.copy(SAMPLE_DOCX, copy)
+    assert runner.invoke(app, ["ingest", str(copy)]).exit_code == 0
+    index = Index(loaded_settings)
+    # damage by hand: two entries of the copy deleted, entries of a document the store does not hold
+    index.collection.delete(ids=index.collection.get(where={"documento": "copia"}, limit=2)["ids"])
+    stray = index.collection.get(where={"documento": DOC}, limit=3, include=["documents", "metadatas", "embeddings"])
+    index.collection.add(ids=[f"x{i}" for i in range(3)], documents=stray["documents"], embeddings=stray["embeddings"],
+                         metadatas=[{**m, "documento": "fantasma"} for m in stray["metadatas"]])
+    again = runner.invoke(app, ["ingest", str(SAMPLE_DOCX)])
+    assert again.exit_code == 0 and "invariato" in again.stdout
+    assert index.count("copia") == 142 and index.count("fantasma") == 3  # left as they were
+    status = runner.invoke(app, ["status"], env={"COLUMNS": "250"})
+    assert "non corrispondono" in status.stdout and "piao repair" in status.stdout
+
+    repaired = runner.invoke(app, ["repair"], env={"COLUMNS": "250"})
+    assert repaired.exit_code == 0, repaired.output
+    assert "Documenti controllati: 3" in repaired.stdout
+    assert "non archiviati rimosse: fantasma" in repaired.stdout
+    assert "ricostruite dalla cache degli embedding: copia" in repaired.stdout
+    assert (index.count("copia"), index.count("fantasma"), index.count(DOC)) == (144, 0, 144)
+    assert "non corrispondono" not in runner.invoke(app, ["status"], env={"COLUMNS": "250"}).stdout
+    assert "nulla da riparare" in runner.invoke(app, ["repair"]).stdout

@@ -182,14 +182,31 @@ def test_database_commit_failure_after_chroma_write_restores_the_index(
     ingestor.close()
 
 
-def test_a_stale_index_is_rebuilt_from_unchanged_records(
+def test_an_index_damaged_by_hand_is_rebuilt_by_repair_from_the_cache(
     ingestor: Ingestor, gold_records: list[Objective], fake_embedder: FakeEmbedder
 ) -> None:
     ingestor.ingest_records(info(records=gold_records), gold_records)
+    ingestor.ingest_records(info("altro", "x"), as_document(gold_records, "altro"))
+    ingestor.index.delete_document(DOC)  # by hand: the store still records the index as settled
+    calls = len(fake_embedder.calls)
+    # an unchanged re-ingest does not read the index (its cost must not grow with it): repair does
+    assert ingestor.ingest_records(info(records=gold_records), gold_records).status == "unchanged"
+    assert ingestor.disagreements() == [f"{DOC}: 0 voci nell'indice per 143 attese"]
+    report = ingestor.repair()
+    assert (report.checked, report.rebuilt, report.orphans, report.cleaned) == (2, [DOC], [], [])
+    assert ingestor.index.count(DOC) == 143 and ingestor.disagreements() == []
+    assert len(fake_embedder.calls) == calls  # rebuilt from the embedding cache
+    assert ingestor.repair().fixed is False
+
+
+def test_a_forced_reingest_rebuilds_a_damaged_index(
+    ingestor: Ingestor, gold_records: list[Objective]
+) -> None:
+    ingestor.ingest_records(info(records=gold_records), gold_records)
     ingestor.index.delete_document(DOC)
-    report = ingestor.ingest_records(info(records=gold_records), gold_records)
+    report = ingestor.ingest_records(info(records=gold_records), gold_records, force=True)
     assert report.status == "unchanged" and report.embedded_texts == 0
-    assert ingestor.index.count(DOC) == 143
+    assert ingestor.index.count(DOC) == 143 and ingestor.disagreements() == []
 
 
 def test_delete_removes_store_and_index(ingestor: Ingestor, gold_records: list[Objective]) -> None:
