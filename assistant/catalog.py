@@ -96,10 +96,13 @@ class Catalog:
     """Records plus what linking and retrieval need to know about them."""
 
     def __init__(self, records: Sequence[Objective], lexicon: Lexicon, docs: Sequence[PlanDoc] | None = None,
-                 history: Sequence[Any] | None = None, passages: Sequence[Passage] = ()) -> None:
+                 history: Sequence[Any] | None = None, passages: Sequence[Passage] = (), *,
+                 model: Any = None, multi: bool | None = None) -> None:
+        """``model``: a question model shared by every scope (else one is trained on these records);
+        ``multi``: whether more documents are loaded than these (answers then say which plan)."""
         self.records: tuple[Objective, ...] = tuple(records)
         self.passages: tuple[Passage, ...] = tuple(passages)
-        self.plans = Plans(self.records, docs, history)
+        self.plans = Plans(self.records, docs, history, multi=multi)
         self.by_key: dict[str, Objective] = {o.key: o for o in self.records}
         cdrs: dict[str, set[str]] = {}
         for o in self.records:
@@ -131,12 +134,12 @@ class Catalog:
             o.key: [(i, parse_deadline(i.scadenza, lexicon)) for i in o.indicatori] for o in self.records}
         self.years = sorted({y for o in self.records for y in o.anni})
         self.normalized: dict[str, str] = {o.key: norm(" \n ".join(record_strings(o))) for o in self.records}
-        self._model: Any = None
+        self._model: Any = model
         self._model_lock = threading.Lock()
 
     @property
     def model(self) -> Any:
-        """The question model trained on these records' corpus (trained on first use, then cached)."""
+        """The question model: the shared one, or one trained on these records' corpus (on first use)."""
         if self._model is None:
             from assistant.understanding.model import model_for  # noqa: PLC0415 - sklearn only when asked
 

@@ -86,8 +86,9 @@ class Plans:
     """The loaded documents grouped by entity and plan, with each objective's dated statuses."""
 
     def __init__(self, records: Sequence[Objective], docs: Sequence[PlanDoc] | None = None,
-                 history: Sequence[Any] | None = None) -> None:
+                 history: Sequence[Any] | None = None, multi: bool | None = None) -> None:
         known = {d.documento: d for d in (docs or [])}
+        self._multi = multi
         derived = {d.documento: d for d in _docs_from_records(records)}
         self.docs: dict[str, PlanDoc] = {k: known.get(k, v) for k, v in derived.items()}
         self.docs.update({k: v for k, v in known.items() if k not in self.docs})
@@ -115,8 +116,9 @@ class Plans:
 
     @property
     def multi(self) -> bool:
-        """More than one document loaded (answers then say which plan they come from)."""
-        return len(self.docs) > 1
+        """More than one document loaded (answers then say which plan they come from); a scope's
+        plans know it from the loaded documents as a whole."""
+        return self._multi if self._multi is not None else len(self.docs) > 1
 
     def statuses(self, obj: Objective) -> list[DatedStatus]:
         """The dated statuses of an objective across the monitoring versions of its plan, oldest first."""
