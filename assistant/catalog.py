@@ -92,6 +92,23 @@ def _persons(records: Sequence[Objective]) -> list[Person]:
     return list(seen.values())
 
 
+_FIXED_WORDS: dict[int, tuple[Lexicon, frozenset[str]]] = {}
+
+
+def _fixed_words(lexicon: Lexicon) -> frozenset[str]:
+    """The lexicon's and the question phrasings' words, gathered once per lexicon (every scope's
+    catalog needs them)."""
+    found = _FIXED_WORDS.get(id(lexicon))
+    if found is None or found[0] is not lexicon:
+        from assistant.understanding.phrasings import phrasing_words  # noqa: PLC0415
+
+        found = (lexicon, frozenset(lexicon.words() | phrasing_words()))
+        if len(_FIXED_WORDS) >= 8:
+            _FIXED_WORDS.clear()
+        _FIXED_WORDS[id(lexicon)] = found
+    return found[1]
+
+
 class Catalog:
     """Records plus what linking and retrieval need to know about them."""
 
@@ -125,10 +142,8 @@ class Catalog:
             for text in record_strings(o):
                 self.vocabulary.update(tokens(text))
             self.vocabulary.update(tokens(o.ente or ""))
-        from assistant.understanding.phrasings import phrasing_words  # noqa: PLC0415
-
         # records', lexicon's and the question phrasings' words: never "corrected" into other words
-        self.known_words = frozenset(self.vocabulary | lexicon.words() | phrasing_words())
+        self.known_words = frozenset(self.vocabulary) | _fixed_words(lexicon)
         self.speller = Speller(self.known_words, protected=lexicon.stopwords)
         self.deadlines: dict[str, list[tuple[Indicator, date | None]]] = {
             o.key: [(i, parse_deadline(i.scadenza, lexicon)) for i in o.indicatori] for o in self.records}

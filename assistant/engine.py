@@ -24,12 +24,13 @@ from assistant.querying.retrieve import DenseSearch, FallbackDense, Retriever
 from assistant.scope import PlanDoc, _docs_from_records
 from assistant.types import Answer, Message, Mode, Plan
 from assistant.understanding.plan import understand
+from ingest.errors import StoreError
 from ingest.types import Objective, Passage
 
 logger = logging.getLogger(__name__)
 
 MAX_REPLAYED_TURNS = 6
-SCOPE_CACHE_SIZE = 32  # per-scope states kept in memory (each: a body's records, catalog and indexes)
+SCOPE_CACHE_SIZE = 256  # per-scope states kept in memory (each: a body's records, catalog and indexes)
 MODEL_SAMPLE_RECORDS = 300  # records whose values the question model is trained on (the first bodies')
 PAGE_BODIES = 10  # bodies answered together, and per page when a question names none of more bodies
 PAGE_ITEMS = 20  # objectives listed per page of an answer about several bodies
@@ -80,17 +81,19 @@ class Assistant:
                  llm: Any | None = None, *, lexicon: Lexicon | None = None, store: Any | None = None,
                  default_ente: str | None = None, passages: Sequence[Passage] = (),
                  cache_size: int = SCOPE_CACHE_SIZE, page_bodies: int = PAGE_BODIES,
-                 page_items: int = PAGE_ITEMS) -> None:
+                 page_items: int = PAGE_ITEMS, prefetch: bool = False) -> None:
         self.lexicon = lexicon or load_lexicon()
         self.dense = dense
         self.llm = llm
         self.default_ente = default_ente
         self.cache_size, self.page_bodies, self.page_items = cache_size, page_bodies, page_items
+        self.prefetch = prefetch  # build the bodies' states in the background after each load
         self._records = tuple(records or ()) if store is None else None
         self._passages = tuple(passages)
         self._store = store
         self._lock = threading.Lock()
         self._dir = self._load()
+        self._start_prefetch()
 
     @classmethod
     def from_settings(cls, settings: Any, store: Any = None) -> Assistant:
@@ -105,7 +108,8 @@ class Assistant:
         llm = None
         if importlib.util.find_spec("assistant.answering.llm") is not None:
             llm = importlib.import_module("assistant.answering.llm").build_rewriter(settings)
-        return cls(dense=dense, llm=llm, store=store, default_ente=settings.ente)
+        return cls(dense=dense, llm=llm, store=store, default_ente=settings.ente, prefetch=True,
+                   cache_size=getattr(settings, "scope_cache_size", SCOPE_CACHE_SIZE))
 
     # --- loading ----------------------------------------------------------------------------------
     def _load(self, attempts: int = 5) -> _Directory:
@@ -156,6 +160,22 @@ class Assistant:
         if route.key is not None and directory.index.bodies:
             directory.cache.get(route.key)
 
+    def _start_prefetch(self) -> None:
+        if self.prefetch and len(self._dir.index) > 1:
+            threading.Thread(target=self._prefetch, args=(self._dir,), name="piao-scopes", daemon=True).start()
+
+    def _prefetch(self, directory: _Directory) -> None:
+        """The bodies' states, built in the background up to the cache's bound, so that questions find
+        them ready while start-up waits for none of them; stops when the store's revision changes."""
+        for ente in directory.index.bodies[:self.cache_size]:
+            if self._dir is not directory:
+                return
+            try:
+                directory.cache.get(scope_key([ente]))
+            except StoreError as exc:
+                logger.warning("the bodies' answers are prepared on demand: %s", exc.message)
+                return
+
     def _build(self, directory: _Directory, key: ScopeKey) -> ScopeState:
         """The state of one scope, from its documents' records only."""
         documents = directory.index.documents(key)
@@ -197,6 +217,7 @@ class Assistant:
         with self._lock:
             if revision != self._dir.revision:
                 self._dir = self._load()
+                self._start_prefetch()
                 logger.info("assistant reloaded %d documents of %d bodies (revision %s)",
                             len(self._dir.index.docs), len(self._dir.index), self._dir.revision)
                 return True

@@ -6,6 +6,10 @@ monitoring date), of the plan it names or else the latest plan, of the entity it
 default entity (``PIAO_ENTE``) or the only one. With several entities and none named or configured,
 single-objective questions search every entity's current plan (the answer says which), while lists
 and counts ask which entity, unless the question asks for all of them ("in tutti gli enti").
+
+The entity is resolved first (``partition.EntityIndex``), and the question answered within that
+scope's records only (``engine``); with more entities than one page and none named, lists and counts
+go a page of entities at a time and single-objective questions to the nearest entities (``across``).
 """
 from __future__ import annotations
 
