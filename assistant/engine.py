@@ -30,7 +30,7 @@ from ingest.types import Objective, Passage
 logger = logging.getLogger(__name__)
 
 MAX_REPLAYED_TURNS = 6
-SCOPE_CACHE_SIZE = 256  # per-scope states kept in memory (each: a body's records, catalog and indexes)
+SCOPE_CACHE_SIZE = 64  # per-scope states kept in memory (each about 1 MB for a body of 35 objectives)
 MODEL_SAMPLE_RECORDS = 300  # records whose values the question model is trained on (the first bodies')
 PAGE_BODIES = 10  # bodies answered together, and per page when a question names none of more bodies
 PAGE_ITEMS = 20  # objectives listed per page of an answer about several bodies
@@ -108,8 +108,9 @@ class Assistant:
         llm = None
         if importlib.util.find_spec("assistant.answering.llm") is not None:
             llm = importlib.import_module("assistant.answering.llm").build_rewriter(settings)
-        return cls(dense=dense, llm=llm, store=store, default_ente=settings.ente, prefetch=True,
-                   cache_size=getattr(settings, "scope_cache_size", SCOPE_CACHE_SIZE))
+        return cls(dense=dense, llm=llm, store=store, default_ente=settings.ente,
+                   cache_size=getattr(settings, "scope_cache_size", SCOPE_CACHE_SIZE),
+                   prefetch=getattr(settings, "scope_prefetch", False))
 
     # --- loading ----------------------------------------------------------------------------------
     def _load(self, attempts: int = 5) -> _Directory:
