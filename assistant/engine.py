@@ -9,6 +9,7 @@ import importlib
 import importlib.util
 import logging
 import threading
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -133,7 +134,10 @@ class Assistant:
             by_doc = None
         else:
             docs = _docs_from_records(self._records or ())
-            by_doc = {d.documento: tuple(o for o in self._records or () if o.documento == d.documento) for d in docs}
+            grouped: dict[str, list[Objective]] = defaultdict(list)
+            for o in self._records or ():
+                grouped[o.documento].append(o)
+            by_doc = {documento: tuple(objs) for documento, objs in grouped.items()}
         index = EntityIndex(docs)
         model = model_for(self._model_sample(index, by_doc))  # cached by the sample's values
         directory = _Directory(revision, index, model, by_doc, ScopeCache(lambda k: self._build(directory, k),
