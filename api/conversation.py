@@ -53,9 +53,11 @@ async def answer(
     mode: Mode,
     chat_log: ChatLog | None,
     endpoint: str,
+    page: int = 1,
 ) -> Answer:
-    """Ask the assistant in a worker thread (it does CPU work) and log the chat when enabled."""
-    result: Answer = await run_in_threadpool(assistant.answer, messages, mode)
+    """Ask the assistant in a worker thread (it does CPU work) and log the chat when enabled; ``page``
+    pages an answer about many bodies."""
+    result: Answer = await run_in_threadpool(assistant.answer, messages, mode, page)
     if chat_log is not None:
         await run_in_threadpool(chat_log.record, endpoint, mode, messages, result)
     return result

@@ -41,6 +41,8 @@ class ChatRequest(BaseModel):
     messages: list[ChatMessage] = Field(min_length=1, json_schema_extra={
         "contains": {"type": "object", "properties": {"role": {"const": "user"}}, "required": ["role"]}})
     mode: Mode = "staff"
+    page: int = Field(1, ge=1, le=10_000, description="La pagina della risposta, quando la domanda non nomina "
+                      "un ente e ne sono caricati molti (la risposta dice quante sono); come chiedere «altri».")
 
 
 # --- OpenAI-compatible -------------------------------------------------------------------------

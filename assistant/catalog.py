@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
 from assistant.lexicon import Lexicon
 from assistant.scope import PlanDoc, Plans
 from assistant.understanding.dates import parse_deadline
-from ingest.text import Speller, norm, stated, tokens
+from ingest.text import Speller, stated, tokens
 from ingest.types import Indicator, Objective, Passage
 
 CARD_FIELDS = ("settore", "settore_cdr", "classificazione", "titolo", "destinatari", "contributor",
@@ -94,14 +96,73 @@ def _persons(records: Sequence[Objective]) -> list[Person]:
     return list(seen.values())
 
 
+class KnownWords:
+    """A set of words made of a scope's own words and the words every scope shares (read-only)."""
+
+    def __init__(self, own: frozenset[str], shared: frozenset[str]) -> None:
+        self.own, self.shared = own - shared, shared
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.own or word in self.shared
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.own
+        yield from self.shared
+
+    def __len__(self) -> int:
+        return len(self.own) + len(self.shared)
+
+
+class ScopeSpeller(Speller):
+    """A ``Speller`` over a scope's words and a speller over the shared words, built once: the same
+    corrections as one speller over both (the nearest word, the first in alphabetical order on a tie),
+    without a copy of the shared words in every scope."""
+
+    def __init__(self, own: Iterable[str], shared: Speller, protected: Iterable[str] = ()) -> None:
+        super().__init__(own, protected)
+        self._shared = shared
+
+    def correct(self, token: str) -> str:
+        """The closest known word, or the token itself when it is known or nothing is close."""
+        if token in self._known or token in self._shared._known:  # noqa: SLF001 - a speller of the same kind
+            return token
+        mine, theirs = super().correct(token), self._shared.correct(token)
+        if mine == token or theirs == token:
+            return theirs if mine == token else mine
+        limit = 1 if len(token) < 9 else 2
+        best = min((Levenshtein.distance(token, w, score_cutoff=limit), w) for w in (mine, theirs))
+        return best[1]
+
+
+_SHARED: dict[int, tuple[Lexicon, frozenset[str], Speller]] = {}
+
+
+def _shared_words(lexicon: Lexicon) -> tuple[frozenset[str], Speller]:
+    """The lexicon's and the question phrasings' words and their speller, built once per lexicon
+    (every scope's catalog needs them)."""
+    found = _SHARED.get(id(lexicon))
+    if found is None or found[0] is not lexicon:
+        from assistant.understanding.phrasings import phrasing_words  # noqa: PLC0415
+
+        words = frozenset(lexicon.words() | phrasing_words())
+        found = (lexicon, words, Speller(words, protected=lexicon.stopwords))
+        if len(_SHARED) >= 8:
+            _SHARED.clear()
+        _SHARED[id(lexicon)] = found
+    return found[1], found[2]
+
+
 class Catalog:
     """Records plus what linking and retrieval need to know about them."""
 
     def __init__(self, records: Sequence[Objective], lexicon: Lexicon, docs: Sequence[PlanDoc] | None = None,
-                 history: Sequence[Any] | None = None, passages: Sequence[Passage] = ()) -> None:
+                 history: Sequence[Any] | None = None, passages: Sequence[Passage] = (), *,
+                 model: Any = None, multi: bool | None = None) -> None:
+        """``model``: a question model shared by every scope (else one is trained on these records);
+        ``multi``: whether more documents are loaded than these (answers then say which plan)."""
         self.records: tuple[Objective, ...] = tuple(records)
         self.passages: tuple[Passage, ...] = tuple(passages)
-        self.plans = Plans(self.records, docs, history)
+        self.plans = Plans(self.records, docs, history, multi=multi)
         self.by_key: dict[str, Objective] = {o.key: o for o in self.records}
         cdrs: dict[str, set[str]] = {}
         for o in self.records:
@@ -125,21 +186,19 @@ class Catalog:
             for text in record_strings(o):
                 self.vocabulary.update(tokens(text))
             self.vocabulary.update(tokens(o.ente or ""))
-        from assistant.understanding.phrasings import phrasing_words  # noqa: PLC0415
-
         # records', lexicon's and the question phrasings' words: never "corrected" into other words
-        self.known_words = frozenset(self.vocabulary | lexicon.words() | phrasing_words())
-        self.speller = Speller(self.known_words, protected=lexicon.stopwords)
+        shared, shared_speller = _shared_words(lexicon)
+        self.known_words = KnownWords(frozenset(self.vocabulary), shared)
+        self.speller = ScopeSpeller(self.known_words.own, shared_speller, protected=lexicon.stopwords)
         self.deadlines: dict[str, list[tuple[Indicator, date | None]]] = {
             o.key: [(i, parse_deadline(i.scadenza, lexicon)) for i in o.indicatori] for o in self.records}
         self.years = sorted({y for o in self.records for y in o.anni})
-        self.normalized: dict[str, str] = {o.key: norm(" \n ".join(record_strings(o))) for o in self.records}
-        self._model: Any = None
+        self._model: Any = model
         self._model_lock = threading.Lock()
 
     @property
     def model(self) -> Any:
-        """The question model trained on these records' corpus (trained on first use, then cached)."""
+        """The question model: the shared one, or one trained on these records' corpus (on first use)."""
         if self._model is None:
             from assistant.understanding.model import model_for  # noqa: PLC0415 - sklearn only when asked
 

@@ -6,6 +6,10 @@ monitoring date), of the plan it names or else the latest plan, of the entity it
 default entity (``PIAO_ENTE``) or the only one. With several entities and none named or configured,
 single-objective questions search every entity's current plan (the answer says which), while lists
 and counts ask which entity, unless the question asks for all of them ("in tutti gli enti").
+
+The entity is resolved first (``partition.EntityIndex``), and the question answered within that
+scope's records only (``engine``); with more entities than one page and none named, lists and counts
+go a page of entities at a time and single-objective questions to the nearest entities (``across``).
 """
 from __future__ import annotations
 
@@ -86,8 +90,9 @@ class Plans:
     """The loaded documents grouped by entity and plan, with each objective's dated statuses."""
 
     def __init__(self, records: Sequence[Objective], docs: Sequence[PlanDoc] | None = None,
-                 history: Sequence[Any] | None = None) -> None:
+                 history: Sequence[Any] | None = None, multi: bool | None = None) -> None:
         known = {d.documento: d for d in (docs or [])}
+        self._multi = multi
         derived = {d.documento: d for d in _docs_from_records(records)}
         self.docs: dict[str, PlanDoc] = {k: known.get(k, v) for k, v in derived.items()}
         self.docs.update({k: v for k, v in known.items() if k not in self.docs})
@@ -115,8 +120,9 @@ class Plans:
 
     @property
     def multi(self) -> bool:
-        """More than one document loaded (answers then say which plan they come from)."""
-        return len(self.docs) > 1
+        """More than one document loaded (answers then say which plan they come from); a scope's
+        plans know it from the loaded documents as a whole."""
+        return self._multi if self._multi is not None else len(self.docs) > 1
 
     def statuses(self, obj: Objective) -> list[DatedStatus]:
         """The dated statuses of an objective across the monitoring versions of its plan, oldest first."""

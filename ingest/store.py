@@ -152,11 +152,13 @@ class Store:
 
     def status_history(self, objective_id: str | None = None, *, ente: str | None = None,
                        periodo: str | None = None) -> list[StatusEntry]:
-        """Dated statuses kept across monitoring versions, oldest first (all, or one objective of a plan)."""
+        """Dated statuses kept across monitoring versions, oldest first (all, one body's, or one objective of a plan)."""
         query = select(StatusHistoryRow)
         if objective_id is not None:
             query = query.where(StatusHistoryRow.objective_id == objective_id,
                                 StatusHistoryRow.ente == (ente or ""), StatusHistoryRow.periodo == (periodo or ""))
+        elif ente is not None:  # one body's plans
+            query = query.where(StatusHistoryRow.ente == ente)
         query = query.order_by(StatusHistoryRow.ente, StatusHistoryRow.periodo, StatusHistoryRow.objective_id,
                                StatusHistoryRow.data)
         with self._session("la lettura dello storico degli stati") as session:

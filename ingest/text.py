@@ -44,10 +44,20 @@ def null_if_empty(text: str | None) -> str | None:
     return text
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=8192)
+def _strip_char(char: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+
+
 def strip_accents(text: str) -> str:
-    """``Comunità`` -> ``Comunita``."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """``Comunità`` -> ``Comunita`` (each character decomposed on its own: the marks that a whole-text
+    decomposition would reorder are the ones dropped, so the result is the same, in a fraction of the time)."""
+    if text.isascii():
+        return text
+    return _NON_ASCII.sub(lambda m: _strip_char(m.group()), text)
 
 
 def fold(text: str) -> str:

@@ -49,7 +49,7 @@ async def chat(body: ChatRequest, assistant: AssistantDep, settings: SettingsDep
     """Answer the last message of the conversation, with citations to the plan's records."""
     messages = _messages(body)
     messages = conversation.check_limits(messages, settings)
-    return await conversation.answer(assistant, messages, body.mode, chat_log, "chat")
+    return await conversation.answer(assistant, messages, body.mode, chat_log, "chat", body.page)
 
 
 @router.post(
@@ -67,7 +67,8 @@ async def chat_stream(
 
     async def events() -> AsyncIterator[str]:
         try:
-            result = await conversation.answer(assistant, messages, body.mode, chat_log, "chat/stream")
+            result = await conversation.answer(assistant, messages, body.mode, chat_log, "chat/stream",
+                                                body.page)
         except Exception:  # noqa: BLE001 - headers are sent: the client learns of it as an event
             logger.exception("chat stream failed")
             error, message = STATUS_MESSAGES[500]

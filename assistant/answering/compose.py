@@ -45,48 +45,55 @@ def _date(iso: str | None) -> str | None:
 
 
 class Cites:
-    """Numbered citations, one per distinct (objective, field, year, quote)."""
+    """Numbered citations, one per distinct (objective, field, year, quote), found again by a dict
+    look-up (an answer over many objectives cites in time linear in its citations); ``limit`` bounds
+    the objectives a list shows (None: all)."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None = None) -> None:
         self.items: list[Citation] = []
+        self.limit = limit
+        self._seen: dict[tuple[Any, ...], int] = {}
+
+    def _cite(self, keys: tuple[tuple[Any, ...], ...], make: Callable[[int], Citation]) -> str:
+        """The marker of the citation found under the first key, else of a new one filed under every key
+        (an objective's quote is found again from its own version or from another one)."""
+        n = self._seen.get(keys[0])
+        if n is None:
+            n = len(self.items) + 1
+            self.items.append(make(n))
+            for key in keys:
+                self._seen.setdefault(key, n)
+        return f"[{n}]"
 
     def add(self, obj: Objective, campo: str, quote: str, anno: int | None = None) -> str:
         """Cite ``quote`` from field ``campo`` of ``obj``; returns the marker '[n]'."""
         quote = quote.strip()
-        for c in self.items:
-            if (c.objective_id, c.campo, c.anno, c.citazione) == (obj.id, campo, anno, quote) \
-                    and c.documento == obj.documento:
-                return f"[{c.n}]"
-        n = len(self.items) + 1
-        self.items.append(Citation(n=n, objective_id=obj.id, titolo=obj.titolo, settore=obj.settore, campo=campo,
-                                   anno=anno, citazione=quote, documento=obj.documento,
-                                   tabella=obj.fonte.tabella, pagina=obj.fonte.pagina))
-        return f"[{n}]"
+        keys = (("record", obj.documento, obj.id, campo, anno, quote), ("version", obj.documento, obj.id, campo, quote))
+        return self._cite(keys, lambda n: Citation(
+            n=n, objective_id=obj.id, titolo=obj.titolo, settore=obj.settore, campo=campo, anno=anno,
+            citazione=quote, documento=obj.documento, tabella=obj.fonte.tabella, pagina=obj.fonte.pagina))
 
     def add_passage(self, passage: Passage, quote: str) -> str:
         """Cite ``quote`` from a prose passage (document › section › page)."""
         quote = quote.strip()
-        for c in self.items:
-            if (c.passaggio, c.documento, c.citazione) == (passage.id, passage.documento, quote):
-                return f"[{c.n}]"
-        n = len(self.items) + 1
-        self.items.append(Citation(n=n, objective_id=passage.id, titolo=passage.sezione.split(" › ")[-1],
-                                   settore="", campo="testo", citazione=quote, documento=passage.documento,
-                                   pagina=passage.pagina, sezione=passage.sezione, passaggio=passage.id))
-        return f"[{n}]"
+        return self._cite((("passage", passage.documento, passage.id, quote),), lambda n: Citation(
+            n=n, objective_id=passage.id, titolo=passage.sezione.split(" › ")[-1], settore="", campo="testo",
+            citazione=quote, documento=passage.documento, pagina=passage.pagina, sezione=passage.sezione,
+            passaggio=passage.id))
 
     def add_from(self, obj: Objective, documento: str, campo: str, quote: str) -> str:
         """Cite ``quote`` from another version (``documento``) of the same objective, e.g. an earlier status."""
         if documento == obj.documento:
             return self.add(obj, campo, quote)
         quote = quote.strip()
-        for c in self.items:
-            if (c.objective_id, c.campo, c.citazione, c.documento) == (obj.id, campo, quote, documento):
-                return f"[{c.n}]"
-        n = len(self.items) + 1
-        self.items.append(Citation(n=n, objective_id=obj.id, titolo=obj.titolo, settore=obj.settore, campo=campo,
-                                   citazione=quote, documento=documento))
-        return f"[{n}]"
+        keys = (("version", documento, obj.id, campo, quote), ("record", documento, obj.id, campo, None, quote))
+        return self._cite(keys, lambda n: Citation(
+            n=n, objective_id=obj.id, titolo=obj.titolo, settore=obj.settore, campo=campo, citazione=quote,
+            documento=documento))
+
+    def shown(self, objectives: list[Objective]) -> list[Objective]:
+        """The objectives a list shows (the first ``limit``)."""
+        return objectives if self.limit is None else objectives[:self.limit]
 
 
 class Composer(ListsMixin):
@@ -95,10 +102,11 @@ class Composer(ListsMixin):
     def __init__(self, catalog: Catalog, lexicon: Lexicon) -> None:
         self.catalog, self.lexicon = catalog, lexicon
 
-    def compose(self, plan: Plan, ev: Evidence) -> Answer:
-        """The answer text, its citations and the objectives it relies on."""
+    def compose(self, plan: Plan, ev: Evidence, cites: Cites | None = None) -> Answer:
+        """The answer text, its citations and the objectives it relies on; ``cites`` numbers the
+        citations on from an answer composed before (answers about several bodies) and may bound lists."""
         t = templates()[plan.language]
-        cites = Cites()
+        cites = cites if cites is not None else Cites()
         lines: list[str] = self._handlers()[ev.kind](plan, ev, t, cites)
         refused = ev.kind == "refusal" or (ev.kind == "list" and not ev.objectives and ev.suggestions != [])
         if ev.kind in ("field", "status") and all(c.campo == "titolo" for c in cites.items):

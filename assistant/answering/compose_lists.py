@@ -62,7 +62,7 @@ class ListsMixin:
             shown.add("peso")
         extra = [f for f in plan.fields if f not in shown]
         lines = []
-        for i, obj in enumerate(ev.objectives, 1):
+        for i, obj in enumerate(cites.shown(ev.objectives), 1):
             resp = obj.responsabile or t["none"]
             rc = cites.add(obj, "responsabile", obj.responsabile) if obj.responsabile else ""
             line = t["item"].format(i=i, titolo=_flat(obj.titolo), c=cites.add(obj, "titolo", obj.titolo),
@@ -199,7 +199,7 @@ class ListsMixin:
 
     def _weight_items(self, ev: Evidence, t: dict[str, Any], cites: Cites, key: str) -> list[str]:
         lines = []
-        for i, obj in enumerate(ev.objectives, 1):
+        for i, obj in enumerate(cites.shown(ev.objectives), 1):
             value, pc = self._weight_cites(obj, ev.year, cites)
             lines.append(t[key].format(i=i, titolo=_flat(obj.titolo), c=cites.add(obj, "titolo", obj.titolo),
                                        peso=format_number(value) if value is not None else "-", pc=pc))

@@ -102,15 +102,19 @@ class Retriever:
         self.keys = [o.key for o in catalog.records]
         self._dense_cache: dict[str, list[str]] = {}  # question -> ranked keys (a whole dict swap is atomic)
         self._groups: dict[str, tuple[float, bm25s.BM25 | None]] = {}
-        self._stems: dict[str, dict[str, set[str]]] = {k: {} for k in self.keys}
-        for name, (weight, texts) in GROUPS.items():
+        # per record, each stem with the field groups it occurs in (one bit per group): one small dict a
+        # record, not a set per record and group (the states of many bodies are held at once)
+        per_record: list[dict[str, int]] = [{} for _ in self.keys]
+        for bit, (name, (weight, texts)) in enumerate(GROUPS.items()):
             docs = [[stem(t) for text in texts(o) for t in tokens(text)] for o in catalog.records]
             self._groups[name] = (weight, _bm25(docs))
-            for key, doc in zip(self.keys, docs, strict=True):
-                self._stems[key][name] = set(doc)
+            for found, doc in zip(per_record, docs, strict=True):
+                for s in doc:
+                    found[s] = found.get(s, 0) | 1 << bit
+        self._stems: dict[str, dict[str, int]] = dict(zip(self.keys, per_record, strict=True))
         df: dict[str, int] = {}
         for key in self.keys:
-            for s in set().union(*self._stems[key].values()):
+            for s in self._stems[key]:
                 df[s] = df.get(s, 0) + 1
         n = max(1, len(self.keys))
         self._idf = {s: math.log(1 + (n - d + 0.5) / (d + 0.5)) for s, d in df.items()}
@@ -156,9 +160,9 @@ class Retriever:
         total = sum(c.weight for c in concepts)
         if not total:
             return 0.0
-        names = groups or list(GROUPS)
-        have = set().union(*(self._stems[key][g] for g in names))
-        return sum(c.weight for c in concepts if c.stems & have) / total
+        mask = sum(1 << bit for bit, name in enumerate(GROUPS) if name in (groups or GROUPS))
+        have = self._stems[key]
+        return sum(c.weight for c in concepts if any(have.get(s, 0) & mask for s in c.stems)) / total
 
     def search(self, topic: str, candidates: Sequence[str] | None = None, question: str | None = None,
                weak: Collection[str] = ()) -> list[Scored]:

@@ -113,6 +113,7 @@ def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon
 def link_persons(text: str, original: str, catalog: Catalog, links: Links) -> None:
     """Link full names and capitalised surnames ('Giomo', 'Natascia Giomo') to stored people."""
     words = _words(text)
+    capitalised_words = {catalog.speller.correct(t.lower()) for t in tokens_keep_case(original) if t[0].isupper()}
     for person in catalog.persons:
         i = _find_seq(words, person.tokens)
         if i >= 0:
@@ -123,9 +124,7 @@ def link_persons(text: str, original: str, catalog: Catalog, links: Links) -> No
         if len(surname) < 4:
             continue
         j = _find_seq(words, (surname,))
-        capital = any(catalog.speller.correct(t.lower()) == surname and t[0].isupper()
-                      for t in tokens_keep_case(original))
-        if j >= 0 and capital:
+        if j >= 0 and surname in capitalised_words:
             links.persons.append(person.name)
             links.spans.append((words[j][1], words[j][2]))
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
+from assistant.partition import scope_key
 from assistant.types import Answer, Message
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings
@@ -142,7 +143,7 @@ def test_december_label_is_in_the_built_version(tmp_path: Path) -> None:
 
 
 def test_a_year_range_that_names_no_plan_is_left_to_the_indicators(store: Store) -> None:
-    plans = assistant(store)._state.catalog.plans  # link() reads a normalised question
+    plans = assistant(store).scope(scope_key([CASALGRANDE, RUBIERA])).catalog.plans  # link() reads a normalised question
     assert plans.link("target 2023-2024 della biblioteca").unknown_plan is None
     assert plans.link("nel piao 2026-2028").unknown_plan == "2026-2028"
     assert plans.link("nel piano 2023-2025").periodo == "2023-2025"
