@@ -114,8 +114,7 @@ class Assistant:
             llm = importlib.import_module("assistant.answering.llm").build_rewriter(settings)
             planner = importlib.import_module("assistant.understanding.llm_plan").build_planner(settings)
         return cls(dense=dense, llm=llm, store=store, default_ente=settings.ente,
-                   cache_size=getattr(settings, "scope_cache_size", SCOPE_CACHE_SIZE),
-                   prefetch=getattr(settings, "scope_prefetch", False), planner=planner)
+                   cache_size=settings.scope_cache_size, prefetch=settings.scope_prefetch, planner=planner)
 
     # --- loading ----------------------------------------------------------------------------------
     def _load(self, attempts: int = 5) -> _Directory:

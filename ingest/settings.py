@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     llm_plan: bool = False  # the chat model also proposes each question's plan (validated; learned fallback)
     admin_token: str | None = None
     ente: str | None = None  # the entity answered about when several are loaded and a question names none
+    scope_cache_size: int = Field(64, ge=1)  # bodies whose answering state a worker keeps in memory (~1 MB each)
+    scope_prefetch: bool = False  # build the bodies' states in the background after start-up
     max_file_mb: float = 50.0
     max_uncompressed_mb: float = 200.0
     max_text_mb: float = 5.0  # text exports: their parse cost grows with size
