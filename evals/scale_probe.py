@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from evals.load import _free_port, server_env, wait_ready
+from evals.load import _free_port, server_env, stop, wait_ready
 from evals.scale_plans import PlanFile
 from ingest.embed import Embedder, cache_key
 
@@ -176,12 +176,7 @@ def serve(data_dir: Path, timeout_s: float = 600.0) -> Iterator[Served]:
         wait_ready(url, process, timeout_s)
         yield Served(url, process.pid, time.perf_counter() - started, cpu_s(process.pid))
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
+        stop(process)
 
 
 def cpu_s(pid: int) -> float:
