@@ -265,6 +265,12 @@ class Assistant:
         """The state of a scope (built on first use, kept in the bounded cache)."""
         return self._dir.cache.get(key)
 
+    def default_scope(self) -> ScopeState:
+        """The state of the scope a question naming no body is answered in (the first body's when the
+        answer would go across the bodies)."""
+        key = self._default_route(self._dir).key
+        return self.scope(key if key is not None else scope_key(self._dir.index.bodies[:1]))
+
     # --- answering --------------------------------------------------------------------------------
     def plan(self, messages: Sequence[Message], mode: Mode = "staff") -> tuple[Plan, Evidence]:
         """The plan and evidence of the last user message, follow-ups resolved by replaying the

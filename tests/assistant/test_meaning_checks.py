@@ -82,7 +82,8 @@ def test_a_list_reading_of_a_question_about_one_objective_falls_back_to_it() -> 
     topic = "illuminazione lampioni spenti stradina buia ?"
     base = Plan(question="Illuminazione, lampioni spenti nella stradina buia: li sistemate?", normalized=topic,
                 intent="list", filters=Filters(text=topic))
-    single = gather(base, a._state.catalog, a._state.retriever, a.lexicon)
+    state = a.default_scope()
+    single = gather(base, state.catalog, state.retriever, a.lexicon)
     assert single.kind == "describe" and [o.id for o in single.objectives] == [records[0].id]
-    named = gather(base.model_copy(update={"names_set": True}), a._state.catalog, a._state.retriever, a.lexicon)
+    named = gather(base.model_copy(update={"names_set": True}), state.catalog, state.retriever, a.lexicon)
     assert named.kind == "refusal"  # 'quali obiettivi ...' stays a list
