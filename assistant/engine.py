@@ -11,7 +11,7 @@ import logging
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.across import answer_across, more_requests
@@ -37,6 +37,7 @@ SCOPE_CACHE_SIZE = 64  # per-scope states kept in memory (each about 1 MB for a 
 MODEL_SAMPLE_RECORDS = 300  # records whose values the question model is trained on (the first bodies')
 PAGE_BODIES = 10  # bodies answered together, and per page when a question names none of more bodies
 PAGE_ITEMS = 20  # objectives listed per page of an answer about several bodies
+ACROSS_ANSWERS_KEPT = 512  # answers across the bodies kept per store revision
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class _Directory:
     model: Any
     records: dict[str, tuple[Objective, ...]] | None  # per document, when answering from records in memory
     cache: ScopeCache[ScopeState]
+    across: dict[tuple[str, str, int], Answer] = field(default_factory=dict)  # answers across bodies, this revision
 
     @property
     def everyone(self) -> ScopeKey:
@@ -335,13 +337,25 @@ class Assistant:
             questions, page = questions[:-more], (page or 1) + more  # 'altri': the next page of the answer before
         route = self.routes(questions[-MAX_REPLAYED_TURNS:], directory)[-1]
         if route.key is None:
-            return answer_across(self, directory, questions[-1], mode, page or 1)
+            return self._across(directory, questions[-1], mode, page or 1)
         state, parts = self._plan_parts(directory, questions, mode)
         draft = merge_answers([state.composer.compose(plan, evidence) for plan, evidence in parts])
         plan = parts[0][0]
         if self.llm is not None and not draft.refused:
             return self.llm.rewrite(questions[-1], plan, draft, mode)
         return draft
+
+    def _across(self, directory: _Directory, question: str, mode: Mode, page: int) -> Answer:
+        """A question naming no body among many: answered once per store revision and kept (it reads a
+        page of bodies, so a question asked again, as popular ones are, costs a look-up)."""
+        key = (question, mode, page)
+        found = directory.across.get(key)
+        if found is None:
+            found = answer_across(self, directory, question, mode, page)
+            if len(directory.across) >= ACROSS_ANSWERS_KEPT:
+                directory.across.clear()
+            directory.across[key] = found
+        return found.model_copy(deep=True)
 
     def ask(self, question: str, mode: Mode = "staff", page: int | None = None) -> Answer:
         """One question, no conversation."""

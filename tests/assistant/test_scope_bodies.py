@@ -135,3 +135,18 @@ def test_dense_search_is_filtered_by_the_scope_in_chroma(settings: Settings,
     two = tuple(r[0].documento for r in list(bodies.values())[:2])
     kinds = ScopedDense(index, two).search(question, k=50, where={"kind": "card"})
     assert kinds and {h.key.split("/")[0] for h in kinds} <= set(two) and {h.kind for h in kinds} == {"card"}
+
+
+def test_an_answer_across_bodies_is_kept_for_its_revision_only(tmp_path, bodies: dict[str, list[Objective]]) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    names = list(bodies)
+    store_bodies(settings, {e: bodies[e] for e in names[:-1]})
+    store = Store(settings)
+    a = assistant(store)
+    question = "Quanti obiettivi ci sono in tutto?"
+    first, again = a.ask(question), a.ask(question)
+    assert again == first and again is not first  # the same answer, a copy of the kept one
+    store_bodies(settings, {names[-1]: bodies[names[-1]]})  # another body's plan arrives
+    assert a.refresh()
+    last = a.ask(question, page=99)
+    assert names[-1] in last.answer  # read anew from the new revision, not the kept answer
