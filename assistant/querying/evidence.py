@@ -164,9 +164,9 @@ def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[
         return pool if restricted else []
     ranked = retriever.search(plan.filters.text or "", [o.key for o in pool], plan.question, plan.context_words)
     threshold = MIN_COVERAGE[plan.mode]
-    if plan.followup and not confident(ranked, threshold, plan.language, plan.mode):
+    if plan.followup and not confident(ranked, threshold, plan.language, plan.mode, plan.injection):
         ranked = retriever.search(plan.filters.text or "", _in_scope(plan, catalog), plan.question, plan.context_words)
-    if not confident(ranked, threshold, plan.language, plan.mode):
+    if not confident(ranked, threshold, plan.language, plan.mode, plan.injection):
         return []
     top = ranked[0]
     keys = [top.key]
@@ -181,16 +181,18 @@ def far_in_meaning(s: Scored, language: str) -> bool:
         and s.coverage < DENSE_FAR_COVERAGE
 
 
-def confident(ranked: list[Scored], threshold: float, language: str = "it", mode: str = "staff") -> bool:
+def confident(ranked: list[Scored], threshold: float, language: str = "it", mode: str = "staff",
+              strict: bool = False) -> bool:
     """Whether the best-ranked objective is a confident match: most of the topic found in it, or part of
     it found and dense search putting it first, with words alone putting it first too or by a clear
-    margin."""
+    margin. ``strict`` (what is left of a question that gave orders): agreement alone is not enough."""
     if not ranked:
         return False
     top = ranked[0]
     if far_in_meaning(top, language):
         return False  # meaning puts it far down: a word in common is not enough ('vigili urbani' ~ 'urbana')
-    if (mode == "citizen" or language != "it") and top.dense_rank is not None and top.lexical_rank is not None \
+    if (mode == "citizen" or language != "it") and not strict and top.dense_rank is not None \
+            and top.lexical_rank is not None \
             and top.dense_rank + top.lexical_rank <= CITIZEN_AGREEMENT and top.coverage >= CITIZEN_MIN_COVERAGE:
         # a need in one's own words, or a question in English (words left untranslated): words and
         # meaning both put it first or second
@@ -201,7 +203,7 @@ def confident(ranked: list[Scored], threshold: float, language: str = "it", mode
         return True
     if top.dense_rank != 1 or top.dense_score is None or top.coverage < DENSE_MIN_COVERAGE:
         return False
-    if top.lexical_rank == 1:
+    if top.lexical_rank == 1 and not strict:
         return True  # words and meaning, two independent rankers, agree on it
     runner_up = max((s.dense_score for s in ranked[1:] if s.dense_score is not None), default=0.0)
     return top.dense_score - runner_up >= DENSE_MIN_MARGIN
@@ -345,12 +347,16 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
 
 
 ECHO_MAX_WORDS = 8
-SUMMARY_COVERAGE = 0.5  # a one-objective list is answered with its summary when it covers this much of the topic
+SUMMARY_COVERAGE = 0.75  # a one-objective list is answered with its summary when it covers this much of the topic
 
 
 def _covers(plan: Plan, obj: Objective, retriever: Retriever) -> bool:
-    found = retriever.search(plan.filters.text or "", [obj.key], None, plan.context_words)
-    return bool(found) and found[0].coverage >= SUMMARY_COVERAGE
+    """Whether one objective is what a list asked about: most of its topic, or half of it with meaning
+    putting it first among all the records."""
+    found = retriever.search(plan.filters.text or "", None, plan.question, plan.context_words)
+    top = next((s for s in found if s.key == obj.key), None)
+    return top is not None and (top.coverage >= SUMMARY_COVERAGE or (
+        top.coverage >= LIST_COVERAGE and top.dense_rank == 1 and not plan.injection))
 
 
 def _echo(plan: Plan) -> str:
