@@ -154,7 +154,9 @@ class StatoStorico(BaseModel):
 
 
 class ObjectiveList(BaseModel):
-    count: int
+    count: int  # objectives matching the filters, in all pages
+    offset: int = 0
+    limit: int | None = None  # the page size (None: every objective)
     objectives: list[Objective]
     # objective key -> its status at each monitoring date of its plan, oldest first (only when several)
     stato_storico: dict[str, list[StatoStorico]] = Field(default_factory=dict)

@@ -54,6 +54,10 @@ class ObjectiveFilters:
         self.stato = stato
         self.documento = documento or None
 
+    def in_store(self) -> bool:
+        """Whether every filter is one the database applies (no PNRR, status or text filter)."""
+        return self.pnrr is None and self.stato is None and not self.text.strip()
+
     def apply(self, store: Store) -> list[Objective]:
         """The stored records matching every filter (text: see ``api/search.py``)."""
         found = store.objectives(self.documento, **self.store_filters)
@@ -67,19 +71,33 @@ class ObjectiveFilters:
 FiltersDep = Annotated[ObjectiveFilters, Depends()]
 
 
+PAGE_DEFAULT, PAGE_MAX = 200, 2000  # objectives per page of the list (the exports are whole)
+
+
 @router.get("/objectives", response_model=ObjectiveList, responses=errors(422, 500))
-def list_objectives(filters: FiltersDep, store: StoreDep) -> ObjectiveList:
-    """The stored objectives, filtered."""
-    found = filters.apply(store)
-    return ObjectiveList(count=len(found), objectives=found, stato_storico=_history(store, found),
-                         stato_sintetico={o.key: synthetic_status(o) for o in found})
+def list_objectives(
+    filters: FiltersDep, store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX, description="Obiettivi per pagina")] = PAGE_DEFAULT,
+    offset: Annotated[int, Query(ge=0, description="Quanti obiettivi saltare (pagine successive)")] = 0,
+) -> ObjectiveList:
+    """The stored objectives, filtered, one page at a time (``count`` is how many match in all)."""
+    if filters.in_store():  # the database filters and pages: nothing else is read
+        count = store.count_objectives(filters.documento, **filters.store_filters)
+        page = store.objectives(filters.documento, limit=limit, offset=offset, **filters.store_filters)
+    else:
+        found = filters.apply(store)
+        count, page = len(found), found[offset:offset + limit]
+    return ObjectiveList(count=count, offset=offset, limit=limit, objectives=page, stato_storico=_history(store, page),
+                         stato_sintetico={o.key: synthetic_status(o) for o in page})
 
 
 def _history(store: Store, objectives: list[Objective]) -> dict[str, list[StatoStorico]]:
-    """Each objective's statuses across the monitoring versions of its plan, when there are several."""
+    """Each objective's statuses across the monitoring versions of its plan, when there are several
+    (read for the bodies of these objectives only)."""
     plans = {d.documento: (d.ente or "", d.periodo or "") for d in store.documents()}
     by_plan: dict[tuple[str, str, str], list[StatoStorico]] = {}
-    for entry in store.status_history():
+    entes = {plans.get(o.documento, ("", ""))[0] or None for o in objectives}
+    for entry in (e for ente in entes for e in store.status_history(ente=ente)):
         by_plan.setdefault((entry.ente or "", entry.periodo or "", entry.objective_id), []).append(
             StatoStorico(data=entry.data, testo=entry.testo, documento=entry.documento))
     out = {}

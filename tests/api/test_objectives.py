@@ -7,6 +7,7 @@ import json
 from datetime import date, datetime
 
 import openpyxl
+import pytest
 from fastapi.testclient import TestClient
 
 from api import export
@@ -200,3 +201,19 @@ def test_answer_votes_keep_the_question_only_with_chat_logging(
         kept = logging_client.post("/api/feedback/answer", json=body).json()
     assert kept["question_kept"] is True
     assert json.loads(votes.read_text(encoding="utf-8").splitlines()[-1])["question"] == body["question"]
+
+
+@pytest.mark.parametrize("params", [{}, {"settore": "finanziario"}, {"text": "regolamento"}])
+def test_the_list_is_paged_and_the_pages_make_the_whole(client: TestClient, params: dict[str, str]) -> None:
+    whole = client.get("/api/objectives", params={**params, "limit": 2000}).json()
+    keys, offset = [], 0
+    while True:
+        page = client.get("/api/objectives", params={**params, "limit": 4, "offset": offset}).json()
+        assert page["count"] == whole["count"] and len(page["objectives"]) <= 4
+        if not page["objectives"]:
+            break
+        keys += [f"{o['documento']}/{o['id']}" for o in page["objectives"]]
+        assert set(page["stato_sintetico"]) == {f"{o['documento']}/{o['id']}" for o in page["objectives"]}
+        offset += 4
+    assert keys == [f"{o['documento']}/{o['id']}" for o in whole["objectives"]] and len(keys) == whole["count"]
+    assert client.get("/api/objectives", params={"limit": 0}).status_code == 422
