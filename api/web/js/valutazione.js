@@ -179,7 +179,10 @@ async function load(qs) {
     renderTable();
     renderChart();
     updateDownloads(qs);
-    counter.textContent = data.count === 1 ? "1 obiettivo trovato." : `${data.count} obiettivi trovati.`;
+    const found = data.count === 1 ? "1 obiettivo trovato." : `${data.count} obiettivi trovati.`;
+    counter.textContent = data.objectives.length < data.count
+      ? `${found} Sono mostrati i primi ${data.objectives.length}: restringere i filtri o scaricare il file CSV o Excel per averli tutti.`
+      : found;
     return data.objectives;
   } catch (err) {
     if (mine === requestId) {
