@@ -72,13 +72,14 @@ FiltersDep = Annotated[ObjectiveFilters, Depends()]
 
 
 PAGE_DEFAULT, PAGE_MAX = 200, 2000  # objectives per page of the list (the exports are whole)
+OFFSET_MAX = 1_000_000_000  # beyond any store, within the database's integers
 
 
 @router.get("/objectives", response_model=ObjectiveList, responses=errors(422, 500))
 def list_objectives(
     filters: FiltersDep, store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX, description="Obiettivi per pagina")] = PAGE_DEFAULT,
-    offset: Annotated[int, Query(ge=0, description="Quanti obiettivi saltare (pagine successive)")] = 0,
+    offset: Annotated[int, Query(ge=0, le=OFFSET_MAX, description="Quanti obiettivi saltare (pagine successive)")] = 0,
 ) -> ObjectiveList:
     """The stored objectives, filtered, one page at a time (``count`` is how many match in all)."""
     if filters.in_store():  # the database filters and pages: nothing else is read

@@ -217,3 +217,4 @@ def test_the_list_is_paged_and_the_pages_make_the_whole(client: TestClient, para
         offset += 4
     assert keys == [f"{o['documento']}/{o['id']}" for o in whole["objectives"]] and len(keys) == whole["count"]
     assert client.get("/api/objectives", params={"limit": 0}).status_code == 422
+    assert client.get("/api/objectives", params={"offset": 2**63}).status_code == 422  # never a database overflow
