@@ -16,14 +16,9 @@ from tests.assistant.test_understanding import ROCCAFELICE, _generated, _load
 pytestmark = pytest.mark.skipif(not ROCCAFELICE.exists(), reason="the Roccafelice sample is missing")
 
 
-@pytest.fixture(scope="module")
-def rocca() -> list[Objective]:
-    return _load(ROCCAFELICE)
-
-
-@pytest.fixture(scope="module")
-def assistant(rocca: list[Objective]) -> Assistant:
-    return Assistant(rocca)
+# the Roccafelice records and an assistant over them, once for the module (as in test_understanding)
+rocca = pytest.fixture(scope="module", name="rocca")(lambda: _load(ROCCAFELICE))
+assistant = pytest.fixture(scope="module", name="assistant")(lambda rocca: Assistant(rocca))
 
 
 def _ask(assistant: Assistant, question: str):
