@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from api.folding import fold
-from ingest.text import stated
+from ingest.store_rows import has_pnrr
 from ingest.types import Objective
 
 _WORD = re.compile(r"\w+")
@@ -20,8 +20,8 @@ _FLAG_LABELS = {"pnrr": "pnrr"}  # field -> the word that finds the objectives w
 
 
 def pnrr_linked(obj: Objective) -> bool:
-    """Whether the ``pnrr`` value names a measure (``No``, ``-`` or ``Nessuno`` do not)."""
-    return stated(obj.pnrr)
+    """Whether the ``pnrr`` value names a measure (``No``, ``-`` or ``Nessuno`` do not): the store's rule."""
+    return has_pnrr(obj)
 
 
 def _values(obj: Objective) -> Iterator[str]:

@@ -16,7 +16,7 @@ from api.guided import guided_groups
 from api.identity import body_name
 from api.routes.common import errors
 from api.schemas import GuidedQuestions, ObjectiveList, QualityDocument, QualityReport, StatoStorico
-from api.search import pnrr_linked, search
+from api.search import search
 from api.status import synthetic_status
 from api.weights import WeightTable, weight_table
 from ingest.settings import Settings
@@ -48,21 +48,19 @@ class ObjectiveFilters:
             "classificazione": classificazione or None,
             "responsabile": responsabile or None,
             "anno": anno,
+            "has_pnrr": pnrr,  # the database keeps whether each record names a PNRR measure
         }
-        self.pnrr = pnrr
         self.text = text or ""
         self.stato = stato
         self.documento = documento or None
 
     def in_store(self) -> bool:
-        """Whether every filter is one the database applies (no PNRR, status or text filter)."""
-        return self.pnrr is None and self.stato is None and not self.text.strip()
+        """Whether every filter is one the database applies (no status or text filter)."""
+        return self.stato is None and not self.text.strip()
 
     def apply(self, store: Store) -> list[Objective]:
         """The stored records matching every filter (text: see ``api/search.py``)."""
         found = store.objectives(self.documento, **self.store_filters)
-        if self.pnrr is not None:
-            found = [o for o in found if pnrr_linked(o) == self.pnrr]
         if self.stato is not None:
             found = [o for o in found if synthetic_status(o).stato == self.stato]
         return search(found, self.text) if self.text.strip() else found

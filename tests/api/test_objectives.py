@@ -203,7 +203,8 @@ def test_answer_votes_keep_the_question_only_with_chat_logging(
     assert json.loads(votes.read_text(encoding="utf-8").splitlines()[-1])["question"] == body["question"]
 
 
-@pytest.mark.parametrize("params", [{}, {"settore": "finanziario"}, {"text": "regolamento"}])
+@pytest.mark.parametrize("params", [{}, {"settore": "finanziario"}, {"text": "regolamento"}, {"pnrr": "true"},
+                                    {"pnrr": "false"}])
 def test_the_list_is_paged_and_the_pages_make_the_whole(client: TestClient, params: dict[str, str]) -> None:
     whole = client.get("/api/objectives", params={**params, "limit": 2000}).json()
     keys, offset = [], 0
