@@ -18,6 +18,8 @@ from ingest.types import Indicator, Objective, Passage
 
 CARD_FIELDS = ("settore", "settore_cdr", "classificazione", "titolo", "destinatari", "contributor",
                "obiettivo_strategico", "responsabile", "personale_coinvolto", "peso", "pnrr", "anticorruzione")
+FIELDS = (*CARD_FIELDS, "stato_attuazione", *(f for f in Indicator.model_fields if f != "anno"))  # in form order
+ROW_FIELDS = frozenset(FIELDS) & frozenset(Indicator.model_fields)  # the fields of an indicator row
 _SECTOR_KINDS = frozenset({"settore", "area", "servizio", "ufficio", "unita", "direzione", "dipartimento"})
 _NOT_A_PERSON = {"settore", "responsabile", "servizio", "ufficio", "dirigente", "segretario"}
 
@@ -177,7 +179,7 @@ class Catalog:
         self.classifications = sorted({o.classificazione for o in self.records if o.classificazione})
         # the fields some records state and others leave empty: 'with/without X' filters make sense on them
         self.partial_fields = frozenset(
-            f for f in (*CARD_FIELDS, "stato_attuazione", *Indicator.model_fields)
+            f for f in FIELDS
             if 0 < sum(1 for o in self.records if has_field(o, f)) < len(self.records))
         self._partial_in: dict[int, frozenset[str]] = {}
         self.title_words = frozenset(t for o in self.records for t in tokens(o.titolo))
@@ -212,7 +214,7 @@ class Catalog:
         if year is None:
             return self.partial_fields
         if year not in self._partial_in:
-            in_year = frozenset(f for f in Indicator.model_fields if f != "anno" and 0 < sum(
+            in_year = frozenset(f for f in sorted(ROW_FIELDS) if 0 < sum(
                 1 for o in self.records if has_field(o, f, year)) < len(self.records))
             self._partial_in[year] = self.partial_fields | in_year
         return self._partial_in[year]

@@ -13,10 +13,10 @@ from typing import Any
 import yaml
 
 from assistant.answering.compose_lists import ListsMixin, _flat
-from assistant.catalog import Catalog, field_text
+from assistant.catalog import ROW_FIELDS, Catalog, field_text
 from assistant.lexicon import Lexicon
 from assistant.querying.evidence import Evidence, EvidenceKind
-from assistant.querying.records import ROW_FIELDS, format_number
+from assistant.querying.records import format_number
 from assistant.querying.retrieve import sentences
 from assistant.scope import date_matches
 from assistant.types import Answer, Citation, Plan

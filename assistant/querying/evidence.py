@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.catalog import Catalog, field_text, record_strings
+from assistant.catalog import ROW_FIELDS, Catalog, field_text, record_strings
 from assistant.lexicon import Lexicon
 from assistant.querying.passages import CUED_COVERAGE, UNCUED_COVERAGE, prose_cues, quote
 from assistant.querying.records import (
@@ -238,7 +238,7 @@ def _about(plan: Plan, targets: list[Objective], concepts: list[Concept]) -> Evi
     fields = list(plan.fields) or (["target"] if plan.intent == "compare_years" else [])
     ev = Evidence(kind=plan.intent, objectives=targets, fields=fields)
     years = plan.years if plan.intent in ("field", "compare_years") else []
-    indicator_asked = plan.intent == "compare_years" or any(f in INDICATOR_FIELDS for f in fields)
+    indicator_asked = plan.intent == "compare_years" or any(f in ROW_FIELDS for f in fields)
     for obj in targets:
         if years and indicator_asked and obj.indicatori:
             missing = [y for y in years if y not in obj.anni]
@@ -250,7 +250,6 @@ def _about(plan: Plan, targets: list[Objective], concepts: list[Concept]) -> Evi
     return ev
 
 
-INDICATOR_FIELDS = tuple(f for f in Indicator.model_fields if f != "anno")  # the fields of an indicator row
 
 
 def _rows(obj: Objective, years: list[int], concepts: list[Concept], fields: list[str], intent: str,
@@ -262,7 +261,7 @@ def _rows(obj: Objective, years: list[int], concepts: list[Concept], fields: lis
         return []
     if best > 0 and intent != "describe":
         rows = [r for r, s in zip(rows, scores, strict=True) if s >= 0.5 * best]
-    asked = [f for f in fields if f in INDICATOR_FIELDS]
+    asked = [f for f in fields if f in ROW_FIELDS]
     if asked and intent != "compare_years":
         with_value = [r for r in rows if any(getattr(r, f) for f in asked)]
         rows = with_value or rows

@@ -5,12 +5,10 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from assistant.catalog import Catalog, has_field
+from assistant.catalog import ROW_FIELDS, Catalog, has_field
 from assistant.types import Filters
 from ingest.text import norm, stem, tokens
 from ingest.types import Indicator, Objective
-
-ROW_FIELDS = frozenset(f for f in Indicator.model_fields if f != "anno")  # the fields of an indicator row
 
 _PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%?")
 

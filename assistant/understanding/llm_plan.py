@@ -18,14 +18,12 @@ from langchain_core.output_parsers import PydanticOutputParser
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.answering.llm import MODEL_ERRORS, Prompt, load_prompt, message_text
-from assistant.catalog import CARD_FIELDS, Catalog
+from assistant.catalog import FIELDS, Catalog
 from assistant.types import Intent, Plan
-from ingest.types import Indicator
 
 log = logging.getLogger(__name__)
 
 PLAN_PROMPT = "plan.v1"
-PLAN_FIELDS = (*CARD_FIELDS, "stato_attuazione", *(f for f in Indicator.model_fields if f != "anno"))
 
 
 class PlanProposal(BaseModel):
@@ -68,7 +66,7 @@ class LLMPlanner:
 
     def propose(self, question: str, catalog: Catalog) -> PlanProposal:
         """The model's proposal for a (normalised) question, validated; raises on any problem."""
-        values = {"fields": ", ".join(PLAN_FIELDS), "sectors": "; ".join(s.name for s in catalog.sectors),
+        values = {"fields": ", ".join(FIELDS), "sectors": "; ".join(s.name for s in catalog.sectors),
                   "people": "; ".join(p.name for p in catalog.persons),
                   "years": ", ".join(str(y) for y in catalog.years),
                   "question": question.replace("<", "‹").replace(">", "›"),  # data cannot close its delimiter
@@ -82,7 +80,7 @@ class LLMPlanner:
 
 def check(proposal: PlanProposal, catalog: Catalog) -> PlanProposal:
     """The proposal when every value it names is one of the records'; else ``InvalidProposal``."""
-    unknown = [f for f in proposal.fields if f not in PLAN_FIELDS]
+    unknown = [f for f in proposal.fields if f not in FIELDS]
     if proposal.settore is not None and proposal.settore not in {s.name for s in catalog.sectors}:
         unknown.append(proposal.settore)
     if proposal.responsabile is not None and proposal.responsabile not in {p.name for p in catalog.persons}:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from assistant.catalog import CARD_FIELDS, Catalog
+from assistant.catalog import FIELDS, Catalog
 from assistant.lexicon import Lexicon
 from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Mode, Plan
@@ -19,7 +19,6 @@ from assistant.understanding.model import Prediction
 from assistant.understanding.phrasings import load_phrasings, objective_nouns, phrasing_words
 from assistant.understanding.slots import link_all, mask
 from ingest.text import ITALIAN_MIN_COUNT, english_words, italian_words, norm, proper_names, tokens
-from ingest.types import Indicator
 
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
 
@@ -261,7 +260,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     partial = catalog.partial_in(years[0] if len(years) == 1 else None)
     if intent in ("list", "count") and pred.polarity == "missing" and not has_filter and \
             not set(fields) & partial and not negated_fields(masked, sorted({*fields, *partial}), lexicon) \
-            and not negated_fields(masked, FILLABLE, lexicon, strict=True):
+            and not negated_fields(masked, FIELDS, lexicon, strict=True):
         # 'chi segue le entrate che i cittadini non hanno pagato?': a negation, not a filter on a field
         # every record states; the question is about one objective
         intent = next((i for i in sorted(pred.intent_scores, key=lambda k: -pred.intent_scores[k])
@@ -330,7 +329,6 @@ def _intent(pred: Prediction, years: list[int], has_filter: bool, has_topic: boo
     return intent, fields
 
 
-FILLABLE = (*CARD_FIELDS, "stato_attuazione", *(f for f in Indicator.model_fields if f != "anno"))
 NEGATION_GAP = 30  # at most this many characters between a negation and the field it makes empty
 
 
@@ -396,7 +394,7 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
         asked = [f for f in fields if f != "peso" or intent in ("list", "count")]
         polarity = pred.polarity
         negated = (negated_fields(text, asked, lexicon) or negated_fields(text, sorted(partial), lexicon)
-                   or negated_fields(text, FILLABLE, lexicon, strict=True)) if intent in ("list", "count") else []
+                   or negated_fields(text, FIELDS, lexicon, strict=True)) if intent in ("list", "count") else []
         if negated:  # 'senza alcun target per il 2027': a field named after a negation
             polarity, asked = "missing", negated
         elif polarity == "missing":  # 'senza X': the fields named after the negation (asked or not yet read)
