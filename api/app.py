@@ -28,6 +28,7 @@ from api.limits import BodyLimitMiddleware
 from api.logs import hide_query_strings
 from api.routes import ALL as ROUTERS
 from api.routes.feedback import prune_feedback
+from api.routes.objectives import KeptPages
 from api.routes.pages import WEB_DIR
 from api.security import Limiters, SecurityHeadersMiddleware, configure_cors
 from api.upload import remove_stale_uploads
@@ -56,6 +57,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.store = Store(settings)
     app.state.assistant = None
     app.state.assistant_lock = asyncio.Lock()
+    app.state.objective_pages = KeptPages()
     await load_assistant(app.state)
     chat_log = ChatLog.from_settings(settings)
     if chat_log is not None:

@@ -49,7 +49,7 @@ from ingest.types import Objective, Passage
 logger = logging.getLogger(__name__)
 
 UpsertStatus = Literal["new", "updated", "unchanged"]
-FILTERS = ("settore", "classificazione", "responsabile", "has_pnrr", "ente", "anno")
+FILTERS = ("settore", "classificazione", "responsabile", "has_pnrr", "ente", "anno", "contains")
 _CHUNK = 500  # keeps IN (...) lists well under every database's parameter limit
 
 
@@ -213,10 +213,11 @@ class Store:
         """Stored records in document order (documents by key), or the page ``offset``/``limit`` of them.
 
         Filters: ``settore``, ``classificazione``, ``responsabile`` (case-insensitive substring),
-        ``has_pnrr`` (bool), ``ente`` (exact), ``anno`` (an indicator row of that year).
+        ``has_pnrr`` (bool), ``ente`` (exact), ``anno`` (an indicator row of that year), ``contains`` (a
+        ``store_search.Phrase``: words of the record's values, in order; see ``store_search.contains_clause``).
         ``None`` values are ignored; an unknown filter raises ``ValueError``.
         """
-        query = _filtered(select(ObjectiveRow.record), documento, filters)
+        query = _filtered(select(ObjectiveRow.record), documento, filters, self.engine.dialect.name)
         query = query.order_by(ObjectiveRow.documento, ObjectiveRow.position).offset(offset).limit(limit)
         with self._session("la lettura degli obiettivi") as session:
             return [Objective.model_validate_json(rec) for rec in session.scalars(query)]
@@ -247,13 +248,15 @@ class Store:
 
     def count_objectives(self, documento: str | None = None, **filters: Any) -> int:
         """How many records are stored (for one document, or all; the filters of ``objectives``)."""
-        query = _filtered(select(func.count()).select_from(ObjectiveRow), documento, filters)
+        query = _filtered(select(func.count()).select_from(ObjectiveRow), documento, filters,
+                          self.engine.dialect.name)
         with self._session("il conteggio degli obiettivi") as session:
             return int(session.scalar(query) or 0)
 
     def count_by_ente(self, documento: str | None = None, **filters: Any) -> dict[str | None, int]:
         """How many records each ente has (the filters of ``objectives``), by ente; ``None``: no ente."""
-        query = _filtered(select(ObjectiveRow.ente, func.count()).select_from(ObjectiveRow), documento, filters)
+        query = _filtered(select(ObjectiveRow.ente, func.count()).select_from(ObjectiveRow), documento, filters,
+                          self.engine.dialect.name)
         with self._session("il conteggio degli obiettivi") as session:
             rows = session.execute(query.group_by(ObjectiveRow.ente))
             counts = {ente: int(n) for ente, n in rows}
@@ -305,7 +308,7 @@ class Store:
             return int(session.scalar(select(func.count()).select_from(EmbeddingRow)) or 0)
 
 
-def _filtered(query: Any, documento: str | None, filters: dict[str, Any]) -> Any:
+def _filtered(query: Any, documento: str | None, filters: dict[str, Any], dialect: str) -> Any:
     """The query restricted to a document and the ``objectives`` filters (unknown ones: ``ValueError``)."""
     unknown = set(filters) - set(FILTERS)
     if unknown:
@@ -314,11 +317,13 @@ def _filtered(query: Any, documento: str | None, filters: dict[str, Any]) -> Any
         query = query.where(ObjectiveRow.documento == documento)
     for name, value in filters.items():
         if value is not None:
-            query = query.where(_filter_clause(name, value))
+            query = query.where(_filter_clause(name, value, dialect))
     return query
 
 
-def _filter_clause(name: str, value: Any) -> Any:
+def _filter_clause(name: str, value: Any, dialect: str) -> Any:
+    if name == "contains":
+        return store_search.contains_clause(value, dialect)
     if name == "has_pnrr":
         return ObjectiveRow.has_pnrr.is_(bool(value))
     if name == "ente":

@@ -4,6 +4,10 @@ Each objective is indexed as four fields of Italian stems (``ingest.text.stem``,
 stemmer): title, indicator rows, card and status text, weighted 3 : 2 : 1 : 1. A question's stems are
 OR-ed, so a word in another inflection ('rifiuti' for 'rifiuto') finds the record.
 
+A fifth field, ``valori``, holds the words of every value of the record as they are (``ingest.text.tokens``,
+not stemmed, not ranked): the objectives list's text filter asks it for the words in order
+(``contains_clause``), the last word as a word start when a search is typed halfway.
+
 - SQLite: an FTS5 table ranked by ``bm25()``; a hashed scope token per ente and per document in its
   own column lets the full-text index itself narrow a search (and a delete) to one body or plan.
 - PostgreSQL: a stored ``tsvector`` column (``to_tsvector('italian', ...)`` over the same stems, the
@@ -17,7 +21,7 @@ import hashlib
 import logging
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -29,22 +33,27 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    column,
     delete,
     func,
     insert,
     inspect,
     select,
+    table,
     text,
+    tuple_,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session
 
+from ingest.store_rows import has_pnrr
 from ingest.text import stem, tokens
 from ingest.types import Objective
 
 logger = logging.getLogger(__name__)
 
 TABLE = "objective_search"
+VALUES = "valori"  # the column of the values' words (see the module's docstring)
 MAX_TERMS = 32  # of a query: a pasted paragraph costs no more than a long question
 _BACKFILL_CHUNK = 1000
 
@@ -70,6 +79,39 @@ FIELDS: dict[str, tuple[float, Callable[[Objective], list[str]]]] = {
     "scheda": (1.0, _card_texts),
     "stato": (1.0, _status_texts),
 }
+
+
+_RECORD_FIELDS = ("settore", "settore_cdr", "classificazione", "titolo", "destinatari", "contributor",
+                  "obiettivo_strategico", "responsabile", "personale_coinvolto", "peso", "pnrr", "anticorruzione",
+                  "ente")
+_ROW_VALUES = ("indicatore", "scadenza", "baseline", "target", "target_intermedio", "target_raggiunto", "peso",
+               "fonte_verifica")
+PNRR_WORD = "pnrr"  # a word found in every objective linked to the PNRR, as a user searching it expects
+
+
+def record_values(obj: Objective) -> Iterator[str]:
+    """Every value of a record a user may search for (never a field's name), and ``PNRR_WORD`` when the
+    objective names a PNRR measure (``has_pnrr``)."""
+    for name in _RECORD_FIELDS:
+        value = getattr(obj, name)
+        if value:
+            yield value
+    for ind in obj.indicatori:
+        for name in _ROW_VALUES:
+            value = getattr(ind, name)
+            if value:
+                yield value
+    if obj.stato_attuazione and obj.stato_attuazione.testo:
+        yield obj.stato_attuazione.testo
+    if has_pnrr(obj):
+        yield PNRR_WORD
+
+
+class Phrase(NamedTuple):
+    """Words to find in this order, next to each other; with ``prefix_last`` the last may be a word's start."""
+
+    words: tuple[str, ...]
+    prefix_last: bool = False
 
 
 class TextHit(NamedTuple):
@@ -98,7 +140,13 @@ def search_row(obj: Objective) -> dict[str, Any]:
     """The full-text row of one objective (both engines)."""
     row: dict[str, Any] = {"documento": obj.documento, "id": obj.id, "ente": obj.ente}
     row.update({name: stemmed(texts(obj)) for name, (_, texts) in FIELDS.items()})
+    row[VALUES] = values_text(obj)
     return row
+
+
+def values_text(obj: Objective) -> str:
+    """The words of a record's values, one value after the other (what ``VALUES`` holds)."""
+    return " ".join(t for value in record_values(obj) for t in tokens(value))
 
 
 # -- PostgreSQL -----------------------------------------------------------------------------------
@@ -113,8 +161,11 @@ PG_TABLE = Table(
     Column("id", String(255), primary_key=True),
     Column("ente", String(255)),
     *(Column(name, Text) for name in FIELDS),
+    Column(VALUES, Text),
     Column("tsv", TSVECTOR, Computed(_TSV, persisted=True)),
+    Column("tsv_valori", TSVECTOR, Computed(f"to_tsvector('simple', coalesce({VALUES}, ''))", persisted=True)),
     Index(f"ix_{TABLE}_tsv", "tsv", postgresql_using="gin"),
+    Index(f"ix_{TABLE}_tsv_valori", "tsv_valori", postgresql_using="gin"),
     Index(f"ix_{TABLE}_ente", "ente"),
 )
 # ts_rank weighs {D, C, B, A}: the same 3 : 2 : 1 : 1 as bm25 on SQLite
@@ -123,8 +174,8 @@ _PG_RANK_WEIGHTS = "{" + ",".join(f"{FIELDS[name][0] / 3:.4f}" for name in rever
 
 # -- SQLite ---------------------------------------------------------------------------------------
 
-_FTS_COLUMNS = ("documento", "id", "ente", "scope", *FIELDS)
-_BM25 = ", ".join(["0"] * 4 + [str(weight) for weight, _ in FIELDS.values()])
+_FTS_COLUMNS = ("documento", "id", "ente", "scope", *FIELDS, VALUES)
+_BM25 = ", ".join(["0"] * 4 + [str(weight) for weight, _ in FIELDS.values()] + ["0"])
 _TEXT_COLUMNS = "{" + " ".join(FIELDS) + "}"
 
 
@@ -150,7 +201,7 @@ _META = Table("search_meta", MetaData(), Column("key", String(64), primary_key=T
 
 def fingerprint() -> str:
     """A digest of how the full-text rows are made (layout, fields, tokens and stems of a probe text)."""
-    layout = "v1|" + "|".join(_FTS_COLUMNS) + "|" + stemmed([_PROBE])
+    layout = "v2|" + "|".join(_FTS_COLUMNS) + "|" + stemmed([_PROBE]) + "|" + " ".join(tokens(_PROBE))
     return hashlib.sha256(layout.encode("utf-8")).hexdigest()[:16]
 
 
@@ -282,6 +333,26 @@ def _search_scope(conn: Connection | Session, terms: Sequence[str], params: dict
         norm = _K1 * (1 - _B + _B * length / average)
         hits.append(TextHit(key, sum(idf[t] * f[t] * (_K1 + 1) / (f[t] + norm) for t in terms if f[t])))
     return sorted(hits, key=lambda h: (-h.score, h.key))
+
+
+def contains_clause(phrase: Phrase, dialect: str) -> Any:
+    """A condition on the objectives' rows: the record's values hold ``phrase`` (its words in order, as
+    ``values_text`` writes them; the last one as a word start with ``prefix_last``). It may also hold for
+    words that run from one value into the next: the caller checks the records it reads, if it cares.
+    Every word must be ``[a-z0-9]+`` (``ingest.text.tokens``)."""
+    from ingest.store_rows import ObjectiveRow  # noqa: PLC0415 - the rows import nothing from here
+
+    words = [w for w in phrase.words if w.isascii() and w.isalnum()]
+    if not words or len(words) != len(phrase.words):
+        raise ValueError(f"not words of ingest.text.tokens: {phrase.words!r}")
+    found = table(TABLE, column("documento"), column("id"))
+    if dialect == "postgresql":
+        query = " <-> ".join(words) + (":*" if phrase.prefix_last else "")
+        match = text("tsv_valori @@ to_tsquery('simple', :values_query)").bindparams(values_query=query)
+    else:
+        query = f'{VALUES} : "{" ".join(words)}"' + (" *" if phrase.prefix_last else "")
+        match = text(f"{TABLE} MATCH :values_query").bindparams(values_query=query)
+    return tuple_(ObjectiveRow.documento, ObjectiveRow.id).in_(select(found.c.documento, found.c.id).where(match))
 
 
 def _dialect(conn: Connection | Session) -> str:

@@ -2,10 +2,14 @@
 guided questions."""
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -16,7 +20,7 @@ from api.guided import guided_groups
 from api.identity import body_name
 from api.routes.common import errors
 from api.schemas import GuidedQuestions, ObjectiveList, QualityDocument, QualityReport, StatoStorico
-from api.search import search
+from api.search import matches, phrases
 from api.status import synthetic_status
 from api.weights import WeightTable, weight_table
 from ingest.settings import Settings
@@ -54,16 +58,27 @@ class ObjectiveFilters:
         self.stato = stato
         self.documento = documento or None
 
+    def key(self) -> tuple[Any, ...]:
+        """The filters as a hashable value (two requests with the same key get the same records)."""
+        return (*sorted(self.store_filters.items()), tuple(phrases(self.text)), self.stato, self.documento)
+
     def in_store(self) -> bool:
-        """Whether every filter is one the database applies (no status or text filter)."""
-        return self.stato is None and not self.text.strip()
+        """Whether every filter is one the database applies exactly (no status or text filter)."""
+        return self.stato is None and not phrases(self.text)
 
     def apply(self, store: Store) -> list[Objective]:
-        """The stored records matching every filter (text: see ``api/search.py``)."""
-        found = store.objectives(self.documento, **self.store_filters)
-        if self.stato is not None:
-            found = [o for o in found if synthetic_status(o).stato == self.stato]
-        return search(found, self.text) if self.text.strip() else found
+        """The stored records matching every filter. The text (see ``api/search.py``): the database finds
+        the records holding its words in order, which are checked value by value here; whole words
+        first, then the last word as a word start."""
+        for phrase in phrases(self.text) or [None]:
+            found = store.objectives(self.documento, **self.store_filters, contains=phrase)
+            if phrase is not None:
+                found = [o for o in found if matches(o, phrase)]
+            if self.stato is not None:
+                found = [o for o in found if synthetic_status(o).stato == self.stato]
+            if found:
+                break
+        return found
 
 
 FiltersDep = Annotated[ObjectiveFilters, Depends()]
@@ -71,15 +86,66 @@ FiltersDep = Annotated[ObjectiveFilters, Depends()]
 
 PAGE_DEFAULT, PAGE_MAX = 200, 2000  # objectives per page of the list (the exports are whole)
 OFFSET_MAX = 1_000_000_000  # beyond any store, within the database's integers
+PAGES_KEPT = 64  # pages of the list kept, as sent, for the store's current revision
 
 
-@router.get("/objectives", response_model=ObjectiveList, responses=errors(422, 500))
+class KeptPages:
+    """Pages of the list as sent (JSON bytes), for one store revision: the evaluators' page asks the
+    same filters again and again, and until a document is written the answer cannot change. Bounded
+    (least recently used out); a new revision drops them all. Thread-safe."""
+
+    def __init__(self, size: int = PAGES_KEPT) -> None:
+        self.size, self.revision = size, ""
+        self._pages: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, revision: str, key: Hashable) -> bytes | None:
+        with self._lock:
+            if revision != self.revision:
+                return None
+            found = self._pages.get(key)
+            if found is not None:
+                self._pages.move_to_end(key)
+            return found
+
+    def put(self, revision: str, key: Hashable, body: bytes) -> None:
+        with self._lock:
+            if revision != self.revision:
+                self.revision = revision
+                self._pages.clear()
+            self._pages[key] = body
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+
+@router.get("/objectives", response_model=ObjectiveList, responses={304: {"description": "Non cambiata "
+            "(If-None-Match)"}, **errors(422, 500)})
 def list_objectives(
-    filters: FiltersDep, store: StoreDep,
+    request: Request, filters: FiltersDep, store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX, description="Obiettivi per pagina")] = PAGE_DEFAULT,
     offset: Annotated[int, Query(ge=0, le=OFFSET_MAX, description="Quanti obiettivi saltare (pagine successive)")] = 0,
-) -> ObjectiveList:
-    """The stored objectives, filtered, one page at a time (``count`` is how many match in all)."""
+) -> Response:
+    """The stored objectives, filtered, one page at a time (``count`` is how many match in all).
+
+    A page is the same until a document is written: it carries an ``ETag`` (304 to a matching
+    ``If-None-Match``), and the last pages sent are kept for the store's revision (``PAGES_KEPT``)."""
+    revision = store.revision()
+    key = (filters.key(), limit, offset)
+    tag = f'W/"{revision}-{hashlib.sha256(repr(key).encode()).hexdigest()[:16]}"'
+    headers = {"ETag": tag, "Cache-Control": "no-cache"}
+    if tag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers=headers)
+    kept: KeptPages = request.app.state.objective_pages
+    body = kept.get(revision, key)
+    if body is None:
+        body = page_of(store, filters, limit, offset).model_dump_json(by_alias=True).encode("utf-8")
+        kept.put(revision, key, body)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def page_of(store: Store, filters: ObjectiveFilters, limit: int, offset: int) -> ObjectiveList:
+    """One page of the filtered list, with the statuses of its objectives."""
     if filters.in_store():  # the database filters and pages: nothing else is read
         count = store.count_objectives(filters.documento, **filters.store_filters)
         page = store.objectives(filters.documento, limit=limit, offset=offset, **filters.store_filters)
@@ -92,8 +158,12 @@ def list_objectives(
 
 def _history(store: Store, objectives: list[Objective]) -> dict[str, list[StatoStorico]]:
     """Each objective's statuses across the monitoring versions of its plan, when there are several
-    (read for the bodies of these objectives only)."""
-    plans = {d.documento: (d.ente or "", d.periodo or "") for d in store.documents()}
+    (read for the documents and bodies of these objectives only)."""
+    plans = {}
+    for documento in dict.fromkeys(o.documento for o in objectives):
+        info = store.document(documento)
+        if info is not None:
+            plans[documento] = (info.ente or "", info.periodo or "")
     by_plan: dict[tuple[str, str, str], list[StatoStorico]] = {}
     entes = {plans.get(o.documento, ("", ""))[0] or None for o in objectives}
     for entry in (e for ente in entes for e in store.status_history(ente=ente)):

@@ -5,6 +5,7 @@ import csv
 import io
 import json
 from datetime import date, datetime
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -15,7 +16,9 @@ from api.app import create_app
 from api.guided import is_citizen_facing
 from api.weights import weight_table
 from ingest.settings import Settings
+from ingest.store import Store
 from ingest.types import Fonte, Objective
+from tests.api.conftest import copy_data_dir
 from tests.conftest import SAMPLE_DOCUMENTO
 
 
@@ -219,3 +222,30 @@ def test_the_list_is_paged_and_the_pages_make_the_whole(client: TestClient, para
     assert keys == [f"{o['documento']}/{o['id']}" for o in whole["objectives"]] and len(keys) == whole["count"]
     assert client.get("/api/objectives", params={"limit": 0}).status_code == 422
     assert client.get("/api/objectives", params={"offset": 2**63}).status_code == 422  # never a database overflow
+
+
+def test_a_page_is_the_same_until_a_document_is_written(ingested_dir: Path, tmp_path: Path) -> None:
+    """ETag and 304 for an unchanged page; a document written (another process's ingest included) makes
+    every kept page new, with the new records."""
+    settings = Settings(data_dir=copy_data_dir(ingested_dir, tmp_path), rate_limit_per_minute=10_000)
+    with TestClient(create_app(settings)) as fresh:
+        first = fresh.get("/api/objectives", params={"text": "regolamento"})
+        tag = first.headers["etag"]
+        again = fresh.get("/api/objectives", params={"text": "  REGOLAMENTO "})
+        assert again.headers["etag"] == tag and again.json() == first.json()
+        assert fresh.get("/api/objectives", params={"text": "regolamento"},
+                         headers={"If-None-Match": tag}).status_code == 304
+        other = fresh.get("/api/objectives", params={"text": "regolamento", "limit": 1})
+        assert other.headers["etag"] != tag and len(other.json()["objectives"]) == 1
+        writer = Store(settings)  # another writer, as `piao ingest` in its own process
+        try:
+            records = writer.objectives()
+            copy = [r.model_copy(update={"documento": "copia", "titolo": r.titolo + " (copia)"}) for r in records]
+            info = writer.document(SAMPLE_DOCUMENTO).model_copy(update={"documento": "copia", "content_hash": "x"})
+            writer.upsert_document(info, copy)
+        finally:
+            writer.close()
+        after = fresh.get("/api/objectives", params={"text": "regolamento"}, headers={"If-None-Match": tag})
+        assert after.status_code == 200 and after.headers["etag"] != tag
+        assert after.json()["count"] == 2 * first.json()["count"]
+        assert {o["documento"] for o in after.json()["objectives"]} == {SAMPLE_DOCUMENTO, "copia"}

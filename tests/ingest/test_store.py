@@ -1,6 +1,8 @@
 """The record store against a real SQLite file and a real PostgreSQL server (the same tests on both)."""
 from __future__ import annotations
 
+import json
+import random
 import threading
 from pathlib import Path
 
@@ -9,14 +11,17 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
+from api.search import matches
 from ingest.errors import StoreError
 from ingest.settings import Settings
 from ingest.store import DocumentInfo, IndicatorRow, Store
 from ingest.store_rows import _Base
+from ingest.store_search import Phrase, record_values
 from ingest.text import stem, tokens
 from ingest.types import Objective
 
 DOC = "piao_casalgrande_2023_performance"
+ROCCAFELICE_GOLD = Path(__file__).resolve().parents[2] / "samples" / "piao_roccafelice_2025_performance.gold.json"
 
 
 def info(documento: str = DOC, content_hash: str = "hash-1", ente: str | None = None) -> DocumentInfo:
@@ -353,3 +358,55 @@ def test_a_postgres_url_as_hosting_providers_write_it_opens_with_psycopg(postgre
     assert store.engine.dialect.name == "postgresql" and store.engine.dialect.driver == "psycopg"
     assert store.documents() == []
     store.close()
+
+
+def _phrases_of(records: list[Objective], rng: random.Random, n: int) -> list[Phrase]:
+    """Phrases cut from the records' own values (1-4 words, the last one sometimes cut short), and phrases
+    of words from two records or a shuffled order, which may match nothing."""
+    values = [tokens(v) for r in records for v in record_values(r)]
+    values = [v for v in values if v]
+    out = []
+    for _ in range(n):
+        words = rng.choice(values)
+        start = rng.randrange(len(words))
+        cut = list(words[start:start + rng.randint(1, 4)])
+        if rng.random() < 0.3:
+            cut = [*cut, rng.choice(rng.choice(values))]
+        if rng.random() < 0.2:
+            rng.shuffle(cut)
+        prefix = rng.random() < 0.4
+        if prefix and len(cut[-1]) > 2:
+            cut[-1] = cut[-1][:rng.randint(1, len(cut[-1]) - 1)]
+        out.append(Phrase(tuple(cut), prefix))
+    return out
+
+
+def test_the_words_filter_finds_every_record_holding_the_words_in_order(
+        store: Store, gold_records: list[Objective]) -> None:
+    """Property over generated phrases, two layouts' records: what the database returns for ``contains``
+    holds every record whose values hold the phrase (``api.search.matches``), with the other filters."""
+    rocca = [Objective.model_validate(r) for r in json.loads(ROCCAFELICE_GOLD.read_text(encoding="utf-8"))]
+    store.upsert_document(info(), gold_records)
+    store.upsert_document(info(rocca[0].documento, ente="Comune di Roccafelice"), rocca)
+    records = gold_records + rocca
+    for phrase in _phrases_of(records, random.Random(13), 120):
+        expected = {r.key for r in records if matches(r, phrase)}
+        found = {r.key for r in store.objectives(contains=phrase)}
+        assert expected <= found, phrase
+        assert store.count_objectives(contains=phrase) == len(found)
+        in_rocca = {r.key for r in store.objectives(ente="Comune di Roccafelice", contains=phrase)}
+        assert in_rocca == {k for k in found if k.startswith(rocca[0].documento + "/")}, phrase
+    assert store.objectives(contains=Phrase(("zzzz", "qqqq"))) == []
+    with pytest.raises(ValueError):
+        store.objectives(contains=Phrase(("non è", "una parola")))
+
+
+def test_the_words_filter_follows_a_record_rewritten(store: Store, gold_records: list[Objective]) -> None:
+    store.upsert_document(info(), gold_records)
+    phrase = Phrase(("sportello", "unico", "quasi", "nuovo"))
+    assert store.objectives(contains=phrase) == []
+    changed = [gold_records[0].model_copy(update={"titolo": "Uno sportello unico quasi nuovo"}), *gold_records[1:]]
+    store.upsert_document(info(content_hash="hash-2"), changed)
+    assert [r.key for r in store.objectives(contains=phrase)] == [gold_records[0].key]
+    assert [r.key for r in store.objectives(contains=Phrase(("sportello", "unico", "qua"), True))] == [
+        gold_records[0].key]
