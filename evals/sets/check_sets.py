@@ -60,7 +60,9 @@ def computed(recs):
 ids = set()
 bad = 0
 table = []
-for name in ["casalgrande_variants.jsonl", "casalgrande_own_words.jsonl", "roccafelice_personas.jsonl"]:
+# every set of this folder; dev.jsonl is the verbatim shared copy and has no split
+SETS = sorted(p.name for p in HERE.glob("*.jsonl") if p.name != "dev.jsonl")
+for name in SETS:
     rows = [json.loads(line) for line in open(HERE / name, encoding="utf-8")]
     cnt = collections.Counter()
     for r in rows:
