@@ -13,7 +13,7 @@ from rapidfuzz.distance import Levenshtein
 from assistant.lexicon import Lexicon
 from assistant.scope import PlanDoc, Plans
 from assistant.understanding.dates import parse_deadline
-from ingest.text import Speller, stated, tokens
+from ingest.text import Speller, stated, stem, tokens
 from ingest.types import Indicator, Objective, Passage
 
 CARD_FIELDS = ("settore", "settore_cdr", "classificazione", "titolo", "destinatari", "contributor",
@@ -38,6 +38,9 @@ class Person:
 
     name: str
     tokens: tuple[str, ...]
+
+
+AMOUNT_FIELDS = ("target", "stato_attuazione")  # where an amount of an objective is stated: planned, reported
 
 
 def field_text(obj: Objective, name: str) -> str | None:
@@ -175,6 +178,10 @@ class Catalog:
                    for t in tokens(text)}
         # words that only the sector headings use ('finanziario', 'suap'): they name a sector on their own
         self.sector_only_words = frozenset(t for s in self.sectors for v in s.variants for t in v) - topical
+        # what this plan calls its sectors ('settore', 'area', 'servizio'): the words sector names start with,
+        # and the lexicon's; matched by stem ('aree', 'uffici')
+        heads = {tokens(s.name)[0] for s in self.sectors if tokens(s.name)}
+        self.sector_kind_stems = frozenset(stem(w) for w in {*lexicon.sector_cues, *heads})
         self.name_words = frozenset(t for p in self.persons for t in p.tokens)
         self.classifications = sorted({o.classificazione for o in self.records if o.classificazione})
         # the fields some records state and others leave empty: 'with/without X' filters make sense on them

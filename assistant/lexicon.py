@@ -71,6 +71,7 @@ class LexiconData(_Strict):
     deadline_cues: list[str] = []
     comparisons: dict[Literal["ge", "le"], list[str]] = {}
     negations: list[str] = []
+    quantity_words: list[str] = []
     periods: dict[str, tuple[int, int]] = {}
 
 
@@ -103,6 +104,7 @@ class Lexicon:
     sector_synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     comparisons: dict[str, re.Pattern[str]] = field(default_factory=dict)  # 'ge'/'le' -> words before a number
     negations: re.Pattern[str] = re.compile(r"(?!x)x")  # 'senza', 'non': a field named after one is empty
+    quantity: re.Pattern[str] = re.compile(r"(?!x)x")  # 'quanti', 'how many': an amount is asked
 
     def words(self) -> set[str]:
         """Every word the lexicon knows (protected from typo correction)."""
@@ -154,6 +156,7 @@ def build_lexicon(raw: dict[str, Any]) -> Lexicon:
         sector_cues=frozenset(norm(w) for w in data.sector_cues),
         comparisons={k: _pattern(v) for k, v in data.comparisons.items()},
         negations=_pattern(data.negations),
+        quantity=_pattern(data.quantity_words),
         sector_synonyms={norm(k): tuple(norm(v).split()) for k, v in data.sector_synonyms.items()},
         classification_cues=_pattern(data.classification_cues),
         place_cues=_pattern(data.place_cues),

@@ -171,13 +171,22 @@ def _word_list(language: str) -> dict[str, int]:
 PROTECTED_TARGET_MIN = 5  # letters a protected word (a stop word) needs to be a correction
 
 
+_REPEATED = re.compile(r"(.)\1+")
+
+
+def single_letters(word: str) -> str:
+    """The word with each run of one letter written once ('palazzetto' -> 'palazeto')."""
+    return _REPEATED.sub(r"\1", word)
+
+
 class Speller:
     """Corrects typos against a known vocabulary.
 
     A word is corrected only when it is unknown (to the records, the lexicon and the Italian word
     list), has four letters or more, and a vocabulary word with the same first letter lies within
     Levenshtein distance 1 (2 for words of nine letters or more): 'fondi' stays 'fondi' though the
-    records say 'fonti'.
+    records say 'fonti'. Double letters written single (or single ones doubled), the commonest Italian
+    slip, cost nothing: 'palazeto' is 'palazzetto'.
     """
 
     def __init__(self, vocabulary: Iterable[str], protected: Iterable[str] = ()) -> None:
@@ -189,12 +198,19 @@ class Speller:
             by_letter.setdefault(w[0], []).append(w)
         self._by_letter = by_letter
         self._known = set(vocabulary) | protected
+        self._single: dict[str, str] = {}
+        for words in by_letter.values():
+            for w in words:
+                self._single.setdefault(single_letters(w), w)
 
     def correct(self, token: str) -> str:
         """The closest known word, or the token itself when it is known or nothing is close."""
         if token in self._known or len(token) < 4 or not token.isalpha() or \
                 italian_words().get(token, 0) >= ITALIAN_MIN_COUNT:
             return token
+        doubled = self._single.get(single_letters(token))
+        if doubled is not None:
+            return doubled
         limit = 1 if len(token) < 9 else 2
         found = process.extractOne(token, self._by_letter.get(token[0], []), scorer=Levenshtein.distance,
                                    score_cutoff=limit)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.catalog import ROW_FIELDS, Catalog, field_text, record_strings
+from assistant.catalog import AMOUNT_FIELDS, ROW_FIELDS, Catalog, field_text, has_field, record_strings
 from assistant.lexicon import Lexicon
 from assistant.querying.passages import CUED_COVERAGE, UNCUED_COVERAGE, prose_cues, quote
 from assistant.querying.records import (
@@ -210,34 +210,56 @@ def confident(ranked: list[Scored], threshold: float, language: str = "it", mode
 
 
 ASKED_COVERAGE = 0.3  # share of what an out-of-scope-looking request asks that the record must state
+ASKED_MEASURED = 0.75  # share of an amount's words that one indicator of the objective named must hold
+
+
+def _measured(plan: Plan, obj: Objective, asked: list[Concept], names_it: bool) -> bool:
+    """Whether an amount asked of an objective the question names is what one of its indicators measures
+    ('quante ore a settimana il palazzetto è riservato alle associazioni?' and the indicator 'Ore settimanali
+    riservate alle associazioni sportive'): an amount of the plan, not of the office."""
+    if plan.amount is None or not names_it or not asked or not obj.indicatori:
+        return False
+    total = sum(c.weight for c in asked)
+    return max(rank_rows(obj.indicatori, asked)) >= ASKED_MEASURED * total
 
 
 def _unsupported(plan: Plan, targets: list[Objective], retriever: Retriever, lexicon: Lexicon) -> Evidence:
     """A request the records do not usually answer (budget, contacts, opening hours, a company...):
     answered only when the objective it is about states text of the form of its answer ('3 giorni a
-    settimana' for opening days, a company name for 'quale ditta') and the question's other words;
-    else refused, with the objective as the nearest one."""
+    settimana' for opening days, a company name for 'quale ditta') and the question's other words, or
+    when an amount is asked that one of its indicators measures; else refused, with the objective as the
+    nearest one."""
     rule = next(u for u in lexicon.unsupported if u.name == plan.unsupported)
     if rule.answer_pattern is not None:
         for obj in targets[:1]:
             title = {stem(t) for t in tokens(obj.titolo)}
-            asked = [c for c in retriever.concepts(plan.normalized) if not (c.stems & title)]
+            concepts = retriever.concepts(plan.normalized)
+            asked = [c for c in concepts if not (c.stems & title)]
             status = [s for s in sentences(field_text(obj, "stato_attuazione") or "") if rule.answer_pattern.search(s)]
             if status:  # text of the answer's form in the status: quoted
                 return Evidence(kind="field", objectives=[obj], fields=["stato_attuazione"],
                                 passages={obj.key: {"stato_attuazione": status[:3]}})
             if (not asked or retriever.coverage(asked, obj.key) >= ASKED_COVERAGE) and any(
-                    rule.answer_pattern.search(text) for text in record_strings(obj)):
+                    rule.answer_pattern.search(text) for text in record_strings(obj)) or _measured(
+                    plan, obj, asked, len(asked) < len(concepts)):
                 return _about(plan.model_copy(update={"intent": "describe", "unsupported": None}), [obj],
                               retriever.concepts(plan.filters.text or "", plan.context_words))
     label = rule.label.get(plan.language, rule.label["it"])
     return _refuse("unsupported", label, targets[:3])
 
 
+def _states_none(targets: list[Objective], fields: list[str], years: list[int]) -> bool:
+    """Whether the objectives leave every one of these fields empty (on their cards, and on the indicator
+    rows of these years)."""
+    return bool(fields) and not any(has_field(o, f, y) for o in targets for f in fields for y in years or [None])
+
+
 def _about(plan: Plan, targets: list[Objective], concepts: list[Concept]) -> Evidence:
     fields = list(plan.fields) or (["target"] if plan.intent == "compare_years" else [])
-    ev = Evidence(kind=plan.intent, objectives=targets, fields=fields)
     years = plan.years if plan.intent in ("field", "compare_years") else []
+    if plan.amount is not None and _states_none(targets, fields, years):
+        fields = list(AMOUNT_FIELDS)  # 'quanti ... a metà anno?' where no midway target is set: the target
+    ev = Evidence(kind=plan.intent, objectives=targets, fields=fields)
     indicator_asked = plan.intent == "compare_years" or any(f in ROW_FIELDS for f in fields)
     for obj in targets:
         if years and indicator_asked and obj.indicatori:

@@ -50,6 +50,7 @@ class Values:
     topics: list[str]
     units: list[str]
     addressees: list[str]
+    kinds: list[str]  # what the plan calls its sectors ('settore', 'area'), and the usual words for one
 
     @classmethod
     def of(cls, records: Sequence[Objective]) -> Values:
@@ -67,7 +68,9 @@ class Values:
                    units=sorted({m.group(1).lower() for o in records for i in o.indicatori
                                  for m in _UNIT.finditer(i.indicatore or "")}) or ["interventi"],
                    addressees=sorted({_fragment(random.Random(i), o.destinatari, 1, 2).lower()
-                                      for i, o in enumerate(records) if o.destinatari}) or ["cittadini"])
+                                      for i, o in enumerate(records) if o.destinatari}) or ["cittadini"],
+                   kinds=sorted({*load_phrasings().sector_kinds,
+                                 *(s.split()[0].lower() for s in sectors if s.split() and s.split()[0].isalpha())}))
 
 
 def _content(text: str) -> list[str]:
@@ -120,7 +123,8 @@ class Generator:
                   "y2": rng.choice([x for x in v.years if x != y] or [y + 1]),
                   "s": _short_sector(rng, rng.choice(v.sectors)), "p": rng.choice(v.people),
                   "c": rng.choice(v.classes).lower(), "n": rng.choice([2, 3, 5, "tre", "cinque"]),
-                  "t": rng.choice(v.topics).lower(), "u": rng.choice(v.units), "w": rng.choice([10, 15, 20, 25, 30, 40, 50])}
+                  "t": rng.choice(v.topics).lower(), "u": rng.choice(v.units), "w": rng.choice([10, 15, 20, 25, 30, 40, 50]),
+                  "k": rng.choice(v.kinds)}
         if str(values["u"]).endswith("e"):  # 'quante verifiche', 'quante presenze'
             template = re.sub(r"\bquanti(?= \{u\})", "quante", template)
         return template.format(**values)

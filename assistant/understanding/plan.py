@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from assistant.catalog import FIELDS, Catalog
+from assistant.catalog import AMOUNT_FIELDS, FIELDS, Catalog
 from assistant.lexicon import Lexicon
 from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Mode, Plan
@@ -18,7 +18,7 @@ from assistant.understanding.dates import question_range, question_years
 from assistant.understanding.model import Prediction
 from assistant.understanding.phrasings import load_phrasings, objective_nouns, phrasing_words
 from assistant.understanding.slots import link_all, mask
-from ingest.text import ITALIAN_MIN_COUNT, english_words, italian_words, norm, proper_names, tokens
+from ingest.text import ITALIAN_MIN_COUNT, english_words, italian_words, norm, proper_names, stem, tokens
 
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
 
@@ -54,6 +54,26 @@ def _totals() -> tuple[int, int]:
 def translate(text: str, lexicon: Lexicon) -> str:
     """English words and phrases replaced by their Italian equivalents."""
     return lexicon.english_pattern.sub(lambda m: lexicon.english[m.group()], text)
+
+
+# asked with 'quanti X', these fields leave the amount open: a deadline is a date, a status may not tell it
+AMOUNT_OPEN = frozenset({"scadenza", "stato_attuazione"})
+
+
+def without_sector_kind(text: str, catalog: Catalog, lexicon: Lexicon) -> str | None:
+    """The topic without the words that name the kind of sector ('aree', 'uffici', 'settori'); ``None``
+    when no word of meaning is left."""
+    left = re.sub(r"[a-z0-9]+", lambda m: " " if stem(m.group()) in catalog.sector_kind_stems else m.group(), text)
+    return " ".join(left.split()) if content_words(left, lexicon) else None
+
+
+def counted_noun(text: str, lexicon: Lexicon) -> str | None:
+    """What an amount is asked of: the first word after 'quanti' / 'how many' that is no function word
+    ('quanti alberi' -> 'alberi', 'quanti ne sono saltati fuori' -> 'saltati'); ``None`` without one."""
+    found = lexicon.quantity.search(text)
+    if found is None:
+        return None
+    return next((w for w in tokens(text[found.end():]) if w not in lexicon.stopwords and not w.isdigit()), None)
 
 
 def topic_text(text: str, lexicon: Lexicon) -> str:
@@ -257,6 +277,12 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # 'quanti posti ha il nido?': a quantity of one objective, not a count of objectives
         intent = "field" if fields or years else "describe"
         fields = fields or ["target"]
+    counted = counted_noun(masked, lexicon)
+    if intent not in ("list", "sum", "count", "rank", "unknown") and set(fields) <= AMOUNT_OPEN and content \
+            and not has_filter and counted is not None and counted not in objective_nouns():
+        # 'quanti alberi entro il 2025?', 'how many children signed up?': an amount of one objective, which its
+        # target states, or its status reports
+        intent, fields = "field", list(AMOUNT_FIELDS)
     partial = catalog.partial_in(years[0] if len(years) == 1 else None)
     if intent in ("list", "count") and pred.polarity == "missing" and not has_filter and \
             not set(fields) & partial and not negated_fields(masked, sorted({*fields, *partial}), lexicon) \
@@ -271,6 +297,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     if followup and previous and not fields and intent in ("describe", "field") and previous.intent in (
             "field", "status", "compare_years"):
         fields, intent = list(previous.fields), previous.intent
+    if intent == "field" and not fields:  # a field the model could not tell: the objective's summary
+        intent = "describe"
     unsupported = pred.oos if intent == "unknown" and pred.oos != "none" else None
     if intent == "unknown" and unsupported is None:
         intent = "describe"
@@ -279,6 +307,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     group_by = (pred.group_by if pred.group_by != "none" else "responsabile") if intent == "rank" else None
     if intent == "sum" and pred.group_by in ("settore", "responsabile") and not (links.settore or links.persons):
         group_by = pred.group_by  # 'in quale settore i pesi non fanno 100?': one sum per sector
+    if group_by == "settore" and filters.text:  # 'in quali aree i pesi non fanno 100?': the grouping, no topic
+        filters.text = without_sector_kind(filters.text, catalog, lexicon)
     direction = ("min" if pred.direction == "min" else "max") if intent in ("rank", "max") else None
     if intent == "compare_years" and len(years) == 2:  # 'tra il 2023 e il 2025': the years between too
         years = list(range(min(years), max(years) + 1))
@@ -292,6 +322,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                 top_n=top_n(text) if intent == "max" else None, unsupported=unsupported,
                 unknown_entities=links.unknown, followup=followup, confidence=round(pred.intent_p, 3),
                 names_set=bool(set(tokens(masked)) & objective_nouns()),
+                amount=counted if counted is not None and counted not in objective_nouns() else None,
                 context_words=context_words)
 
 

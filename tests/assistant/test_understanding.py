@@ -17,7 +17,7 @@ from assistant.lexicon import LEXICON_PATH, build_lexicon, load_lexicon
 from assistant.understanding.__main__ import evaluate
 from assistant.understanding.generate import generate
 from assistant.understanding.plan import expand_abbreviations, understand
-from ingest.text import norm
+from ingest.text import norm, single_letters
 from ingest.types import Fonte, Indicator, Objective, StatoAttuazione
 from tests.conftest import ROOT
 
@@ -211,3 +211,68 @@ def test_typos_of_long_function_words_are_corrected_short_ones_left(rocca: list[
 ])
 def test_an_area_is_named_in_any_inflection(assistant: Assistant, question: str, area: str) -> None:
     assert plan(assistant, question).filters.settore == area
+
+
+def test_double_letters_written_single_are_corrected_to_the_records_words(rocca: list[Objective]) -> None:
+    """Every word of the records with a double letter, written with single letters (the commonest Italian
+    slip), is read as the record's word: 'palazeto' -> 'palazzetto'."""
+    catalog = Catalog(rocca, load_lexicon())
+    doubled = sorted(w for w in catalog.known_words.own if w.isalpha() and len(w) >= 5 and single_letters(w) != w
+                     and single_letters(w) not in catalog.known_words and single_letters(w) not in catalog.speller._known)
+    assert len(doubled) > 20
+    wrong = {single_letters(w): catalog.speller.correct(single_letters(w)) for w in doubled}
+    assert all(single_letters(fixed) == slip for slip, fixed in wrong.items()), wrong
+
+
+def _amount_questions(records: list[Objective]) -> list[tuple[str, Objective, Indicator]]:
+    """'quanti <what the indicator counts> ... entro il <anno>?' for indicators with a number as target,
+    in three wordings, the objective named by a word of its title."""
+    out = []
+    for obj in records:
+        for row in obj.indicatori:
+            words = [w for w in norm(row.indicatore or "").split() if w.isalpha() and len(w) > 3]
+            title = [w for w in norm(obj.titolo).split() if w.isalpha() and len(w) > 5]
+            if not row.target or not any(c.isdigit() for c in row.target) or "/" in row.target or not words \
+                    or not title or row.anno is None:
+                continue
+            thing = " ".join(words[:3])
+            out += [(f"quanti {thing} sono previsti per {title[0]} entro il {row.anno}?", obj, row),
+                    (f"{title[0]}: quante {thing} ci devono essere nel {row.anno}?", obj, row),
+                    (f"mi sa dire quanti {thing} si contano a {title[0]} per il {row.anno}", obj, row)]
+    return out
+
+
+def test_an_amount_asked_of_one_objective_is_its_target_of_that_year(rocca: list[Objective]) -> None:
+    """'quanti X ... entro il 2025?' asks an amount of one objective, not a count of objectives, and not
+    its deadline: the answer gives that year's target (and the status, where an amount reached is told)."""
+    records = rocca + _generated(6)
+    questions = _amount_questions(records)
+    assert len(questions) >= 30
+    asked = Assistant(records)
+    wrong = []
+    for question, obj, row in questions:
+        p = plan(asked, question)
+        answer = asked.ask(question)
+        if p.intent in ("count", "list") or row.target not in answer.answer:
+            wrong.append((question, p.intent, p.fields, answer.answer[:120]))
+    assert len(wrong) <= len(questions) // 10, wrong
+
+
+def test_an_amount_an_indicator_measures_is_no_request_for_office_data(rocca: list[Objective]) -> None:
+    assistant = Assistant(rocca)
+    hours = ask(assistant, "quante ore alla settimana il palazzetto è riservato alle associazioni sportive?")
+    assert not hours.refused and "≥ 40" in hours.answer and "42" in hours.answer
+    assert ask(assistant, "quanti dipendenti ha il comune?").refused
+    assert ask(assistant, "a che ora apre la piscina comunale?").refused
+
+
+@pytest.mark.parametrize("question", ["Ci sono aree in cui i pesi non arrivano a 100?",
+                                      "in quali uffici la somma dei pesi non fa 100?",
+                                      "per ogni area, quanto fanno i pesi sommati?"])
+def test_the_noun_of_the_grouping_is_no_topic(rocca: list[Objective], question: str) -> None:
+    """'aree', 'uffici' in a sum per sector name the grouping (this plan's sectors are 'Area ...'): every
+    sector's sum is given, over all its objectives."""
+    records = rocca + _generated(6)
+    answer = Assistant(records).ask(question)
+    sectors = {o.settore for o in records}
+    assert all(s in answer.answer for s in sectors), answer.answer
