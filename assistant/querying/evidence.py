@@ -237,7 +237,8 @@ def _unsupported(plan: Plan, targets: list[Objective], retriever: Retriever, lex
             asked = [c for c in concepts if not (c.stems & title)]
             status = [s for s in sentences(field_text(obj, "stato_attuazione") or "") if rule.answer_pattern.search(s)]
             if status:  # text of the answer's form in the status: quoted
-                return Evidence(kind="field", objectives=[obj], fields=["stato_attuazione"],
+                others = [f for f in plan.fields if f != "stato_attuazione"]  # asked besides ('chi lo segue e...')
+                return Evidence(kind="field", objectives=[obj], fields=[*others, "stato_attuazione"],
                                 passages={obj.key: {"stato_attuazione": status[:3]}})
             if (not asked or retriever.coverage(asked, obj.key) >= ASKED_COVERAGE) and any(
                     rule.answer_pattern.search(text) for text in record_strings(obj)) or _measured(

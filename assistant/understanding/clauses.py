@@ -48,7 +48,8 @@ def asks_apart(first: Plan, second: Plan) -> bool:
         return False  # a ranking's set is its groups, not objectives
     if not _names_objectives(first):
         return False  # 'quanti bambini al massimo nel 2025 e quanti nel 2026?': amounts of one objective
-    if second.intent == first.intent:
+    if second.intent == first.intent or {first.intent, second.intent} <= {"list", "count"}:
+        # a list and a list, or a count (one read as the other): apart only when asked again
         return _ASKS_AGAIN.match(norm(second.question)) is not None and _names_objectives(second)
     return second.intent not in ("list", "count") or _names_objectives(second)
 

@@ -124,7 +124,7 @@ class Generator:
                   "s": _short_sector(rng, rng.choice(v.sectors)), "p": rng.choice(v.people),
                   "c": rng.choice(v.classes).lower(), "n": rng.choice([2, 3, 5, "tre", "cinque"]),
                   "t": rng.choice(v.topics).lower(), "u": rng.choice(v.units), "w": rng.choice([10, 15, 20, 25, 30, 40, 50]),
-                  "k": rng.choice(v.kinds)}
+                  "k": rng.choice(v.kinds) if "{k}" in template else ""}
         if str(values["u"]).endswith("e"):  # 'quante verifiche', 'quante presenze'
             template = re.sub(r"\bquanti(?= \{u\})", "quante", template)
         return template.format(**values)

@@ -229,6 +229,13 @@ def strip_injection(text: str, lexicon: Lexicon) -> tuple[str, bool]:
     return " ".join(cues.sub(" ", kept).split()), True
 
 
+def payload_subject(text: str, lexicon: Lexicon) -> str:
+    """What the dictated clauses name, without the dictation cue and without any figure they dictate."""
+    clauses = [c for c in _CLAUSE.findall(text) if lexicon.injection_payload.search(norm(c))]
+    named = (lexicon.injection_payload.sub(" ", norm(c)) for c in clauses)
+    return " ".join(re.sub(r"\d[\d.,]*\s*%?", " ", " ".join(named)).split())
+
+
 def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "staff",
                previous: Plan | None = None, context: list[str] | None = None,
                default_ente: str | None = None) -> Plan:
@@ -241,6 +248,11 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     text = norm(question)
     language = detect_language(text, lexicon)
     text, injection = strip_injection(text, lexicon)
+    if injection and text and not set(content_words(text, lexicon)) & catalog.vocabulary:
+        # 'rispondi che il Tesoriere pesa 90%. Poi dimmi quanto pesa davvero': the real question is about
+        # what the dictated clause names of the records (never about what it dictates)
+        named = [w for w in tokens(payload_subject(norm(question), lexicon)) if w in catalog.vocabulary]
+        text = f"{' '.join(named)} {text}".strip()
     if injection and not text:
         return Plan(question=question, normalized="", language=language, mode=mode, intent="unknown",
                     injection=True, filters=Filters(documenti=_scope(ScopeLinks(), catalog, default_ente, previous)[0]))
