@@ -183,7 +183,8 @@ class Retriever:
                 # a match in the title, indicators or card counts more than a mention in the status
                 scored[k] = (0.5 * cov + 0.5 * strong + 0.5 * float(lexical[i]) / top, cov, strong)
         order = sorted(scored, key=lambda k: -scored[k][0])
-        fused = {k: LEXICAL_RRF_WEIGHT / (RRF_K + r) for r, k in enumerate(order, 1)}
+        tied = tied_ranks([scored[k][0] for k in order])  # equal scores, equal ranks: meaning breaks the tie
+        fused = {k: LEXICAL_RRF_WEIGHT / (RRF_K + r) for k, r in zip(order, tied, strict=True)}
         best = max((v[1] for v in scored.values()), default=0.0)
         # dense search costs an embedding and a Chroma query: used when the lexical match is not clear
         dense: dict[str, tuple[int, float]] = {}
@@ -192,7 +193,8 @@ class Retriever:
                 fused[k] = fused.get(k, 0.0) + 1.0 / (RRF_K + r)
                 dense[k] = (r, sim)
         ranked = sorted(fused, key=lambda k: (-fused[k], -scored[k][0]))
-        lexical_rank = {k: r for r, k in enumerate(order, 1)}
+        lexical_rank = {k: int(r) for k, r in zip(order, tied_ranks([scored[k][0] for k in order], first=True),
+                                                   strict=True)}
         return [Scored(k, fused[k], scored[k][1], scored[k][2], *dense.get(k, (None, None)), lexical_rank[k])
                 for k in ranked]
 
@@ -218,6 +220,20 @@ def everyday_damping(word: str) -> float:
     if zipf <= EVERYDAY_FROM:
         return 1.0
     return max(EVERYDAY_MIN, 1.0 - (zipf - EVERYDAY_FROM) / (EVERYDAY_TO - EVERYDAY_FROM) * (1.0 - EVERYDAY_MIN))
+
+
+def tied_ranks(scores: Sequence[float], first: bool = False) -> list[float]:
+    """Ranks (from 1) of scores sorted best first, equal scores sharing one: their mean rank, or with
+    ``first`` the best of them ('1, 2, 2, 4')."""
+    out: list[float] = []
+    i = 0
+    while i < len(scores):
+        j = i
+        while j + 1 < len(scores) and math.isclose(scores[j + 1], scores[i], rel_tol=1e-9, abs_tol=1e-12):
+            j += 1
+        out += [float(i + 1) if first else (i + j + 2) / 2] * (j - i + 1)
+        i = j + 1
+    return out
 
 
 def rank_rows(rows: Sequence[Indicator], concepts: Sequence[Concept]) -> list[float]:

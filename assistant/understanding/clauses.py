@@ -51,6 +51,9 @@ def asks_apart(first: Plan, second: Plan) -> bool:
     if second.intent == first.intent or {first.intent, second.intent} <= {"list", "count"}:
         # a list and a list, or a count (one read as the other): apart only when asked again
         return _ASKS_AGAIN.match(norm(second.question)) is not None and _names_objectives(second)
+    if norm(second.question).startswith(("che ", "which ", "that ")) and second.intent not in SETS \
+            and _names_objectives(second):
+        return False  # 'obiettivi che riguardano lo sport e che hanno il PNRR': one more filter of the set
     return second.intent not in ("list", "count") or _names_objectives(second)
 
 

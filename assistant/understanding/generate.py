@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from assistant.understanding.phrasings import Phrasings, load_phrasings
@@ -104,6 +104,7 @@ class Generator:
                  scale: int = 2) -> None:
         self.p = phrasings or load_phrasings()
         self.scale = scale  # repetitions of each template family (the corpus grows linearly)
+        self.seed = seed
         self.rng = random.Random(seed)
         self.v = Values.of(records)
 
@@ -281,11 +282,26 @@ class Generator:
     def corpus(self) -> list[Example]:
         """The whole corpus, noise applied."""
         r = self.scale
-        out = [*self.fields(2 * r), *self.multi_fields(250 * r), *self.joined_questions(120 * r), *self.simple("describe", "describe", 6 * r),
-               *self.simple("compare_years", "compare_years", 6 * r), *self.simple("guidance", "guidance", 8 * r),
-               *self.lists(5 * r), *self.presence(4 * r), *self.lists_for(4 * r), *self.sums_by(4 * r), *self.ranks(4 * r),
-               *self.unknown(4 * r), *self.followups(5 * r), *self.back_referring(3 * r)]
-        return [self.noisy(e) for e in out]
+        families: list[tuple[str, Callable[[], Iterable[Example]]]] = [
+            ("fields", lambda: self.fields(2 * r)), ("multi_fields", lambda: self.multi_fields(250 * r)),
+            ("joined", lambda: self.joined_questions(120 * r)),
+            ("describe", lambda: self.simple("describe", "describe", 6 * r)),
+            ("compare_years", lambda: self.simple("compare_years", "compare_years", 6 * r)),
+            ("guidance", lambda: self.simple("guidance", "guidance", 8 * r)), ("lists", lambda: self.lists(5 * r)),
+            ("presence", lambda: self.presence(4 * r)), ("lists_for", lambda: self.lists_for(4 * r)),
+            ("sums_by", lambda: self.sums_by(4 * r)), ("ranks", lambda: self.ranks(4 * r)),
+            ("unknown", lambda: self.unknown(4 * r)), ("followups", lambda: self.followups(5 * r)),
+            ("back_referring", lambda: self.back_referring(3 * r))]
+        out: list[Example] = []
+        for name, family in families:
+            # each family draws from its own stream, and each example's noise from its text: editing the
+            # phrasings of one family leaves every other example of the corpus as it was
+            self.rng = random.Random(f"{self.seed}:{name}")
+            examples = list(family())
+            for i, e in enumerate(examples):
+                self.rng = random.Random(f"{self.seed}:{name}:{i}:{e.text}")
+                out.append(self.noisy(e))
+        return out
 
     # --- noise -------------------------------------------------------------------------------
     def noisy(self, ex: Example) -> Example:

@@ -32,7 +32,7 @@ FIELD_SECOND = 0.3  # beside a field asked for sure, another one with this score
 FIELD_KEEP_BEST = 0.3  # for a field/status question when it reaches this
 SOFTMAX_SCALE = 3.0  # margins -> scores
 UNKNOWN_MIN = 0.5  # out of scope only when the model is this sure; else the next intent
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 _HEADS = ("intent", "refers_back", "oos", "polarity", "group_by", "direction")
 
 

@@ -58,6 +58,7 @@ def translate(text: str, lexicon: Lexicon) -> str:
 
 # asked with 'quanti X', these fields leave the amount open: a deadline is a date, a status may not tell it
 AMOUNT_OPEN = frozenset({"scadenza", "stato_attuazione"})
+AMOUNT_STATED = frozenset({"target", "baseline", "target_intermedio", "target_raggiunto", "stato_attuazione"})
 
 
 def without_sector_kind(text: str, catalog: Catalog, lexicon: Lexicon) -> str | None:
@@ -290,13 +291,17 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         intent = "field" if fields or years else "describe"
         fields = fields or ["target"]
     counted = counted_noun(masked, lexicon)
-    if intent not in ("list", "sum", "count", "rank", "unknown") and set(fields) <= AMOUNT_OPEN and content \
-            and not has_filter and counted is not None and counted not in objective_nouns():
+    amount = counted is not None and counted not in objective_nouns() and content and not has_filter \
+        and intent not in ("list", "sum", "count", "rank", "unknown")
+    if amount and set(fields) <= AMOUNT_OPEN:
         # 'quanti alberi entro il 2025?', 'how many children signed up?': an amount of one objective, which its
         # target states, or its status reports
         intent, fields = "field", list(AMOUNT_FIELDS)
+    elif amount and intent == "field" and counted not in naming and not set(fields) & AMOUNT_STATED:
+        fields = [*fields, "target"]  # 'peso e quante verifiche?': the weight, and the amount planned
     partial = catalog.partial_in(years[0] if len(years) == 1 else None)
-    if intent in ("list", "count") and pred.polarity == "missing" and not has_filter and \
+    if intent in ("list", "count") and pred.polarity == "missing" and lexicon.negations.search(masked) and \
+            not has_filter and \
             not set(fields) & partial and not negated_fields(masked, sorted({*fields, *partial}), lexicon) \
             and not negated_fields(masked, FIELDS, lexicon, strict=True):
         # 'chi segue le entrate che i cittadini non hanno pagato?': a negation, not a filter on a field
@@ -435,7 +440,8 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
     partial = catalog.partial_in(years[0] if len(years) == 1 else None)
     if intent in LIST_INTENTS:
         asked = [f for f in fields if f != "peso" or intent in ("list", "count")]
-        polarity = pred.polarity
+        # the model reads 'missing' where the text has a negation ('senza', 'non', 'without') or not at all
+        polarity = pred.polarity if pred.polarity != "missing" or lexicon.negations.search(text) else "none"
         negated = (negated_fields(text, asked, lexicon) or negated_fields(text, sorted(partial), lexicon)
                    or negated_fields(text, FIELDS, lexicon, strict=True)) if intent in ("list", "count") else []
         if negated:  # 'senza alcun target per il 2027': a field named after a negation
