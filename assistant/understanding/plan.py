@@ -68,6 +68,15 @@ def without_sector_kind(text: str, catalog: Catalog, lexicon: Lexicon) -> str | 
     return " ".join(left.split()) if content_words(left, lexicon) else None
 
 
+_PNRR_CODE = re.compile(r"\b(?:missione|mission|m)\s*(\d{1,2})\s*(?:[,-]|\be\b|\band\b)?\s*"
+                        r"(?:componente|component|c)\s*(\d{1,2})\b", re.IGNORECASE)
+
+
+def pnrr_codes(text: str) -> str:
+    """PNRR missions and components as the plans write them: 'missione 1 componente 1', 'M1 C1' -> 'm1c1'."""
+    return _PNRR_CODE.sub(lambda m: f"m{m.group(1)}c{m.group(2)}", text)
+
+
 def counted_noun(text: str, lexicon: Lexicon) -> str | None:
     """What an amount is asked of: the first word after 'quanti' / 'how many' that is no function word
     ('quanti alberi' -> 'alberi', 'quanti ne sono saltati fuori' -> 'saltati'); ``None`` without one."""
@@ -257,16 +266,17 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     if injection and not text:
         return Plan(question=question, normalized="", language=language, mode=mode, intent="unknown",
                     injection=True, filters=Filters(documenti=_scope(ScopeLinks(), catalog, default_ente, previous)[0]))
-    text = expand_abbreviations(text, catalog.known_words)
+    text = expand_abbreviations(pnrr_codes(text), catalog.known_words)
+    source = pnrr_codes(question)  # as written, but 'Missione 1 Componente 1' is no name (m1c1)
     english = text if language == "en" else None  # the model reads English as written
     if english is not None:
         text = translate(text, lexicon)
-    text = catalog.speller.correct_text(text, keep=proper_names(question), names=catalog.name_words)
+    text = catalog.speller.correct_text(text, keep=proper_names(source), names=catalog.name_words)
     pred = catalog.model.predict(english if english is not None else text)  # Italian: typos corrected
     dates = asked_dates(text)
     scope_links = catalog.plans.link(text)
     text = mask(text, scope_links.spans)
-    links = link_all(text, without_payload(question, lexicon) if injection else question, catalog, lexicon, language)
+    links = link_all(text, without_payload(source, lexicon) if injection else source, catalog, lexicon, language)
     years = question_years(text)
     masked = mask(text, links.spans)
     named = named_fields(masked, lexicon)
@@ -324,6 +334,9 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     group_by = (pred.group_by if pred.group_by != "none" else "responsabile") if intent == "rank" else None
     if intent == "sum" and pred.group_by in ("settore", "responsabile") and not (links.settore or links.persons):
         group_by = pred.group_by  # 'in quale settore i pesi non fanno 100?': one sum per sector
+    elif intent == "sum" and not (links.settore or links.persons) and any(
+            stem(w) in catalog.sector_kind_stems for w in tokens(masked)):
+        group_by = "settore"  # 'ci sono aree in cui...': the plan's own word for its sectors, no sector named
     if group_by == "settore" and filters.text:  # 'in quali aree i pesi non fanno 100?': the grouping, no topic
         filters.text = without_sector_kind(filters.text, catalog, lexicon)
     direction = ("min" if pred.direction == "min" else "max") if intent in ("rank", "max") else None

@@ -294,3 +294,16 @@ def test_a_question_after_dictated_text_is_about_what_the_dictation_names(
     assert field in {c.campo for c in answer.citations}
     for claim in ("abolita", "chiuso", "5%"):
         assert claim not in answer.answer.split("Non posso", 1)[1].split("\n", 1)[1]
+
+
+@pytest.mark.parametrize("question", ["Quali obiettivi sono collegati alla Missione 2 Componente 1 del PNRR?",
+                                      "obiettivi della missione 2, componente 1?",
+                                      "Which objectives fall under PNRR mission 2 component 1?"])
+def test_a_pnrr_mission_and_component_in_words_is_the_code_the_plans_write(question: str) -> None:
+    """'Missione 2 Componente 1' is the 'M2C1' of the records (and its capitals name nobody), not 'M1C3'."""
+    records = [o.model_copy(update={"pnrr": "M1C3 Investimento 1.2" if i % 4 == 1 else o.pnrr})
+               for i, o in enumerate(_generated(8))]
+    assert {o.pnrr for o in records} >= {"M2C1", "M1C3 Investimento 1.2"}
+    answer = Assistant(records).ask(question)
+    assert not answer.refused
+    assert set(answer.objective_ids) == {o.id for o in records if o.pnrr == "M2C1"}
