@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from assistant.understanding.generate import generate
-from assistant.understanding.model import QuestionModel
+from assistant.understanding.model import MEMBERS, SEED, QuestionModel
 from ingest.types import Objective
 
 
@@ -25,7 +25,7 @@ def _records(path: Path) -> list[Objective]:
 
 def evaluate(train: list[Objective], test: list[Objective], seed: int = 7) -> dict[str, float]:
     """Accuracy of each label on a corpus generated with another seed (and maybe other records)."""
-    model = QuestionModel(generate(train))
+    model = QuestionModel([generate(train, seed=SEED + i) for i in range(MEMBERS)])
     examples = generate(test, seed=seed)
     hits: Counter[str] = Counter()
     for ex in examples:

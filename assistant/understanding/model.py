@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -31,8 +34,11 @@ FIELD_THRESHOLD = 0.5  # a field is asked when its score reaches this; the best 
 FIELD_SECOND = 0.3  # beside a field asked for sure, another one with this score is asked too
 FIELD_KEEP_BEST = 0.3  # for a field/status question when it reaches this
 SOFTMAX_SCALE = 3.0  # margins -> scores
+TRAIN_THREADS = 4  # classifiers trained at once (at most the machine's cores)
 UNKNOWN_MIN = 0.5  # out of scope only when the model is this sure; else the next intent
 GENERATOR_VERSION = "4"
+SEED = 13  # of the first member's corpus; the others take the next seeds
+MEMBERS = 3  # models averaged: 3 halve the readings that move from one corpus to another (evals in docs)
 _HEADS = ("intent", "refers_back", "oos", "polarity", "group_by", "direction")
 
 
@@ -67,6 +73,17 @@ def _classifier(c: float = 0.5) -> LinearSVC:
     return LinearSVC(C=c, class_weight="balanced")
 
 
+def _fit_all(jobs: Sequence[tuple[Any, Any]]) -> list[LinearSVC | None]:
+    """One classifier per (features, labels), ``None`` where the labels have one class only; trained on
+    the machine's cores (liblinear leaves the interpreter lock while it fits)."""
+    def fit(job: tuple[Any, Any]) -> LinearSVC | None:
+        x, y = job
+        return _classifier().fit(x, y) if len(set(np.asarray(y).tolist())) > 1 else None
+
+    with ThreadPoolExecutor(max_workers=max(1, min(TRAIN_THREADS, os.cpu_count() or 1))) as pool:
+        return list(pool.map(fit, jobs))
+
+
 def _scores(clf: LinearSVC, x) -> np.ndarray:
     """Margins as scores in [0, 1] that sum to 1 (one per class). The margins are the linear function
     itself (``decision_function`` without its input checks, which cost most of a question's time)."""
@@ -78,15 +95,14 @@ def _scores(clf: LinearSVC, x) -> np.ndarray:
     return e / e.sum()
 
 
-class QuestionModel:
-    """Trained heads over one shared feature space."""
+class _Member:
+    """One set of trained heads over its own feature space (one generated corpus)."""
 
     def __init__(self, examples: Sequence[Example]) -> None:
-        start = time.perf_counter()
         texts = [norm(e.text) for e in examples]
-        self.features = _features().fit(texts)
-        x = self.features.transform(texts)
-        self.heads: dict[str, LinearSVC | None] = {}
+        self.features = _features()
+        x = self.features.fit_transform(texts)
+        jobs: list[tuple[Any, Any]] = []  # (rows of x, labels) of each head, trained together below
         for head in _HEADS:
             labels = [str(getattr(e, head)) for e in examples]
             rows = np.arange(len(examples))
@@ -96,24 +112,45 @@ class QuestionModel:
                 rows = np.array([i for i, e in enumerate(examples) if e.intent in ("list", "count")])
             elif head in ("group_by", "direction"):
                 rows = np.array([i for i, e in enumerate(examples) if e.intent in ("rank", "max", "sum")])
-            y = [labels[i] for i in rows]
-            self.heads[head] = _classifier().fit(x[rows], y) if len(set(y)) > 1 else None
-            if self.heads[head] is None:
-                logger.debug("head %s has one class only", head)
+            jobs.append((x[rows], [labels[i] for i in rows]))
         self.fields = MultiLabelBinarizer().fit([e.fields for e in examples])
         y_fields = self.fields.transform([e.fields for e in examples])
-        self.field_heads = [(_classifier().fit(x, y_fields[:, j]) if len(set(y_fields[:, j])) > 1 else None)
-                            for j in range(y_fields.shape[1])]
+        jobs += [(x, y_fields[:, j]) for j in range(y_fields.shape[1])]
+        trained = _fit_all(jobs)
+        self.heads: dict[str, LinearSVC | None] = dict(zip(_HEADS, trained[:len(_HEADS)], strict=True))
+        self.field_heads = trained[len(_HEADS):]
+
+    def scores(self, text: str) -> dict[str, dict[str, float]]:
+        """Each head's scores per label ('fields': each field's score of being asked)."""
+        x = self.features.transform([text])
+        out: dict[str, dict[str, float]] = {}
+        for name, clf in self.heads.items():
+            out[name] = dict(zip(map(str, clf.classes_), map(float, _scores(clf, x)), strict=True)) if clf else {}
+        out["fields"] = {str(name): float(_scores(clf, x)[list(clf.classes_).index(1)])
+                         for name, clf in zip(self.fields.classes_, self.field_heads, strict=True) if clf is not None}
+        return out
+
+
+def _mean(members: Sequence[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """The members' scores averaged label by label (a label a member lacks counts 0 for it)."""
+    out: dict[str, dict[str, float]] = {}
+    for scores in members:
+        for head, labels in scores.items():
+            mean = out.setdefault(head, {})
+            for label, value in labels.items():
+                mean[label] = mean.get(label, 0.0) + value / len(members)
+    return out
+
+
+class QuestionModel:
+    """Trained heads, averaged over members each trained on a corpus generated with its own seed: one
+    corpus's random fills move a single model's readings, the mean of several much less."""
+
+    def __init__(self, corpora: Sequence[Sequence[Example]]) -> None:
+        start = time.perf_counter()
+        self.members = [_Member(examples) for examples in corpora]
         self._recent: dict[str, Prediction] = {}  # normalised question -> labels (read-only, shared)
         self.seconds = time.perf_counter() - start
-
-    def _head(self, name: str, x) -> tuple[str, float]:
-        clf = self.heads.get(name)
-        if clf is None:
-            return "none" if name != "refers_back" else "False", 0.0
-        p = _scores(clf, x)
-        i = int(np.argmax(p))
-        return str(clf.classes_[i]), float(p[i])
 
     def predict(self, text: str) -> Prediction:
         """The labels of one question (normalised here); the last questions' labels are kept (a question
@@ -128,20 +165,16 @@ class QuestionModel:
         return found
 
     def _predict(self, text: str) -> Prediction:
-        x = self.features.transform([text])
-        clf = self.heads["intent"]
-        scores = dict(zip(map(str, clf.classes_), map(float, _scores(clf, x)), strict=True)) if clf else {}
+        raw = _mean([m.scores(text) for m in self.members])
+        scores = raw.get("intent", {})
         ordered = sorted(scores, key=lambda k: -scores[k]) or ["describe"]
         intent = ordered[0]
         if intent == "unknown" and scores[intent] < UNKNOWN_MIN and len(ordered) > 1:
             intent = ordered[1]
         intent_p = scores.get(intent, 0.0)
-        back, back_p = self._head("refers_back", x)
-        oos, oos_p = self._head("oos", x)
-        field_p = {}
-        for name, clf in zip(self.fields.classes_, self.field_heads, strict=True):
-            if clf is not None:
-                field_p[str(name)] = float(_scores(clf, x)[list(clf.classes_).index(1)])
+        back, back_p = _best(raw, "refers_back")
+        oos, oos_p = _best(raw, "oos")
+        field_p = raw.get("fields", {})
         fields = sorted((f for f, p in field_p.items() if p >= FIELD_THRESHOLD), key=lambda f: -field_p[f])
         if fields and intent == "field":  # a weaker field too, unless a sibling of one asked ('target_raggiunto')
             family = {f.split("_")[0] for f in fields}
@@ -153,8 +186,17 @@ class QuestionModel:
         return Prediction(intent=intent, intent_p=intent_p, intent_scores=scores, fields=fields, field_p=field_p,
                           refers_back=back == "True", refers_back_p=back_p if back == "True" else 1 - back_p,
                           oos=oos if intent == "unknown" else "none", oos_p=oos_p,
-                          polarity=self._head("polarity", x)[0], group_by=self._head("group_by", x)[0],
-                          direction=self._head("direction", x)[0])
+                          polarity=_best(raw, "polarity")[0], group_by=_best(raw, "group_by")[0],
+                          direction=_best(raw, "direction")[0])
+
+
+def _best(raw: dict[str, dict[str, float]], head: str) -> tuple[str, float]:
+    """A head's best label and its score ('none' / 'False' for a head trained on one class only)."""
+    labels = raw.get(head) or {}
+    if not labels:
+        return ("none" if head != "refers_back" else "False"), 0.0
+    label = max(labels, key=lambda k: labels[k])
+    return label, labels[label]
 
 
 RECENT_QUESTIONS = 1024  # labels kept for the last questions read
@@ -178,7 +220,7 @@ def model_for(records: Sequence[Objective]) -> QuestionModel:
     with _LOCK:
         found = _CACHE.get(key)
         if found is None:
-            found = QuestionModel(generate(records))
+            found = QuestionModel([generate(records, seed=SEED + i) for i in range(MEMBERS)])
             logger.info("question model trained in %.1f s", found.seconds)
             if len(_CACHE) >= _CACHE_SIZE:
                 _CACHE.pop(next(iter(_CACHE)))
