@@ -94,6 +94,7 @@ class Lexicon:
     place_cues: re.Pattern[str]
     glossary: dict[str, str]
     stopwords: frozenset[str]
+    function_words: frozenset[str] = field(default_factory=frozenset)  # the language's own stop words, no fillers
     english_markers: frozenset[str] = field(default_factory=frozenset)
     deadline_cues: re.Pattern[str] = re.compile(r"(?!x)x")
     periods: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -162,6 +163,7 @@ def build_lexicon(raw: dict[str, Any]) -> Lexicon:
         place_cues=_pattern(data.place_cues),
         glossary=dict(data.glossary),
         stopwords=frozenset(stop),
+        function_words=frozenset(norm(w) for w in STOPWORDS_ITALIAN),
         english_markers=frozenset(norm(w) for w in data.english_markers),
         deadline_cues=_pattern(data.deadline_cues),
         periods={norm(k): v for k, v in data.periods.items()},

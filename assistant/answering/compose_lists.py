@@ -125,7 +125,8 @@ class ListsMixin:
         groups = ev.groups[::-1] if plan.direction == "min" else ev.groups
         top = [g for g in groups if len(g[1]) == len(groups[0][1])]
         head = t["rank_head_min" if plan.direction == "min" else "rank_head"].format(
-            desc=self._desc(plan, ev, t), by=t["rank_by"][by], n=len(ev.objectives),
+            desc=self._desc(plan, ev, t), by=t["rank_by"][by], n=len(ev.objectives), g=len(groups),
+            groups=t["rank_groups"][by],
             top=", ".join(_flat(v or t["rank_none"]) for v, _ in top), count=len(groups[0][1]))
         lines = [head]
         for i, (value, objs) in enumerate(groups, 1):

@@ -77,13 +77,28 @@ def pnrr_codes(text: str) -> str:
     return _PNRR_CODE.sub(lambda m: f"m{m.group(1)}c{m.group(2)}", text)
 
 
+def group_counted(counted: str | None, catalog: Catalog, lexicon: Lexicon) -> str | None:
+    """The grouping a counted noun names: the plan's word for its sectors ('aree', 'settori') or the
+    label of the responsible or classification field ('responsabili'); ``None`` for anything else."""
+    if counted is None:
+        return None
+    word = stem(counted)
+    if word in catalog.sector_kind_stems:
+        return "settore"
+    labels = lexicon.field_labels.get("it", {})
+    for name in ("responsabile", "classificazione"):
+        if word in {stem(w) for w in tokens(f"{name} {labels.get(name, '')}")}:
+            return name
+    return None
+
+
 def counted_noun(text: str, lexicon: Lexicon) -> str | None:
     """What an amount is asked of: the first word after 'quanti' / 'how many' that is no function word
     ('quanti alberi' -> 'alberi', 'quanti ne sono saltati fuori' -> 'saltati'); ``None`` without one."""
     found = lexicon.quantity.search(text)
     if found is None:
         return None
-    return next((w for w in tokens(text[found.end():]) if w not in lexicon.stopwords and not w.isdigit()), None)
+    return next((w for w in tokens(text[found.end():]) if w not in lexicon.function_words and not w.isdigit()), None)
 
 
 def topic_text(text: str, lexicon: Lexicon) -> str:
@@ -301,6 +316,10 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         intent = "field" if fields or years else "describe"
         fields = fields or ["target"]
     counted = counted_noun(masked, lexicon)
+    grouped = group_counted(counted, catalog, lexicon)
+    if grouped is not None and not has_filter:
+        # 'quante aree ci sono?', 'quanti responsabili?': the groups counted, each with its objectives
+        intent, fields, counted = "rank", [], None
     amount = counted is not None and counted not in objective_nouns() and content and not has_filter \
         and intent not in ("list", "sum", "count", "rank", "unknown")
     if amount and set(fields) <= AMOUNT_OPEN:
@@ -331,7 +350,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         intent = "describe"
     filters = _filters(text, intent, fields, pred, years, links, content, topic, catalog, lexicon)
     filters.documenti, ambiguous, unknown_plan = _scope(scope_links, catalog, default_ente, previous)
-    group_by = (pred.group_by if pred.group_by != "none" else "responsabile") if intent == "rank" else None
+    group_by = (grouped or (pred.group_by if pred.group_by != "none" else "responsabile")) if intent == "rank" \
+        else None
     if intent == "sum" and pred.group_by in ("settore", "responsabile") and not (links.settore or links.persons):
         group_by = pred.group_by  # 'in quale settore i pesi non fanno 100?': one sum per sector
     elif intent == "sum" and not (links.settore or links.persons) and any(

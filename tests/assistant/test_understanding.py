@@ -307,3 +307,17 @@ def test_a_pnrr_mission_and_component_in_words_is_the_code_the_plans_write(quest
     answer = Assistant(records).ask(question)
     assert not answer.refused
     assert set(answer.objective_ids) == {o.id for o in records if o.pnrr == "M2C1"}
+
+
+@pytest.mark.parametrize(("question", "by"), [("quante aree ci sono nel piano?", "settore"),
+                                              ("in quanti uffici è diviso il comune?", "settore"),
+                                              ("quanti responsabili hanno obiettivi?", "responsabile"),
+                                              ("Quante sono le persone responsabili?", "responsabile")])
+def test_a_count_of_groups_counts_the_groups(rocca: list[Objective], question: str, by: str) -> None:
+    """'quante aree?' counts this plan's areas (its own word for sectors), 'quanti responsabili?' its
+    people: the number of groups stated, each group with its objectives (not one objective's amount)."""
+    for records in (rocca, _generated(7)):
+        answer = Assistant(records).ask(question)
+        values = {getattr(o, by) for o in records}
+        assert f"{len(values)} {'settori' if by == 'settore' else 'responsabili'}" in answer.answer, answer.answer
+        assert all(v in answer.answer for v in values)
