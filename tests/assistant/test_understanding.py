@@ -217,11 +217,14 @@ def test_double_letters_written_single_are_corrected_to_the_records_words(rocca:
     """Every word of the records with a double letter, written with single letters (the commonest Italian
     slip), is read as the record's word: 'palazeto' -> 'palazzetto'."""
     catalog = Catalog(rocca, load_lexicon())
-    doubled = sorted(w for w in catalog.known_words.own if w.isalpha() and len(w) >= 5 and single_letters(w) != w
+    # the slips an edit distance of 1 (2 from nine letters) does not reach: two or more letters undoubled
+    doubled = sorted(w for w in catalog.known_words.own if w.isalpha() and len(w) >= 5
+                     and len(w) - len(single_letters(w)) > (1 if len(single_letters(w)) < 9 else 2)
                      and single_letters(w) not in catalog.known_words and single_letters(w) not in catalog.speller._known)
-    assert len(doubled) > 20
-    wrong = {single_letters(w): catalog.speller.correct(single_letters(w)) for w in doubled}
-    assert all(single_letters(fixed) == slip for slip, fixed in wrong.items()), wrong
+    assert len(doubled) >= 5
+    fixes = {single_letters(w): catalog.speller.correct(single_letters(w)) for w in doubled}
+    wrong = {slip: fixed for slip, fixed in fixes.items() if fixed == slip or single_letters(fixed) != slip}
+    assert not wrong, wrong
 
 
 def _amount_questions(records: list[Objective]) -> list[tuple[str, Objective, Indicator]]:
@@ -244,7 +247,8 @@ def _amount_questions(records: list[Objective]) -> list[tuple[str, Objective, In
 
 def test_an_amount_asked_of_one_objective_is_its_target_of_that_year(rocca: list[Objective]) -> None:
     """'quanti X ... entro il 2025?' asks an amount of one objective, not a count of objectives, and not
-    its deadline: the answer gives that year's target (and the status, where an amount reached is told)."""
+    its deadline or a summary: it is read as that year's target (and the status, where an amount reached
+    is told), and the answer gives it."""
     records = rocca + _generated(6)
     questions = _amount_questions(records)
     assert len(questions) >= 30
@@ -253,18 +257,33 @@ def test_an_amount_asked_of_one_objective_is_its_target_of_that_year(rocca: list
     for question, obj, row in questions:
         p = plan(asked, question)
         answer = asked.ask(question)
-        if p.intent in ("count", "list") or row.target not in answer.answer or \
+        if p.intent != "field" or "target" not in p.fields or row.target not in answer.answer or \
                 all(c.objective_id != obj.id for c in answer.citations):
             wrong.append((question, p.intent, p.fields, answer.answer[:120]))
     assert len(wrong) <= len(questions) // 10, wrong
 
 
 def test_an_amount_an_indicator_measures_is_no_request_for_office_data(rocca: list[Objective]) -> None:
+    """Read as office data (opening hours or days), a request is still answered when it asks an amount
+    that one indicator of the objective it names measures; staff numbers and hours of a pool are not."""
+    from assistant.querying.evidence import gather  # noqa: PLC0415
+
     assistant = Assistant(rocca)
-    hours = ask(assistant, "quante ore alla settimana il palazzetto è riservato alle associazioni sportive?")
-    assert not hours.refused and "≥ 40" in hours.answer and "42" in hours.answer
+    state = assistant.default_scope()
+
+    def evidence(question: str, rule: str):
+        read = plan(assistant, question)
+        as_office = read.model_copy(update={"intent": "unknown", "unsupported": rule, "fields": []})
+        return read, gather(as_office, state.catalog, state.retriever, assistant.lexicon)
+
+    read, hours = evidence("quante ore alla settimana il palazzetto è riservato alle associazioni sportive?", "giorni")
+    assert read.amount == "ore" and hours.kind == "describe"
+    assert [o.titolo for o in hours.objectives] == [o.titolo for o in rocca if "palazzetto" in o.titolo]
+    for question, rule in (("quanti dipendenti lavorano al palazzetto?", "organico"),
+                           ("a che ora apre la piscina comunale?", "orari"),
+                           ("quanti giorni a settimana è aperto il palazzetto?", "giorni")):
+        assert evidence(question, rule)[1].kind == "refusal", question
     assert ask(assistant, "quanti dipendenti ha il comune?").refused
-    assert ask(assistant, "a che ora apre la piscina comunale?").refused
 
 
 @pytest.mark.parametrize("question", ["Ci sono aree in cui i pesi non arrivano a 100?",
