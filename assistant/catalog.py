@@ -20,7 +20,7 @@ CARD_FIELDS = ("settore", "settore_cdr", "classificazione", "titolo", "destinata
                "obiettivo_strategico", "responsabile", "personale_coinvolto", "peso", "pnrr", "anticorruzione")
 FIELDS = (*CARD_FIELDS, "stato_attuazione", *(f for f in Indicator.model_fields if f != "anno"))  # in form order
 ROW_FIELDS = frozenset(FIELDS) & frozenset(Indicator.model_fields)  # the fields of an indicator row
-_SECTOR_KINDS = frozenset({"settore", "area", "servizio", "ufficio", "unita", "direzione", "dipartimento"})
+SECTOR_KINDS = frozenset({"settore", "area", "servizio", "ufficio", "unita", "direzione", "dipartimento"})
 _NOT_A_PERSON = {"settore", "responsabile", "servizio", "ufficio", "dirigente", "segretario"}
 
 
@@ -41,6 +41,12 @@ class Person:
 
 
 AMOUNT_FIELDS = ("target", "stato_attuazione")  # where an amount of an objective is stated: planned, reported
+
+
+def sector_heads(names: Iterable[str]) -> set[str]:
+    """The words sector names start with ('SETTORE Entrate', 'Area Tecnica' -> 'settore', 'area'): what a
+    plan calls its sectors."""
+    return {words[0] for words in map(tokens, names) if words and words[0].isalpha()}
 
 
 def field_text(obj: Objective, name: str) -> str | None:
@@ -78,7 +84,7 @@ def _sector_variants(name: str, cdrs: set[str]) -> tuple[tuple[str, ...], ...]:
     out: set[tuple[str, ...]] = set()
     for raw in {name, *cdrs}:
         toks = tokens(re.sub(r"\(.*?\)", " ", raw))
-        if toks and toks[0] in _SECTOR_KINDS:
+        if toks and toks[0] in SECTOR_KINDS:
             toks = toks[1:]
         if toks:
             out.add(tuple(toks))
@@ -180,8 +186,8 @@ class Catalog:
         self.sector_only_words = frozenset(t for s in self.sectors for v in s.variants for t in v) - topical
         # what this plan calls its sectors ('settore', 'area', 'servizio'): the words sector names start with,
         # and the lexicon's; matched by stem ('aree', 'uffici')
-        heads = {tokens(s.name)[0] for s in self.sectors if tokens(s.name)}
-        self.sector_kind_stems = frozenset(stem(w) for w in {*lexicon.sector_cues, *heads})
+        self.sector_kind_stems = frozenset(stem(w) for w in {*lexicon.sector_cues,
+                                                             *sector_heads(s.name for s in self.sectors)})
         self.name_words = frozenset(t for p in self.persons for t in p.tokens)
         self.classifications = sorted({o.classificazione for o in self.records if o.classificazione})
         # the fields some records state and others leave empty: 'with/without X' filters make sense on them

@@ -183,7 +183,8 @@ class Retriever:
                 # a match in the title, indicators or card counts more than a mention in the status
                 scored[k] = (0.5 * cov + 0.5 * strong + 0.5 * float(lexical[i]) / top, cov, strong)
         order = sorted(scored, key=lambda k: -scored[k][0])
-        tied = tied_ranks([scored[k][0] for k in order])  # equal scores, equal ranks: meaning breaks the tie
+        in_order = [scored[k][0] for k in order]
+        tied = tied_ranks(in_order)  # equal scores, equal ranks: meaning breaks the tie
         fused = {k: LEXICAL_RRF_WEIGHT / (RRF_K + r) for k, r in zip(order, tied, strict=True)}
         best = max((v[1] for v in scored.values()), default=0.0)
         # dense search costs an embedding and a Chroma query: used when the lexical match is not clear
@@ -193,8 +194,7 @@ class Retriever:
                 fused[k] = fused.get(k, 0.0) + 1.0 / (RRF_K + r)
                 dense[k] = (r, sim)
         ranked = sorted(fused, key=lambda k: (-fused[k], -scored[k][0]))
-        lexical_rank = {k: int(r) for k, r in zip(order, tied_ranks([scored[k][0] for k in order], first=True),
-                                                   strict=True)}
+        lexical_rank = {k: int(r) for k, r in zip(order, tied_ranks(in_order, first=True), strict=True)}
         return [Scored(k, fused[k], scored[k][1], scored[k][2], *dense.get(k, (None, None)), lexical_rank[k])
                 for k in ranked]
 

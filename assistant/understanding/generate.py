@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from assistant.catalog import SECTOR_KINDS, sector_heads
+from assistant.lexicon import load_lexicon
 from assistant.understanding.phrasings import Phrasings, load_phrasings
 from ingest.types import Objective
 
@@ -69,8 +71,8 @@ class Values:
                                  for m in _UNIT.finditer(i.indicatore or "")}) or ["interventi"],
                    addressees=sorted({_fragment(random.Random(i), o.destinatari, 1, 2).lower()
                                       for i, o in enumerate(records) if o.destinatari}) or ["cittadini"],
-                   kinds=sorted({*load_phrasings().sector_kinds,
-                                 *(s.split()[0].lower() for s in sectors if s.split() and s.split()[0].isalpha())}))
+                   # the usual Italian words for a sector, and the first words of this plan's sector names
+                   kinds=sorted((load_lexicon().sector_cues & SECTOR_KINDS) | sector_heads(sectors)))
 
 
 def _content(text: str) -> list[str]:

@@ -59,7 +59,6 @@ class Phrasings(_Strict):
     count: Bilingual
     sum: Bilingual
     sum_by: dict[str, list[str]]
-    sector_kinds: list[str]  # the usual words for a sector ({k}), besides the first words of the plan's sectors
     max: Directions
     rank: dict[str, Directions]
     filters: Filters

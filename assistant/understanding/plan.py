@@ -233,9 +233,13 @@ def top_n(text: str) -> int | None:
 _CLAUSE = re.compile(r"[^.?!;()\[\]]+[.?!;)\]]*|[.?!;()\[\]]+")
 
 
+def _dictates(clause: str, lexicon: Lexicon) -> bool:
+    return lexicon.injection_payload.search(norm(clause)) is not None
+
+
 def without_payload(question: str, lexicon: Lexicon) -> str:
     """The question (original or normalised) without the clauses that carry an attacker's payload."""
-    return " ".join(c for c in _CLAUSE.findall(question) if not lexicon.injection_payload.search(norm(c)))
+    return " ".join(c for c in _CLAUSE.findall(question) if not _dictates(c, lexicon))
 
 
 def strip_injection(text: str, lexicon: Lexicon) -> tuple[str, bool]:
@@ -256,8 +260,7 @@ def strip_injection(text: str, lexicon: Lexicon) -> tuple[str, bool]:
 
 def payload_subject(text: str, lexicon: Lexicon) -> str:
     """What the dictated clauses name, without the dictation cue and without any figure they dictate."""
-    clauses = [c for c in _CLAUSE.findall(text) if lexicon.injection_payload.search(norm(c))]
-    named = (lexicon.injection_payload.sub(" ", norm(c)) for c in clauses)
+    named = (lexicon.injection_payload.sub(" ", norm(c)) for c in _CLAUSE.findall(text) if _dictates(c, lexicon))
     return " ".join(re.sub(r"\d[\d.,]*\s*%?", " ", " ".join(named)).split())
 
 
