@@ -41,6 +41,7 @@ class Person:
 
 
 AMOUNT_FIELDS = ("target", "stato_attuazione")  # where an amount of an objective is stated: planned, reported
+REPORTED_IN_STATUS = frozenset({"target_raggiunto"})  # what a status reports when no indicator row states it
 
 
 def sector_heads(names: Iterable[str]) -> set[str]:

@@ -8,7 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.catalog import AMOUNT_FIELDS, ROW_FIELDS, Catalog, field_text, has_field, record_strings
+from assistant.catalog import (
+    AMOUNT_FIELDS,
+    REPORTED_IN_STATUS,
+    ROW_FIELDS,
+    Catalog,
+    field_text,
+    has_field,
+    record_strings,
+)
 from assistant.lexicon import Lexicon
 from assistant.querying.passages import CUED_COVERAGE, UNCUED_COVERAGE, prose_cues, quote
 from assistant.querying.records import (
@@ -260,6 +268,10 @@ def _about(plan: Plan, targets: list[Objective], concepts: list[Concept]) -> Evi
     years = plan.years if plan.intent in ("field", "compare_years") else []
     if plan.amount is not None and _states_none(targets, fields, years):
         fields = list(AMOUNT_FIELDS)  # 'quanti ... a metà anno?' where no midway target is set: the target
+    elif "stato_attuazione" not in fields and any(f in REPORTED_IN_STATUS for f in fields) \
+            and _states_none(targets, [f for f in fields if f in REPORTED_IN_STATUS], years):
+        fields.append("stato_attuazione")  # 'risultato 2025?' where no row states it: what the status reports
+        plan = plan.model_copy(update={"fields": fields})
     ev = Evidence(kind=plan.intent, objectives=targets, fields=fields)
     indicator_asked = plan.intent == "compare_years" or any(f in ROW_FIELDS for f in fields)
     for obj in targets:

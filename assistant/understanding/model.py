@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 FIELD_THRESHOLD = 0.5  # a field is asked when its score reaches this; the best one is kept
 FIELD_SECOND = 0.3  # beside a field asked for sure, another one with this score is asked too
+SEGMENT_THRESHOLD = 0.7  # a field read in one clause of several (a short clause is read less surely)
 FIELD_KEEP_BEST = 0.3  # for a field/status question when it reaches this
 SOFTMAX_SCALE = 3.0  # margins -> scores
 TRAIN_THREADS = 4  # classifiers trained at once (at most the machine's cores)
@@ -39,6 +41,8 @@ UNKNOWN_MIN = 0.5  # out of scope only when the model is this sure; else the nex
 GENERATOR_VERSION = "4"
 SEED = 13  # of the first member's corpus; the others take the next seeds
 MEMBERS = 3  # models averaged: 3 halve the readings that move from one corpus to another (evals in docs)
+# where a question's clauses meet: punctuation, or a conjunction between words
+_SEGMENTS = re.compile(r"\s*[,;:?!]\s*|\s+(?:e|ed|and|oppure|o|or)\s+", re.IGNORECASE)
 _HEADS = ("intent", "refers_back", "oos", "polarity", "group_by", "direction")
 
 
@@ -163,6 +167,19 @@ class QuestionModel:
                 self._recent.clear()
             self._recent[key] = found
         return found
+
+    def segment_fields(self, text: str) -> list[str]:
+        """The fields asked clause by clause ('responsabile, peso e risultato 2025?'), in the order asked:
+        in a question asking several things each field is read where it is asked, not drowned by the
+        others. Empty for a question of one clause. ``text`` as written (accents kept: 'è' is no 'e')."""
+        parts = [norm(p) for p in _SEGMENTS.split(text) if p.strip()]
+        if len(parts) < 2:
+            return []
+        out: list[str] = []
+        for part in parts:
+            p = self.predict(part).field_p
+            out += [f for f in sorted(p, key=lambda f: -p[f]) if p[f] >= SEGMENT_THRESHOLD and f not in out]
+        return out
 
     def _predict(self, text: str) -> Prediction:
         raw = _mean([m.scores(text) for m in self.members])

@@ -308,7 +308,10 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     if language == "en":  # English words left untranslated are phrasing more often than topic
         context_words += [w for w in content if w not in catalog.vocabulary and w not in context_words]
     has_filter = bool(links.settore or links.persons or links.classificazione or links.unknown)
-    intent, fields = _intent(pred, years, has_filter, bool(content), named, lexicon.indicator_fields)
+    segmented = catalog.model.segment_fields(source)
+    # several fields read clause by clause make a lookup of those fields; a single one only adds to it
+    asked = list(dict.fromkeys([*named, *(segmented if len(segmented) >= 2 or pred.intent != "describe" else [])]))
+    intent, fields = _intent(pred, years, has_filter, bool(content), asked, lexicon.indicator_fields)
     if intent == "compare_years" and len(years) == 1:  # one year named: nothing to compare
         intent = next(i for i in sorted(pred.intent_scores, key=lambda k: -pred.intent_scores[k]) + ["describe"]
                       if i not in ("compare_years", "unknown"))
@@ -392,7 +395,8 @@ def named_fields(text: str, lexicon: Lexicon) -> list[str]:
 
 def _intent(pred: Prediction, years: list[int], has_filter: bool, has_topic: bool,
             named: list[str], indicator_fields: tuple[str, ...]) -> tuple[str, list[str]]:
-    """The model's intent and fields, made consistent with the slots found."""
+    """The model's intent and fields, made consistent with the slots found; ``named``: the fields named
+    by their labels or read clause by clause."""
     intent, fields = pred.intent, list(pred.fields)
     if intent in ("field", "status", "describe", "compare_years"):
         fields += [f for f in named if f not in fields]

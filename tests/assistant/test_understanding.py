@@ -340,3 +340,47 @@ def test_a_count_of_groups_counts_the_groups(rocca: list[Objective], question: s
         values = {getattr(o, by) for o in records}
         assert f"{len(values)} {'settori' if by == 'settore' else 'responsabili'}" in answer.answer, answer.answer
         assert all(v in answer.answer for v in values)
+
+
+_CLAUSES = {  # ways of asking one field in a clause of its own (written for this test)
+    "responsabile": ["chi lo segue", "chi ne risponde", "il nome del responsabile"],
+    "peso": ["quanto pesa", "con che peso conta", "il suo peso"],
+    "target": ["che valore si vuole raggiungere nel {y}", "il target del {y}", "dove si deve arrivare nel {y}"],
+    "baseline": ["da che valore si parte", "la baseline", "qual è il punto di partenza"],
+}
+
+
+def test_each_clause_of_a_question_asking_several_fields_is_read(rocca: list[Objective]) -> None:
+    """'X: chi lo segue, quanto pesa e che valore si vuole nel 2026?': every field asked is read where it
+    is asked, whatever the order and wording of the clauses."""
+    import random  # noqa: PLC0415
+
+    records = rocca + _generated(6)
+    asked = Assistant(records)
+    rng = random.Random(7)
+    wrong, total = [], 0
+    for obj in records:
+        if not obj.indicatori:
+            continue
+        names = rng.sample(sorted(_CLAUSES), 3)
+        year = obj.indicatori[0].anno
+        parts = [rng.choice(_CLAUSES[n]).format(y=year) for n in names]
+        question = f"{obj.titolo.split(':')[0]}: {parts[0]}, {parts[1]} e {parts[2]}?"
+        total += 1
+        got = plan(asked, question).fields
+        if not set(names) <= set(got):
+            wrong.append((question, names, got))
+    assert total >= 20 and len(wrong) <= total // 10, wrong
+
+
+def test_a_result_no_indicator_row_states_is_what_the_status_reports(rocca: list[Objective]) -> None:
+    """'che risultato ha dato nel 2025?' of an objective whose rows state no result reached: the status
+    (which reports what was done) is quoted and cited, after saying the field is not stated."""
+    asked = Assistant(rocca)
+    cases = [o for o in rocca if o.stato_attuazione and o.stato_attuazione.testo
+             and not any(r.target_raggiunto for r in o.indicatori)]
+    assert len(cases) >= 5
+    for obj in cases[:6]:
+        answer = asked.ask(f"{obj.titolo.split(':')[0]}: che risultato raggiunto nel 2025?")
+        cited = {(c.objective_id, c.campo) for c in answer.citations}
+        assert (obj.id, "stato_attuazione") in cited, answer.answer
