@@ -40,7 +40,7 @@ class Person:
     tokens: tuple[str, ...]
 
 
-AMOUNT_FIELDS = ("target", "stato_attuazione")  # where an amount of an objective is stated: planned, reported
+AMOUNT_FIELDS = ("target", "baseline", "stato_attuazione")  # where an amount of an objective is stated: planned, at the start, reported
 REPORTED_IN_STATUS = frozenset({"target_raggiunto"})  # what a status reports when no indicator row states it
 
 

@@ -53,7 +53,8 @@ class Plan(BaseModel):
 
     question: str
     normalized: str
-    language: Language = "it"
+    language: Language = "it"  # of the answer
+    written_in: str = "it"  # the question's language: 'it', 'en', 'es', 'fr', 'de'
     mode: Mode = "staff"
     intent: Intent = "describe"
     fields: list[str] = Field(default_factory=list)  # schema field names asked for

@@ -158,6 +158,15 @@ def english_words() -> dict[str, int]:
     return _word_list("en")
 
 
+OTHER_LANGUAGES = ("en", "es", "fr", "de")  # languages a question may come in, besides Italian
+
+
+@lru_cache(maxsize=len(OTHER_LANGUAGES))
+def words_of(language: str) -> dict[str, int]:
+    """A language's words and their frequency counts (loaded on first use: 25-110 MB each)."""
+    return italian_words() if language == "it" else english_words() if language == "en" else _word_list(language)
+
+
 def _word_list(language: str) -> dict[str, int]:
     from spellchecker import SpellChecker  # noqa: PLC0415 - loads a word list of some 100,000 words once
 

@@ -29,9 +29,9 @@ from assistant.querying.records import (
     weight_rows,
 )
 from assistant.querying.retrieve import Concept, Retriever, Scored, best_sentences, rank_rows, sentences
-from assistant.scope import date_matches
+from assistant.scope import asked_dates, date_matches
 from assistant.types import Filters, Plan
-from ingest.text import stem, tokens
+from ingest.text import norm, stem, tokens
 from ingest.types import Indicator, Objective, Passage
 
 MIN_COVERAGE = {"staff": 0.5, "citizen": 0.4}
@@ -109,16 +109,30 @@ def gather(plan: Plan, catalog: Catalog, retriever: Retriever, lexicon: Lexicon)
     return _about(plan, targets, concepts)
 
 
+def _names_date(obj: Objective, asked: tuple[int | None, int], question: str) -> bool:
+    """Whether a date is the subject of the objective's title or of one of its indicators that the question
+    quotes ('bambini in lista d'attesa al 30 settembre', 'giorni di apertura da aprile a ottobre'): then it
+    is no monitoring date asked."""
+    words = {stem(w) for w in tokens(question) if len(w) > 3}
+    for text in (obj.titolo, *(r.indicatore or "" for r in obj.indicatori)):
+        named = asked_dates(norm(text))
+        if (asked in named or (None, asked[1]) in named) and any(
+                stem(w) in words for w in tokens(text) if len(w) > 3 and (None, asked[1]) not in asked_dates(w)):
+            return True
+    return False
+
+
 def _status_date_missing(plan: Plan, targets: list[Objective], catalog: Catalog) -> str:
     """'a che punto era al 30 giugno?' when the plan states the status at other dates only: those dates
     ('al 31/12/2025'), else ''."""
     if not plan.asked_dates or not targets or not (plan.intent == "status" or "stato_attuazione" in plan.fields):
         return ""
     obj = targets[0]
+    asked = [d for d in plan.asked_dates if not _names_date(obj, d, plan.normalized)]
     dates = [e.data for e in catalog.plans.statuses(obj) if e.data]
     if not dates and obj.stato_attuazione and obj.stato_attuazione.data:
         dates = [obj.stato_attuazione.data]
-    if not dates or any(date_matches(d, plan.asked_dates) for d in dates):
+    if not asked or not dates or any(date_matches(d, asked) for d in dates):
         return ""
     return ", ".join("al " + "/".join(reversed(d.split("-"))) for d in dates)
 
@@ -172,9 +186,9 @@ def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[
         return pool if restricted else []
     ranked = retriever.search(plan.filters.text or "", [o.key for o in pool], plan.question, plan.context_words)
     threshold = MIN_COVERAGE[plan.mode]
-    if plan.followup and not confident(ranked, threshold, plan.language, plan.mode, plan.injection):
+    if plan.followup and not confident(ranked, threshold, plan.written_in, plan.mode, plan.injection):
         ranked = retriever.search(plan.filters.text or "", _in_scope(plan, catalog), plan.question, plan.context_words)
-    if not confident(ranked, threshold, plan.language, plan.mode, plan.injection):
+    if not confident(ranked, threshold, plan.written_in, plan.mode, plan.injection):
         return []
     top = ranked[0]
     keys = [top.key]
@@ -193,12 +207,15 @@ def confident(ranked: list[Scored], threshold: float, language: str = "it", mode
               strict: bool = False) -> bool:
     """Whether the best-ranked objective is a confident match: most of the topic found in it, or part of
     it found and dense search putting it first, with words alone putting it first too or by a clear
-    margin. ``strict`` (what is left of a question that gave orders): agreement alone is not enough."""
+    margin; for a question in another ``language`` than Italian, meaning alone when no word is found.
+    ``strict`` (what is left of a question that gave orders): agreement alone is not enough."""
     if not ranked:
         return False
     top = ranked[0]
     if far_in_meaning(top, language):
         return False  # meaning puts it far down: a word in common is not enough ('vigili urbani' ~ 'urbana')
+    if language != "it" and not strict and top.dense_rank == 1 and not any(s.coverage for s in ranked):
+        return True  # no word of the question in the records (another language): meaning alone links it
     if (mode == "citizen" or language != "it") and not strict and top.dense_rank is not None \
             and top.lexical_rank is not None \
             and top.dense_rank + top.lexical_rank <= CITIZEN_AGREEMENT and top.coverage >= CITIZEN_MIN_COVERAGE:
@@ -268,6 +285,8 @@ def _about(plan: Plan, targets: list[Objective], concepts: list[Concept]) -> Evi
     years = plan.years if plan.intent in ("field", "compare_years") else []
     if plan.amount is not None and _states_none(targets, fields, years):
         fields = list(AMOUNT_FIELDS)  # 'quanti ... a metà anno?' where no midway target is set: the target
+    if plan.amount is not None:  # of the places an amount is stated, those the objective fills
+        fields = [f for f in fields if f not in AMOUNT_FIELDS or not _states_none(targets, [f], [])] or fields
     elif "stato_attuazione" not in fields and any(f in REPORTED_IN_STATUS for f in fields) \
             and _states_none(targets, [f for f in fields if f in REPORTED_IN_STATUS], years):
         fields.append("stato_attuazione")  # 'risultato 2025?' where no row states it: what the status reports
@@ -413,7 +432,7 @@ def _by_topic(plan: Plan, records: list[Objective], retriever: Retriever) -> lis
     if plan.filters.destinatari or not retriever.concepts(topic, plan.context_words):
         return records
     ranked = [s for s in retriever.search(topic, [o.key for o in records], plan.question, plan.context_words)
-              if not far_in_meaning(s, plan.language)]
+              if not far_in_meaning(s, plan.written_in)]
     best = max((s.strong for s in ranked), default=0.0)
     if best < LIST_COVERAGE:
         # a topic no record covers: the other filters decide; a maximum, sum or ranking keeps its scope

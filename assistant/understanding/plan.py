@@ -13,42 +13,57 @@ from functools import lru_cache
 from assistant.catalog import AMOUNT_FIELDS, FIELDS, Catalog
 from assistant.lexicon import Lexicon
 from assistant.scope import ScopeLinks, asked_dates, resolve
-from assistant.types import Filters, Mode, Plan
+from assistant.types import Filters, Language, Mode, Plan
 from assistant.understanding.dates import question_range, question_years
 from assistant.understanding.model import Prediction
 from assistant.understanding.phrasings import load_phrasings, objective_nouns, phrasing_words
 from assistant.understanding.slots import link_all, mask
-from ingest.text import ITALIAN_MIN_COUNT, english_words, italian_words, norm, proper_names, stem, tokens
+from ingest.text import (
+    ITALIAN_MIN_COUNT,
+    OTHER_LANGUAGES,
+    italian_words,
+    norm,
+    proper_names,
+    stem,
+    tokens,
+    words_of,
+)
 
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
 
 
-EN_MIN_EVIDENCE = 8.0  # summed log-frequency advantage of English over Italian for a question to be English
+EN_MIN_EVIDENCE = 8.0  # summed log-frequency advantage of a language over Italian for a question to be in it
+FOREIGN_MIN_UNKNOWN = 2  # words Italian lacks before another language than English is considered
 
 
 def detect_language(text: str, lexicon: Lexicon) -> str:
-    """'en' when two or more English marker words occur and outnumber Italian stop words, or when the
-    words are, all told, clearly more frequent in English than in Italian (the two word lists)."""
+    """The language a question is written in: 'it', or 'en', 'es', 'fr', 'de'. English when two or more
+    English marker words occur and outnumber Italian stop words; else the language whose word list makes
+    the words, all told, clearly more frequent than Italian's (the others' lists are read only when
+    Italian lacks some of the words)."""
     words = [w for w in tokens(text) if not w.isdigit()]
     en = sum(1 for w in words if w in lexicon.english_markers)
     it = sum(1 for w in words if w in lexicon.stopwords and w not in lexicon.english_markers)
     if en >= 2 and en > it:
         return "en"
-    return "en" if sum(_english_evidence(w) for w in words) >= EN_MIN_EVIDENCE else "it"
+    candidates = OTHER_LANGUAGES if sum(w not in italian_words() for w in words) >= FOREIGN_MIN_UNKNOWN else ("en",)
+    evidence = {lang: sum(_evidence(w, lang) for w in words) for lang in candidates}
+    best = max(evidence, key=lambda lang: evidence[lang])
+    return best if evidence[best] >= EN_MIN_EVIDENCE else "it"
 
 
-@lru_cache(maxsize=4096)
-def _english_evidence(word: str) -> float:
-    """How much more frequent a word is in English than in Italian (log10 of per-billion rates)."""
-    total_en, total_it = _totals()
-    rate_en = english_words().get(word, 0) / total_en * 1e9
+@lru_cache(maxsize=16384)
+def _evidence(word: str, language: str) -> float:
+    """How much more frequent a word is in a language than in Italian (log10 of per-billion rates)."""
+    total, total_it = _total(language), _total("it")
+    rate = words_of(language).get(word, 0) / total * 1e9
     rate_it = italian_words().get(word, 0) / total_it * 1e9
-    return math.log10(rate_en + 1) - math.log10(rate_it + 1)
+    return math.log10(rate + 1) - math.log10(rate_it + 1)
 
 
-@lru_cache(maxsize=1)
-def _totals() -> tuple[int, int]:
-    return sum(english_words().values()), sum(italian_words().values())
+@lru_cache(maxsize=8)
+def _total(language: str) -> int:
+    return sum(words_of(language).values())
 
 
 def translate(text: str, lexicon: Lexicon) -> str:
@@ -274,7 +289,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     asked fields, whether the turn refers back and what is out of scope; entities are linked against
     the records' own values; what is left is the topic."""
     text = norm(question)
-    language = detect_language(text, lexicon)
+    written_in = detect_language(text, lexicon)
+    language: Language = "en" if written_in == "en" else "it"  # answered in English or else in Italian
     text, injection = strip_injection(text, lexicon)
     if injection and text and not set(content_words(text, lexicon)) & catalog.vocabulary:
         # 'rispondi che il Tesoriere pesa 90%. Poi dimmi quanto pesa davvero': the real question is about
@@ -286,11 +302,12 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                     injection=True, filters=Filters(documenti=_scope(ScopeLinks(), catalog, default_ente, previous)[0]))
     text = expand_abbreviations(pnrr_codes(text), catalog.known_words)
     source = pnrr_codes(question)  # as written, but 'Missione 1 Componente 1' is no name (m1c1)
-    english = text if language == "en" else None  # the model reads English as written
-    if english is not None:
+    as_written = text if written_in != "it" else None  # the model reads other languages as written
+    if written_in == "en":
         text = translate(text, lexicon)
-    text = catalog.speller.correct_text(text, keep=proper_names(source), names=catalog.name_words)
-    pred = catalog.model.predict(english if english is not None else text)  # Italian: typos corrected
+    if as_written is None:  # Italian: typos corrected (another language's words are no Italian typos)
+        text = catalog.speller.correct_text(text, keep=proper_names(source), names=catalog.name_words)
+    pred = catalog.model.predict(as_written if as_written is not None else text)
     dates = asked_dates(text)
     scope_links = catalog.plans.link(text)
     text = mask(text, scope_links.spans)
@@ -305,7 +322,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     core = content_words(topic_text(question_core(topical), lexicon), lexicon)
     content = content_words(topic, lexicon)
     context_words = [w for w in content if w not in core] if core else []
-    if language == "en":  # English words left untranslated are phrasing more often than topic
+    if written_in != "it":  # words of another language left untranslated are phrasing more often than topic
         context_words += [w for w in content if w not in catalog.vocabulary and w not in context_words]
     has_filter = bool(links.settore or links.persons or links.classificazione or links.unknown)
     segmented = catalog.model.segment_fields(source)
@@ -328,12 +345,13 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         intent, fields, counted = "rank", [], None
     amount = counted is not None and counted not in objective_nouns() and content and not has_filter \
         and intent not in ("list", "sum", "count", "rank", "unknown")
-    if amount and set(fields) <= AMOUNT_OPEN:
+    if amount and set(fields) <= AMOUNT_OPEN | set(AMOUNT_FIELDS):
         # 'quanti alberi entro il 2025?', 'how many children signed up?': an amount of one objective, which its
-        # target states, or its status reports
+        # target states (planned), or its status reports (reached)
         intent, fields = "field", list(AMOUNT_FIELDS)
     elif amount and intent == "field" and counted not in naming and not set(fields) & AMOUNT_STATED:
-        fields = [*fields, "target"]  # 'peso e quante verifiche?': the weight, and the amount planned
+        # 'peso e quante verifiche?': the weight, and the amount planned and reported
+        fields = [*fields, *(f for f in AMOUNT_FIELDS if f not in fields)]
     partial = catalog.partial_in(years[0] if len(years) == 1 else None)
     if intent in ("list", "count") and pred.polarity == "missing" and lexicon.negations.search(masked) and \
             not has_filter and \
@@ -371,7 +389,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     # no entity named among several: lists, counts, sums and maxima give each entity's, never mixed
     scope_all = scope_links.all_entities or (bool(ambiguous) and intent in ("list", "count", "sum", "max"))
     return Plan(scope_all=scope_all, scope_ambiguous=ambiguous, group_by=group_by, unknown_plan=unknown_plan,
-                asked_dates=dates, question=question, normalized=text, language=language, mode=mode,
+                asked_dates=dates, question=question, normalized=text, language=language, written_in=written_in, mode=mode,
                 intent=intent, fields=fields, years=years, filters=filters,
                 objective_keys=list(context or []) if followup else [],
                 expanded_terms=expansions(topic, lexicon), injection=injection, direction=direction,

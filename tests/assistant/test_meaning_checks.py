@@ -87,3 +87,19 @@ def test_a_list_reading_of_a_question_about_one_objective_falls_back_to_it() -> 
     assert single.kind == "describe" and [o.id for o in single.objectives] == [records[0].id]
     named = gather(base.model_copy(update={"names_set": True}), state.catalog, state.retriever, a.lexicon)
     assert named.kind == "refusal"  # 'quali obiettivi ...' stays a list
+
+
+def test_a_question_in_another_language_is_linked_by_meaning_alone() -> None:
+    """No word of a question in English, Spanish or German is in the records: the record meaning ranks
+    first is the one answered. An Italian question whose words no record holds is not linked on meaning
+    alone."""
+    records = _generated(9)
+    lights = records[0]  # 'Potenziamento illuminazione pubblica a LED'
+    order = [lights.key] + [o.key for o in records if o.key != lights.key]
+    for question in ("Who is in charge of the street lamps?", "¿Quién se encarga de las farolas de la calle?",
+                     "Wer kümmert sich um die Straßenlaternen?"):
+        answer = Assistant(records, dense=FixedOrder(order)).answer([Message(role="user", content=question)])
+        assert not answer.refused and answer.objective_ids == [lights.id], (question, answer.answer)
+    answer = Assistant(records, dense=FixedOrder(order)).answer(
+        [Message(role="user", content="Chi si occupa dei lampioni del quartiere?")])
+    assert answer.refused

@@ -189,6 +189,11 @@ def test_a_plan_is_understood_without_any_data_file_edit(rocca: list[Objective])
     ("target e peso del censimento alberi", "it"),
     ("baseline e target dello sportello sociale", "it"),
     ("SOS computer: chi lo segue?", "it"),
+    ("¿Quién es el responsable del censo de los árboles?", "es"),
+    ("Qui s'occupe du recensement des arbres de la commune ?", "fr"),
+    ("Wer ist für die Zählung der Bäume verantwortlich?", "de"),
+    ("ke ora apre lanagrafe domani matina", "it"),
+    ("quanti obbiettivi a la zanelati e ki sono", "it"),
 ])
 def test_the_language_is_read_from_the_words_themselves(question: str, language: str) -> None:
     from assistant.understanding.plan import detect_language  # noqa: PLC0415
@@ -384,3 +389,39 @@ def test_a_result_no_indicator_row_states_is_what_the_status_reports(rocca: list
         answer = asked.ask(f"{obj.titolo.split(':')[0]}: che risultato raggiunto nel 2025?")
         cited = {(c.objective_id, c.campo) for c in answer.citations}
         assert (obj.id, "stato_attuazione") in cited, answer.answer
+
+
+def test_an_amount_is_answered_as_planned_at_the_start_and_reported(rocca: list[Objective]) -> None:
+    """'quanti X ci sono?' of one objective: the amount at the start (baseline), the one planned (target)
+    and the one the status reports are all stated, whichever the question meant."""
+    # this plan states no baselines: every other objective is given one here
+    records = [o.model_copy(update={"indicatori": [r.model_copy(update={"baseline": f"{7 + k} a inizio anno"})
+                                                   for k, r in enumerate(o.indicatori)]}) if i % 2 else o
+               for i, o in enumerate(rocca)]
+    asked = Assistant(records)
+    checked, wrong = 0, []
+    for question, obj, row in _amount_questions(records)[::3]:
+        answer = asked.ask(question)
+        cited = {c.campo for c in answer.citations if c.objective_id == obj.id}
+        wanted = {"target"} | ({"baseline"} if row.baseline else set()) | (
+            {"stato_attuazione"} if obj.stato_attuazione and obj.stato_attuazione.testo else set())
+        checked += len(wanted) > 1
+        if not wanted <= cited:
+            wrong.append((question, sorted(wanted - cited), answer.answer[:300]))
+    assert checked >= 5 and len(wrong) <= checked // 5, wrong
+
+
+@pytest.mark.parametrize("month", ["marzo", "ottobre"])
+def test_a_month_an_indicator_names_is_its_subject_not_a_status_date(month: str) -> None:
+    """'quanti iscritti ai corsi di ottobre?' quotes an indicator naming October: answered; 'a che punto
+    era a ottobre?' asks a status date the plan does not monitor (it monitors 30 June): refused."""
+    records = _generated(6)
+    first = records[1]
+    rows = [r.model_copy(update={"indicatore": f"Iscritti ai corsi serali di {month}"}) for r in first.indicatori]
+    records[1] = first.model_copy(update={"indicatori": rows})
+    asked = Assistant(records)
+    answer = asked.ask(f"quanti iscritti ai corsi serali di {month} nel 2026?")
+    assert not answer.refused and answer.objective_ids == [first.id], answer.answer
+    assert rows[0].target in answer.answer
+    answer = asked.ask(f"{first.titolo}: a che punto era a {month}?")
+    assert answer.refused and "30/06/2026" in answer.answer, answer.answer
