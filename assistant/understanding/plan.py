@@ -363,7 +363,11 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                        if i in ("field", "status", "describe", "guidance")), "describe")
         fields = [f for f in fields if f in partial or intent == "field"]
     fields = _in_text_order(fields, masked, lexicon)
-    followup = _is_followup(pred, intent, context, has_filter, bool(content))
+    # of a count or sum, only words the records use are a topic ('quanto fanno i pesi sommati?' names none)
+    own_topic = bool([w for w in content if w in catalog.vocabulary]) if intent in ("count", "sum", "max") \
+        else bool(content)
+    followup = _is_followup(pred, intent, context, has_filter, own_topic,
+                            bool(set(tokens(masked)) & objective_nouns()))
     if followup and previous and not fields and intent in ("describe", "field") and previous.intent in (
             "field", "status", "compare_years"):
         fields, intent = list(previous.fields), previous.intent
@@ -471,14 +475,19 @@ def _in_text_order(fields: list[str], text: str, lexicon: Lexicon) -> list[str]:
 
 
 def _is_followup(pred: Prediction, intent: str, context: list[str] | None, has_filter: bool,
-                 has_topic: bool) -> bool:
+                 has_topic: bool, names_objectives: bool = False) -> bool:
     """A turn refers back when the model says so, or when it names nothing of its own (no topic, no
-    filter) and asks about one objective; a complete list question never does unless the model says so."""
+    filter) and asks about one objective, or asks a count, sum or maximum without even naming objectives
+    ('e quanto pesano in totale?', 'quanti sono?'); a complete set question ('quanti obiettivi ci sono?',
+    'quali hanno il PNRR?') never does unless the model says so."""
     if not context:
         return False
     if pred.refers_back:
         return True
-    return not has_topic and not has_filter and intent in ("field", "status", "describe", "compare_years")
+    if has_topic or has_filter:
+        return False
+    return intent in ("field", "status", "describe", "compare_years") or (
+        intent in ("count", "sum", "max") and not names_objectives)
 
 
 def _scope(links: ScopeLinks, catalog: Catalog, default_ente: str | None,

@@ -425,3 +425,18 @@ def test_a_month_an_indicator_names_is_its_subject_not_a_status_date(month: str)
     assert rows[0].target in answer.answer
     answer = asked.ask(f"{first.titolo}: a che punto era a {month}?")
     assert answer.refused and "30/06/2026" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize("follow", ["e quanto pesano in totale?", "quanto fanno i pesi sommati?", "e quanti sono?",
+                                    "quanti in tutto?"])
+def test_a_count_or_sum_naming_nothing_is_about_the_list_before(rocca: list[Objective], follow: str) -> None:
+    """After a list, a count or a sum that names no objectives, no filter and no topic is about that list;
+    one naming the objectives ('quanti obiettivi ci sono?') is about the whole plan."""
+    records = _generated(9)
+    asked = Assistant(records)
+    area = "Area Vigilanza"
+    mine = [o for o in records if o.settore == area]
+    answer = ask(asked, f"quali obiettivi ha l'{area}?", follow)
+    assert sorted(answer.objective_ids) == sorted(o.id for o in mine), answer.answer
+    answer = ask(asked, f"quali obiettivi ha l'{area}?", "quanti obiettivi ci sono in tutto?")
+    assert len(answer.objective_ids) == len(records) and f"sono {len(records)}" in answer.answer, answer.answer
