@@ -367,9 +367,15 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     own_topic = bool([w for w in content if w in catalog.vocabulary]) if intent in ("count", "sum", "max") \
         else bool(content)
     followup = _is_followup(pred, intent, context, has_filter, own_topic,
-                            bool(set(tokens(masked)) & objective_nouns()))
-    if followup and previous and not fields and intent in ("describe", "field") and previous.intent in (
-            "field", "status", "compare_years"):
+                            bool(set(tokens(masked)) & objective_nouns()), previous is not None and previous.intent in LIST_INTENTS)
+    if followup and previous and intent in LIST_INTENTS and previous.intent in LIST_INTENTS and (
+            links.persons and previous.filters.responsabile or links.settore and previous.filters.settore
+            or links.classificazione and previous.filters.classificazione):
+        followup = False  # 'e D'Amico?' after 'gli obiettivi di Giomo': the same question of another one
+    elliptical = not [w for w in tokens(masked) if w not in lexicon.function_words and w not in tokens(topic)]
+    if previous and not fields and intent in ("describe", "field") and previous.intent in (
+            "field", "status", "compare_years") and (followup or elliptical):
+        # 'e a che punto è?' of the same objective, 'e del Mosa Festival?' of another: what was asked before
         fields, intent = list(previous.fields), previous.intent
     if intent == "field" and not fields:  # a field the model could not tell: the objective's summary
         intent = "describe"
@@ -475,11 +481,11 @@ def _in_text_order(fields: list[str], text: str, lexicon: Lexicon) -> list[str]:
 
 
 def _is_followup(pred: Prediction, intent: str, context: list[str] | None, has_filter: bool,
-                 has_topic: bool, names_objectives: bool = False) -> bool:
+                 has_topic: bool, names_objectives: bool = False, after_set: bool = False) -> bool:
     """A turn refers back when the model says so, or when it names nothing of its own (no topic, no
-    filter) and asks about one objective, or asks a count, sum or maximum without even naming objectives
-    ('e quanto pesano in totale?', 'quanti sono?'); a complete set question ('quanti obiettivi ci sono?',
-    'quali hanno il PNRR?') never does unless the model says so."""
+    filter) and asks about one objective, or, right after a set was given, asks a list, count, sum or
+    maximum without even naming objectives ('e quanto pesano in totale?', 'e quali sono?'); a complete set
+    question ('quanti obiettivi ci sono?') never does unless the model says so."""
     if not context:
         return False
     if pred.refers_back:
@@ -487,7 +493,7 @@ def _is_followup(pred: Prediction, intent: str, context: list[str] | None, has_f
     if has_topic or has_filter:
         return False
     return intent in ("field", "status", "describe", "compare_years") or (
-        intent in ("count", "sum", "max") and not names_objectives)
+        intent in LIST_INTENTS and intent != "rank" and not names_objectives and after_set)
 
 
 def _scope(links: ScopeLinks, catalog: Catalog, default_ente: str | None,

@@ -440,3 +440,30 @@ def test_a_count_or_sum_naming_nothing_is_about_the_list_before(rocca: list[Obje
     assert sorted(answer.objective_ids) == sorted(o.id for o in mine), answer.answer
     answer = ask(asked, f"quali obiettivi ha l'{area}?", "quanti obiettivi ci sono in tutto?")
     assert len(answer.objective_ids) == len(records) and f"sono {len(records)}" in answer.answer, answer.answer
+
+
+def test_a_turn_naming_another_of_the_same_kind_asks_the_same_of_it(rocca: list[Objective]) -> None:
+    """'gli obiettivi di X?' then 'e Y?' (another person, another area): Y's objectives, not those of X's
+    list that are Y's; 'e quali sono?' after a count lists the counted ones."""
+    records = _generated(9)
+    asked = Assistant(records)
+    people = sorted({o.responsabile for o in records})
+    answer = ask(asked, f"quali obiettivi segue {people[0]}?", f"e {people[1]}?")
+    assert sorted(answer.objective_ids) == sorted(o.id for o in records if o.responsabile == people[1]), answer.answer
+    areas = sorted({o.settore for o in records})
+    answer = ask(asked, f"quanti obiettivi ha l'{areas[0]}?", "e quali sono?")
+    assert sorted(answer.objective_ids) == sorted(o.id for o in records if o.settore == areas[0]), answer.answer
+    answer = ask(asked, f"quanti obiettivi ha l'{areas[0]}?", f"e l'{areas[1]}?")
+    assert sorted(answer.objective_ids) == sorted(o.id for o in records if o.settore == areas[1]), answer.answer
+
+
+@pytest.mark.parametrize(("first", "field", "then"), [
+    ("a che punto è il censimento degli alberi?", "stato_attuazione", "e il PEBA?"),
+    ("chi segue il censimento degli alberi?", "responsabile", "e quello del canone unico?"),
+    ("quanto pesa il PEBA?", "peso", "e la dote sport?"),
+])
+def test_an_elliptical_turn_asks_the_same_of_another_objective(assistant: Assistant, first: str, field: str,
+                                                               then: str) -> None:
+    """'e il PEBA?' after a status question asks the PEBA's status (not its summary)."""
+    answer = ask(assistant, first, then)
+    assert not answer.refused and {c.campo for c in answer.citations} - {"titolo"} == {field}, answer.answer
