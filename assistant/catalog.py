@@ -183,6 +183,11 @@ class Catalog:
         self.persons = _persons(self.records)
         topical = {t for o in self.records for text in (o.titolo, *(i.indicatore for i in o.indicatori)) if text
                    for t in tokens(text)}
+        # each sector's subject words (stems of its objectives' titles and indicators): 'ufficio urbanistica'
+        # names the sector whose objectives are about urbanistica, in any plan
+        self.subject_stems: dict[str, frozenset[str]] = {
+            o.key: frozenset(stem(t) for text in (o.titolo, *(i.indicatore for i in o.indicatori)) if text
+                             for t in tokens(text)) for o in self.records}
         # words that only the sector headings use ('finanziario', 'suap'): they name a sector on their own
         self.sector_only_words = frozenset(t for s in self.sectors for v in s.variants for t in v) - topical
         # what this plan calls its sectors ('settore', 'area', 'servizio'): the words sector names start with,
@@ -211,6 +216,19 @@ class Catalog:
         self.years = sorted({y for o in self.records for y in o.anni})
         self._model: Any = model
         self._model_lock = threading.Lock()
+
+    def sector_of_words(self, words: Sequence[str], share: float) -> str | None:
+        """The sector whose objectives are about these words: the one holding at least ``share`` of the
+        objectives whose titles or indicators hold every word (by stem), if any does."""
+        wanted = {stem(w) for w in words}
+        counts: dict[str, int] = {}
+        for o in self.records:
+            if wanted <= self.subject_stems[o.key]:
+                counts[o.settore] = counts.get(o.settore, 0) + 1
+        if not counts:
+            return None
+        best = max(counts, key=lambda k: counts[k])
+        return best if counts[best] / sum(counts.values()) >= share else None
 
     @property
     def model(self) -> Any:

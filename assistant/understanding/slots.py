@@ -86,11 +86,15 @@ def _sector_synonym(after: list[str], lexicon: Lexicon) -> tuple[str, ...] | Non
     return None
 
 
+SUBJECT_SHARE = 0.6  # of the objectives about a word, the share one sector must hold to be named by it
+OFFICE_CUES = frozenset({"settore", "settori", "ufficio", "uffici"})  # 'ufficio X' names a sector, whatever X
+
+
 def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon: Lexicon,
                     links: Links) -> None:
     """'settore X' where X names no stored sector: a first word of some variant still links."""
     for i, (w, _, _) in enumerate(words[:-1]):
-        if w not in {"settore", "settori"}:
+        if w not in OFFICE_CUES:
             continue
         after: list[str] = []
         for x, _, _ in words[i + 1:i + 3]:
@@ -99,14 +103,23 @@ def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon
             after.append(x)
         if not after:
             continue
+        span = (words[i][1], words[i + len(after)][2])
         target = _sector_synonym(after, lexicon)
         for sector in catalog.sectors:
             if any(v[:len(after)] == tuple(after) or (target and set(target) <= set(v)) for v in sector.variants):
                 links.settore = sector.name
-                links.spans.append((words[i][1], words[i + len(after)][2]))
+                links.spans.append(span)
                 return
-        links.unknown.append("settore " + " ".join(after))
-        links.spans.append((words[i][1], words[i + len(after)][2]))
+        # 'ufficio tributi', 'settore urbanistica': the sector whose objectives are about those words
+        for n in range(len(after), 0, -1):
+            found = catalog.sector_of_words(after[:n], SUBJECT_SHARE)
+            if found is not None:
+                links.settore = found
+                links.spans.append((words[i][1], words[i + n][2]))
+                return
+        if w in ("settore", "settori"):  # 'settore polizia locale': a sector the plan does not have
+            links.unknown.append("settore " + " ".join(after))
+            links.spans.append(span)
         return
 
 
