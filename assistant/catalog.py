@@ -218,8 +218,8 @@ class Catalog:
         self._model_lock = threading.Lock()
 
     def sector_of_words(self, words: Sequence[str], share: float) -> str | None:
-        """The sector whose objectives are about these words: the one holding at least ``share`` of the
-        objectives whose titles or indicators hold every word (by stem), if any does."""
+        """The sector whose objectives are about these words: the one holding two or more, and at least
+        ``share``, of the objectives whose titles or indicators hold every word (by stem), if any does."""
         wanted = {stem(w) for w in words}
         counts: dict[str, int] = {}
         for o in self.records:
@@ -228,7 +228,8 @@ class Catalog:
         if not counts:
             return None
         best = max(counts, key=lambda k: counts[k])
-        return best if counts[best] / sum(counts.values()) >= share else None
+        # a word one objective alone is about is that objective's topic ('ufficio IAT'), not its sector's
+        return best if counts[best] >= 2 and counts[best] / sum(counts.values()) >= share else None
 
     @property
     def model(self) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 from assistant.catalog import AMOUNT_FIELDS, FIELDS, Catalog
@@ -312,6 +313,9 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     scope_links = catalog.plans.link(text)
     text = mask(text, scope_links.spans)
     links = link_all(text, without_payload(source, lexicon) if injection else source, catalog, lexicon, language)
+    if links.by_subject and pred.intent not in LIST_INTENTS:
+        # 'chi segue l'ufficio IAT?': of one objective, the office's words are its topic, not a sector filter
+        links = replace(links, settore=None, by_subject=None, spans=[s for s in links.spans if s != links.by_subject])
     years = question_years(text)
     masked = mask(text, links.spans)
     named = named_fields(masked, lexicon)

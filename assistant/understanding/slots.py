@@ -22,6 +22,7 @@ class Links:
     classificazione: str | None = None
     unknown: list[str] = field(default_factory=list)
     spans: list[tuple[int, int]] = field(default_factory=list)  # character spans to mask
+    by_subject: tuple[int, int] | None = None  # the span of a sector named by what its objectives are about
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:
@@ -73,14 +74,14 @@ def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, li
         links.settore = best[1]
         links.spans.append((words[best[2]][1], words[best[3] - 1][2]))
         return
-    if language == "it":  # 'settore X' names X after the cue in Italian only ('tax office' -> 'tributi settore')
-        _unknown_sector(words, catalog, lexicon, links)
+    _unknown_sector(words, catalog, lexicon, links, language)  # English names X before the cue: 'tax office'
 
 
 def _sector_synonym(after: list[str], lexicon: Lexicon) -> tuple[str, ...] | None:
     """The heading words an everyday sector name stands for ('scuola' -> 'scolastici')."""
-    for n in range(len(after), 0, -1):
-        target = lexicon.sector_synonyms.get(" ".join(after[:n]))
+    by_stem = {tuple(stem(w) for w in k.split()): v for k, v in lexicon.sector_synonyms.items()}
+    for n in range(len(after), 0, -1):  # in any inflection ('urbanistici' for 'urbanistica')
+        target = lexicon.sector_synonyms.get(" ".join(after[:n])) or by_stem.get(tuple(stem(w) for w in after[:n]))
         if target:
             return target
     return None
@@ -91,19 +92,23 @@ OFFICE_CUES = frozenset({"settore", "settori", "ufficio", "uffici"})  # 'ufficio
 
 
 def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon: Lexicon,
-                    links: Links) -> None:
-    """'settore X' where X names no stored sector: a first word of some variant still links."""
-    for i, (w, _, _) in enumerate(words[:-1]):
+                    links: Links, language: str = "it") -> None:
+    """'settore X' ('X office' in English) where X names no stored sector: a first word of some variant,
+    the usual office name of a heading, or the sector whose objectives are about X."""
+    for i, (w, _, _) in enumerate(words):
         if w not in OFFICE_CUES:
             continue
-        after: list[str] = []
-        for x, _, _ in words[i + 1:i + 3]:
-            if x in lexicon.stopwords:
+        near = words[i + 1:i + 3] if language == "it" else words[max(0, i - 2):i][::-1]
+        named: list[tuple[str, int, int]] = []
+        for x in near:
+            if x[0] in lexicon.stopwords:
                 break
-            after.append(x)
-        if not after:
+            named.append(x)
+        if not named:
             continue
-        span = (words[i][1], words[i + len(after)][2])
+        after = [x for x, _, _ in (named if language == "it" else named[::-1])]
+        ends = [words[i], *named]
+        span = (min(e[1] for e in ends), max(e[2] for e in ends))
         target = _sector_synonym(after, lexicon)
         for sector in catalog.sectors:
             if any(v[:len(after)] == tuple(after) or (target and set(target) <= set(v)) for v in sector.variants):
@@ -112,12 +117,12 @@ def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon
                 return
         # 'ufficio tributi', 'settore urbanistica': the sector whose objectives are about those words
         for n in range(len(after), 0, -1):
-            found = catalog.sector_of_words(after[:n], SUBJECT_SHARE)
+            found = catalog.sector_of_words(after[:n] if language == "it" else after[-n:], SUBJECT_SHARE)
             if found is not None:
-                links.settore = found
-                links.spans.append((words[i][1], words[i + n][2]))
+                links.settore, links.by_subject = found, span
+                links.spans.append(span)
                 return
-        if w in ("settore", "settori"):  # 'settore polizia locale': a sector the plan does not have
+        if w in ("settore", "settori") and language == "it":  # 'settore polizia locale': none in the plan
             links.unknown.append("settore " + " ".join(after))
             links.spans.append(span)
         return

@@ -475,7 +475,7 @@ def test_an_office_named_by_its_subject_is_the_sector_whose_objectives_are_about
     """'l'ufficio cimiteri' in a plan whose sectors are 'Area Vigilanza', 'Area Cultura e Sport'...: the
     sector whose objectives are about cemeteries, learned from the records (no synonym list); a 'settore'
     nothing in the plan is about stays unknown and is refused."""
-    records = _generated(9)
+    records = _generated(12)  # each subject twice, in one area
     asked = Assistant(records)
     area = next(o.settore for o in records if topic in o.titolo)
     answer = asked.ask(f"quali obiettivi ha l'ufficio {office}?")
