@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 FIELD_THRESHOLD = 0.5  # a field is asked when its score reaches this; the best one is kept
 FIELD_SECOND = 0.3  # beside a field asked for sure, another one with this score is asked too
+MAX_SEGMENTS = 8  # clauses read apart at most
 SEGMENT_THRESHOLD = 0.7  # a field read in one clause of several (a short clause is read less surely)
 FIELD_KEEP_BEST = 0.3  # for a field/status question when it reaches this
 SOFTMAX_SCALE = 3.0  # margins -> scores
@@ -173,7 +174,7 @@ class QuestionModel:
         in a question asking several things each field is read where it is asked, not drowned by the
         others. Empty for a question of one clause. ``text`` as written (accents kept: 'è' is no 'e')."""
         parts = [norm(p) for p in _SEGMENTS.split(text) if p.strip()]
-        if len(parts) < 2:
+        if not 2 <= len(parts) <= MAX_SEGMENTS:  # one clause; or a long text, which is no list of questions
             return []
         out: list[str] = []
         for part in parts:

@@ -34,6 +34,7 @@ LIST_INTENTS = ("list", "count", "sum", "max", "rank")
 
 
 EN_MIN_EVIDENCE = 8.0  # summed log-frequency advantage of a language over Italian for a question to be in it
+LANGUAGE_WORDS = 60  # the words a question's language is read from (a long text's first ones)
 FOREIGN_MIN_UNKNOWN = 2  # words Italian lacks before another language than English is considered
 
 
@@ -42,7 +43,7 @@ def detect_language(text: str, lexicon: Lexicon) -> str:
     English marker words occur and outnumber Italian stop words; else the language whose word list makes
     the words, all told, clearly more frequent than Italian's (the others' lists are read only when
     Italian lacks some of the words)."""
-    words = [w for w in tokens(text) if not w.isdigit()]
+    words = [w for w in tokens(text) if not w.isdigit()][:LANGUAGE_WORDS]
     en = sum(1 for w in words if w in lexicon.english_markers)
     it = sum(1 for w in words if w in lexicon.stopwords and w not in lexicon.english_markers)
     if en >= 2 and en > it:
@@ -376,7 +377,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
             links.persons and previous.filters.responsabile or links.settore and previous.filters.settore
             or links.classificazione and previous.filters.classificazione):
         followup = False  # 'e D'Amico?' after 'gli obiettivi di Giomo': the same question of another one
-    elliptical = not [w for w in tokens(masked) if w not in lexicon.function_words and w not in tokens(topic)]
+    topic_words = set(tokens(topic))
+    elliptical = not [w for w in tokens(masked) if w not in lexicon.function_words and w not in topic_words]
     if previous and not fields and intent in ("describe", "field") and previous.intent in (
             "field", "status", "compare_years") and (followup or elliptical):
         # 'e a che punto è?' of the same objective, 'e del Mosa Festival?' of another: what was asked before

@@ -13,13 +13,13 @@ from tests.assistant.test_understanding import _generated
 
 
 class FixedOrder:
-    """Dense search returning the records in a given order, similarity falling by rank."""
+    """Dense search returning the records in a given order, similarity falling by ``step`` a rank."""
 
-    def __init__(self, keys: list[str]) -> None:
-        self.keys = keys
+    def __init__(self, keys: list[str], step: float = 0.01) -> None:
+        self.keys, self.step = keys, step
 
     def search(self, query: str, k: int = 10, where: dict[str, Any] | None = None) -> list[Hit]:
-        return [Hit(key=key, kind="card", text="", score=0.9 - 0.01 * r) for r, key in enumerate(self.keys[:k])]
+        return [Hit(key=key, kind="card", text="", score=0.9 - self.step * r) for r, key in enumerate(self.keys[:k])]
 
 
 def _records():
@@ -102,4 +102,8 @@ def test_a_question_in_another_language_is_linked_by_meaning_alone() -> None:
         assert not answer.refused and answer.objective_ids == [lights.id], (question, answer.answer)
     answer = Assistant(records, dense=FixedOrder(order)).answer(
         [Message(role="user", content="Chi si occupa dei lampioni del quartiere?")])
+    assert answer.refused
+    # meaning hardly prefers one objective to the next (a question of no objective in particular)
+    answer = Assistant(records, dense=FixedOrder(order, step=0.001)).answer(
+        [Message(role="user", content="Who is in charge of the street lamps?")])
     assert answer.refused
