@@ -16,61 +16,13 @@ from assistant.lexicon import Lexicon
 from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Language, Mode, Plan
 from assistant.understanding.dates import question_range, question_years
+from assistant.understanding.language import detect_language, translate
 from assistant.understanding.model import Prediction
 from assistant.understanding.phrasings import load_phrasings, objective_nouns, phrasing_words
 from assistant.understanding.slots import link_all, mask
-from ingest.text import (
-    ITALIAN_MIN_COUNT,
-    OTHER_LANGUAGES,
-    italian_words,
-    norm,
-    proper_names,
-    stem,
-    tokens,
-    words_of,
-)
+from ingest.text import ITALIAN_MIN_COUNT, italian_words, norm, proper_names, stem, tokens
 
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
-
-
-EN_MIN_EVIDENCE = 8.0  # summed log-frequency advantage of a language over Italian for a question to be in it
-LANGUAGE_WORDS = 60  # the words a question's language is read from (a long text's first ones)
-FOREIGN_MIN_UNKNOWN = 2  # words Italian lacks before another language than English is considered
-
-
-def detect_language(text: str, lexicon: Lexicon) -> str:
-    """The language a question is written in: 'it', or 'en', 'es', 'fr', 'de'. English when two or more
-    English marker words occur and outnumber Italian stop words; else the language whose word list makes
-    the words, all told, clearly more frequent than Italian's (the others' lists are read only when
-    Italian lacks some of the words)."""
-    words = [w for w in tokens(text) if not w.isdigit()][:LANGUAGE_WORDS]
-    en = sum(1 for w in words if w in lexicon.english_markers)
-    it = sum(1 for w in words if w in lexicon.stopwords and w not in lexicon.english_markers)
-    if en >= 2 and en > it:
-        return "en"
-    candidates = OTHER_LANGUAGES if sum(w not in italian_words() for w in words) >= FOREIGN_MIN_UNKNOWN else ("en",)
-    evidence = {lang: sum(_evidence(w, lang) for w in words) for lang in candidates}
-    best = max(evidence, key=lambda lang: evidence[lang])
-    return best if evidence[best] >= EN_MIN_EVIDENCE else "it"
-
-
-@lru_cache(maxsize=16384)
-def _evidence(word: str, language: str) -> float:
-    """How much more frequent a word is in a language than in Italian (log10 of per-billion rates)."""
-    total, total_it = _total(language), _total("it")
-    rate = words_of(language).get(word, 0) / total * 1e9
-    rate_it = italian_words().get(word, 0) / total_it * 1e9
-    return math.log10(rate + 1) - math.log10(rate_it + 1)
-
-
-@lru_cache(maxsize=8)
-def _total(language: str) -> int:
-    return sum(words_of(language).values())
-
-
-def translate(text: str, lexicon: Lexicon) -> str:
-    """English words and phrases replaced by their Italian equivalents."""
-    return lexicon.english_pattern.sub(lambda m: lexicon.english[m.group()], text)
 
 
 # asked with 'quanti X', these fields leave the amount open: a deadline is a date, a status may not tell it
@@ -352,7 +304,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         and intent not in ("list", "sum", "count", "rank", "unknown")
     if amount and set(fields) <= AMOUNT_OPEN | set(AMOUNT_FIELDS):
         # 'quanti alberi entro il 2025?', 'how many children signed up?': an amount of one objective, which its
-        # target states (planned), or its status reports (reached)
+        # baseline states (at the start), target (planned), or its status reports (reached)
         intent, fields = "field", list(AMOUNT_FIELDS)
     elif amount and intent == "field" and counted not in naming and not set(fields) & AMOUNT_STATED:
         # 'peso e quante verifiche?': the weight, and the amount planned and reported

@@ -196,7 +196,7 @@ def test_a_plan_is_understood_without_any_data_file_edit(rocca: list[Objective])
     ("quanti obbiettivi a la zanelati e ki sono", "it"),
 ])
 def test_the_language_is_read_from_the_words_themselves(question: str, language: str) -> None:
-    from assistant.understanding.plan import detect_language  # noqa: PLC0415
+    from assistant.understanding.language import detect_language  # noqa: PLC0415
 
     assert detect_language(norm(question), load_lexicon()) == language
 

@@ -1,0 +1,47 @@
+"""The language a question is written in, read from the words themselves, and English words in Italian."""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from assistant.lexicon import Lexicon
+from ingest.text import OTHER_LANGUAGES, italian_words, tokens, words_of
+
+EN_MIN_EVIDENCE = 8.0  # summed log-frequency advantage of a language over Italian for a question to be in it
+LANGUAGE_WORDS = 60  # the words a question's language is read from (a long text's first ones)
+FOREIGN_MIN_UNKNOWN = 2  # words Italian lacks before another language than English is considered
+
+
+def detect_language(text: str, lexicon: Lexicon) -> str:
+    """The language a question is written in: 'it', or 'en', 'es', 'fr', 'de'. English when two or more
+    English marker words occur and outnumber Italian stop words; else the language whose word list makes
+    the words, all told, clearly more frequent than Italian's (the others' lists are read only when
+    Italian lacks some of the words)."""
+    words = [w for w in tokens(text) if not w.isdigit()][:LANGUAGE_WORDS]
+    en = sum(1 for w in words if w in lexicon.english_markers)
+    it = sum(1 for w in words if w in lexicon.stopwords and w not in lexicon.english_markers)
+    if en >= 2 and en > it:
+        return "en"
+    candidates = OTHER_LANGUAGES if sum(w not in italian_words() for w in words) >= FOREIGN_MIN_UNKNOWN else ("en",)
+    evidence = {lang: sum(_evidence(w, lang) for w in words) for lang in candidates}
+    best = max(evidence, key=lambda lang: evidence[lang])
+    return best if evidence[best] >= EN_MIN_EVIDENCE else "it"
+
+
+@lru_cache(maxsize=16384)
+def _evidence(word: str, language: str) -> float:
+    """How much more frequent a word is in a language than in Italian (log10 of per-billion rates)."""
+    total, total_it = _total(language), _total("it")
+    rate = words_of(language).get(word, 0) / total * 1e9
+    rate_it = italian_words().get(word, 0) / total_it * 1e9
+    return math.log10(rate + 1) - math.log10(rate_it + 1)
+
+
+@lru_cache(maxsize=8)
+def _total(language: str) -> int:
+    return sum(words_of(language).values())
+
+
+def translate(text: str, lexicon: Lexicon) -> str:
+    """English words and phrases replaced by their Italian equivalents."""
+    return lexicon.english_pattern.sub(lambda m: lexicon.english[m.group()], text)
