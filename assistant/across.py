@@ -48,7 +48,7 @@ def answer_across(assistant: Assistant, directory: _Directory, question: str, mo
     page = min(max(page, 1), pages)
     chunk = bodies[(page - 1) * assistant.page_bodies:page * assistant.page_bodies]
     probe = directory.cache.get(scope_key(chunk[:1]))
-    plan = understand(question, probe.catalog, assistant.lexicon, mode, None, None, assistant.default_ente)
+    plan = understand(question, probe.catalog, probe.catalog.lexicon, mode, None, None, assistant.default_ente)
     if plan.intent in LIST_INTENTS:
         return _paged(assistant, directory, question, mode, chunk, page, pages)
     return _nearest(assistant, directory, question, mode, probe, plan)
@@ -56,9 +56,9 @@ def answer_across(assistant: Assistant, directory: _Directory, question: str, mo
 
 def _in_scope(assistant: Assistant, state: ScopeState, question: str, mode: Mode) -> tuple[Plan, Evidence]:
     """Plan and evidence of a question within one body's scope, its answer never labelled per body."""
-    plan = understand(question, state.catalog, assistant.lexicon, mode, None, None, assistant.default_ente)
+    plan = understand(question, state.catalog, state.catalog.lexicon, mode, None, None, assistant.default_ente)
     plan = plan.model_copy(update={"scope_all": False, "scope_ambiguous": []})
-    return plan, gather(plan, state.catalog, state.retriever, assistant.lexicon)
+    return plan, gather(plan, state.catalog, state.retriever, state.catalog.lexicon)
 
 
 def _paged(assistant: Assistant, directory: _Directory, question: str, mode: Mode, chunk: Sequence[str | None],

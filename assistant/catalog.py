@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -13,7 +13,7 @@ from rapidfuzz.distance import Levenshtein
 from assistant.lexicon import Lexicon
 from assistant.scope import PlanDoc, Plans
 from assistant.understanding.dates import parse_deadline
-from ingest.text import Speller, stated, stem, tokens
+from ingest.text import Speller, norm, stated, stem, tokens
 from ingest.types import Indicator, Objective, Passage
 
 CARD_FIELDS = ("settore", "settore_cdr", "classificazione", "titolo", "destinatari", "contributor",
@@ -42,6 +42,25 @@ class Person:
 
 AMOUNT_FIELDS = ("target", "baseline", "stato_attuazione")  # where an amount of an objective is stated: planned, at the start, reported
 REPORTED_IN_STATUS = frozenset({"target_raggiunto"})  # what a status reports when no indicator row states it
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def acronyms(text: str) -> set[str]:
+    """Words written in capitals between words that are not ('Sportello unico per l'edilizia (SUE)'), not
+    the words of a heading or a title in capitals ('LINEE DI INDIRIZZO')."""
+    words = _LETTERS.findall(text)
+    caps = [len(w) >= 2 and w.isupper() for w in words]
+    return {norm(w) for i, w in enumerate(words) if caps[i] and len(w) <= 6
+            and not (i > 0 and caps[i - 1]) and not (i + 1 < len(words) and caps[i + 1])}
+
+
+def plan_lexicon(lexicon: Lexicon, records: Sequence[Objective]) -> Lexicon:
+    """The lexicon for a plan whose records write an acronym that is also a function word ('Sportello
+    unico per l'edilizia (SUE)' and 'sue'): for that plan the word is a name, never a stop word."""
+    names = {a for o in records for text in record_strings(o) for a in acronyms(text)} & lexicon.stopwords
+    return replace(lexicon, stopwords=lexicon.stopwords - names) if names else lexicon
 
 
 def sector_heads(names: Iterable[str]) -> set[str]:
@@ -175,6 +194,7 @@ class Catalog:
         self.records: tuple[Objective, ...] = tuple(records)
         self.passages: tuple[Passage, ...] = tuple(passages)
         self.plans = Plans(self.records, docs, history, multi=multi)
+        self.lexicon = plan_lexicon(lexicon, self.records)  # what questions about this plan are read with
         self.by_key: dict[str, Objective] = {o.key: o for o in self.records}
         cdrs: dict[str, set[str]] = {}
         for o in self.records:

@@ -206,9 +206,9 @@ class Assistant:
                           multi=len(directory.index.docs) > 1)
         dense = self.dense if whole or self.dense is None or not documents else ScopedDense(self.dense,
                                                                                               tuple(documents))
-        retriever = Retriever(catalog, self.lexicon, dense, PassageSearch(catalog.passages, dense))
+        retriever = Retriever(catalog, catalog.lexicon, dense, PassageSearch(catalog.passages, dense))
         logger.debug("scope %s built: %d records", key, len(records))
-        return ScopeState(key, catalog, retriever, Composer(catalog, self.lexicon))
+        return ScopeState(key, catalog, retriever, Composer(catalog, catalog.lexicon))
 
     @property
     def records(self) -> tuple[Objective, ...]:
@@ -313,18 +313,19 @@ class Assistant:
         default = self.default_ente if default_ente is None else default_ente
 
         def step(text: str, before: Plan | None, keys: list[str] | None) -> tuple[Plan, Evidence]:
-            plan = understand(text, state.catalog, self.lexicon, mode, before, keys, default)
+            plan = understand(text, state.catalog, state.catalog.lexicon, mode, before, keys, default)
             if self.planner is not None:
                 plan = self.planner.refine(plan, state.catalog)
-            return plan, gather(plan, state.catalog, state.retriever, self.lexicon)
+            return plan, gather(plan, state.catalog, state.retriever, state.catalog.lexicon)
 
         parts = clauses(question)
         if len(parts) == 2:
             first, ev = step(parts[0], previous, context)
-            second = understand(parts[1], state.catalog, self.lexicon, mode, first, ev.keys or context, default)
+            second = understand(parts[1], state.catalog, state.catalog.lexicon, mode, first, ev.keys or context,
+                                default)
             if asks_apart(first, second):
-                second = about_first(second, first, ev.keys, self.lexicon, state.catalog.vocabulary)
-                return [(first, ev), (second, gather(second, state.catalog, state.retriever, self.lexicon))]
+                second = about_first(second, first, ev.keys, state.catalog.lexicon, state.catalog.vocabulary)
+                return [(first, ev), (second, gather(second, state.catalog, state.retriever, state.catalog.lexicon))]
         return [step(question, previous, context)]
 
     def answer(self, messages: Sequence[Message], mode: Mode = "staff", page: int | None = None) -> Answer:

@@ -481,3 +481,23 @@ def test_an_office_named_by_its_subject_is_the_sector_whose_objectives_are_about
     answer = asked.ask(f"quali obiettivi ha l'ufficio {office}?")
     assert sorted(answer.objective_ids) == sorted(o.id for o in records if o.settore == area), answer.answer
     assert asked.ask("quali obiettivi ha il settore tributi?").refused
+
+
+@pytest.mark.parametrize(("acronym", "question"), [("SUE", "chi segue il SUE?"), ("DAI", "quanto pesa il DAI?"),
+                                                   ("SUE", "il sue a che punto è?")])
+def test_an_acronym_of_the_plan_that_is_also_a_function_word_is_a_name(acronym: str, question: str) -> None:
+    """A plan writing 'Sportello unico edilizia (SUE)' or '(DAI)': for it the word is a name, also typed in
+    lower case; in a plan without it the word stays a function word."""
+    records = _generated(6)
+    target = records[2]
+    records[2] = target.model_copy(update={"titolo": f"{target.titolo} ({acronym})"})
+    answer = Assistant(records).ask(question)
+    assert not answer.refused and answer.objective_ids == [target.id], answer.answer
+    assert Assistant(_generated(6)).ask(question).refused
+
+
+def test_words_of_a_heading_in_capitals_are_no_acronyms() -> None:
+    from assistant.catalog import acronyms  # noqa: PLC0415
+
+    assert acronyms("Delibera ad oggetto: “LINEE DI INDIRIZZO PER IL POTENZIAMENTO DEL SERVIZIO NIDO”") == set()
+    assert acronyms("Sportello unico per l'edilizia (SUE), con il DAI e la Regione") == {"sue", "dai"}
