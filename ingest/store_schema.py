@@ -2,6 +2,8 @@
 created or upgraded when a store opens (``ingest/store.py``)."""
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
@@ -11,16 +13,31 @@ from ingest.settings import Settings
 from ingest.store_rows import DocumentRow, _Base
 
 _SCHEMA_LOCK = 0x5049414F  # 'PIAO': the advisory lock taken while creating or upgrading the schema
+BUSY_SECONDS = 30.0  # how long a connection waits for another process's lock
 
 
 def _enable_sqlite_wal(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=30000")  # first: switching to WAL may wait for another process
-        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
+        _wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def _wal(cursor: Any) -> None:
+    """Switch to WAL. On a database another connection is creating at the same moment SQLite answers
+    'locked' at once, without waiting on the busy timeout: try again until the timeout."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def make_engine(settings: Settings) -> Engine:
