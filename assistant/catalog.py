@@ -44,6 +44,11 @@ AMOUNT_FIELDS = ("target", "baseline", "stato_attuazione")  # where an amount of
 REPORTED_IN_STATUS = frozenset({"target_raggiunto"})  # what a status reports when no indicator row states it
 
 
+def subject_texts(obj: Objective) -> list[str]:
+    """What an objective is about, in its own words: its title and its indicators."""
+    return [t for t in (obj.titolo, *(i.indicatore for i in obj.indicatori)) if t]
+
+
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
@@ -201,13 +206,11 @@ class Catalog:
             cdrs.setdefault(o.settore, set()).update({o.settore_cdr} if o.settore_cdr else set())
         self.sectors = [Sector(name, _sector_variants(name, c)) for name, c in cdrs.items()]
         self.persons = _persons(self.records)
-        topical = {t for o in self.records for text in (o.titolo, *(i.indicatore for i in o.indicatori)) if text
-                   for t in tokens(text)}
-        # each sector's subject words (stems of its objectives' titles and indicators): 'ufficio urbanistica'
-        # names the sector whose objectives are about urbanistica, in any plan
-        self.subject_stems: dict[str, frozenset[str]] = {
-            o.key: frozenset(stem(t) for text in (o.titolo, *(i.indicatore for i in o.indicatori)) if text
-                             for t in tokens(text)) for o in self.records}
+        subject_words = {o.key: {t for text in subject_texts(o) for t in tokens(text)} for o in self.records}
+        topical = set().union(*subject_words.values())
+        # each objective's subject stems: 'ufficio urbanistica' names the sector whose objectives are about
+        # urbanistica, in any plan
+        self.subject_stems: dict[str, frozenset[str]] = {k: frozenset(map(stem, w)) for k, w in subject_words.items()}
         # words that only the sector headings use ('finanziario', 'suap'): they name a sector on their own
         self.sector_only_words = frozenset(t for s in self.sectors for v in s.variants for t in v) - topical
         # what this plan calls its sectors ('settore', 'area', 'servizio'): the words sector names start with,

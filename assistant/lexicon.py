@@ -11,7 +11,7 @@ import yaml
 from bm25s.stopwords import STOPWORDS_ITALIAN
 from pydantic import BaseModel, ConfigDict
 
-from ingest.text import norm, phrase_pattern
+from ingest.text import norm, phrase_pattern, stem
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
 
@@ -102,7 +102,7 @@ class Lexicon:
     # instructions to the assistant that carry the attacker's payload: their whole clause is dropped
     injection_payload: re.Pattern[str] = re.compile(r"(?!x)x")
     # 'settore scuola' -> the stored sector whose name holds 'scolastici' (when one does)
-    sector_synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sector_synonyms: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)  # by stems
     comparisons: dict[str, re.Pattern[str]] = field(default_factory=dict)  # 'ge'/'le' -> words before a number
     negations: re.Pattern[str] = re.compile(r"(?!x)x")  # 'senza', 'non': a field named after one is empty
     quantity: re.Pattern[str] = re.compile(r"(?!x)x")  # 'quanti', 'how many': an amount is asked
@@ -158,7 +158,8 @@ def build_lexicon(raw: dict[str, Any]) -> Lexicon:
         comparisons={k: _pattern(v) for k, v in data.comparisons.items()},
         negations=_pattern(data.negations),
         quantity=_pattern(data.quantity_words),
-        sector_synonyms={norm(k): tuple(norm(v).split()) for k, v in data.sector_synonyms.items()},
+        sector_synonyms={tuple(stem(w) for w in norm(k).split()): tuple(norm(v).split())
+                         for k, v in data.sector_synonyms.items()},
         classification_cues=_pattern(data.classification_cues),
         place_cues=_pattern(data.place_cues),
         glossary=dict(data.glossary),

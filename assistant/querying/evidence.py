@@ -16,6 +16,7 @@ from assistant.catalog import (
     field_text,
     has_field,
     record_strings,
+    subject_texts,
 )
 from assistant.lexicon import Lexicon
 from assistant.querying.passages import CUED_COVERAGE, UNCUED_COVERAGE, prose_cues, quote
@@ -118,7 +119,7 @@ def _names_date(obj: Objective, asked: tuple[int | None, int], question: str) ->
     quotes ('bambini in lista d'attesa al 30 settembre', 'giorni di apertura da aprile a ottobre'): then it
     is no monitoring date asked."""
     words = {stem(w) for w in tokens(question) if len(w) > 3}
-    for text in (obj.titolo, *(r.indicatore or "" for r in obj.indicatori)):
+    for text in subject_texts(obj):
         named = asked_dates(norm(text))
         if (asked in named or (None, asked[1]) in named) and any(
                 stem(w) in words for w in tokens(text) if len(w) > 3 and (None, asked[1]) not in asked_dates(w)):

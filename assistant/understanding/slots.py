@@ -79,9 +79,8 @@ def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, li
 
 def _sector_synonym(after: list[str], lexicon: Lexicon) -> tuple[str, ...] | None:
     """The heading words an everyday sector name stands for ('scuola' -> 'scolastici')."""
-    by_stem = {tuple(stem(w) for w in k.split()): v for k, v in lexicon.sector_synonyms.items()}
     for n in range(len(after), 0, -1):  # in any inflection ('urbanistici' for 'urbanistica')
-        target = lexicon.sector_synonyms.get(" ".join(after[:n])) or by_stem.get(tuple(stem(w) for w in after[:n]))
+        target = lexicon.sector_synonyms.get(tuple(stem(w) for w in after[:n]))
         if target:
             return target
     return None
