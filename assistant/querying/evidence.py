@@ -48,6 +48,7 @@ FOREIGN_MIN_MARGIN = 0.005
 DENSE_FAR, DENSE_FAR_COVERAGE = 5, 0.75  # ranked this far by meaning, a match must cover this much
 STATUS_ONLY_COVERAGE = 0.9  # without dense search, a topic found only in a status must be found whole
 LIST_COVERAGE = 0.5
+AGREE_RANK = 2  # a need's other objectives: ranked this high by words and by meaning alike
 LONG_TEXT = 700
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
 
@@ -198,8 +199,25 @@ def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[
     top = ranked[0]
     keys = [top.key]
     if plan.intent == "guidance":
-        keys += [s.key for s in ranked[1:2] if s.strong >= threshold and s.coverage >= 0.9 * top.coverage]
+        keys += _also_serving(plan, ranked, retriever, threshold)
     return catalog.get(keys)
+
+
+def _also_serving(plan: Plan, ranked: list[Scored], retriever: Retriever, threshold: float) -> list[str]:
+    """Other objectives that serve the same need as the best one ('col computer non ci so fare': the
+    'SOS Computer' service and the 'punto digitale'): nearly as much of the need in their own words, or
+    words and meaning, two independent rankers, both putting them among the first ``AGREE_RANK``."""
+    top = ranked[0]
+    meaning = {s.key: s.dense_rank for s in ranked if s.dense_rank is not None} or \
+        retriever.dense_ranks(plan.question, [s.key for s in ranked])
+    out = []
+    for s in ranked[1:AGREE_RANK + 1]:
+        near = s.strong >= threshold and s.coverage >= 0.9 * top.coverage
+        agreed = s.strong > 0 and (s.lexical_rank or AGREE_RANK + 1) <= AGREE_RANK \
+            and meaning.get(s.key, AGREE_RANK + 1) <= AGREE_RANK
+        if near or agreed:
+            out.append(s.key)
+    return out
 
 
 def far_in_meaning(s: Scored, language: str) -> bool:

@@ -198,6 +198,13 @@ class Retriever:
         return [Scored(k, fused[k], scored[k][1], scored[k][2], *dense.get(k, (None, None)), lexical_rank[k])
                 for k in ranked]
 
+    def dense_ranks(self, question: str, candidates: Sequence[str] | None = None) -> dict[str, int]:
+        """The rank by meaning of each candidate (1 = nearest); empty without dense search."""
+        if self.dense is None:
+            return {}
+        allowed = set(candidates) if candidates is not None else set(self.keys)
+        return {k: r for r, (k, _) in enumerate(self._dense_keys(self.glossed(question), allowed), 1)}
+
     def _dense_keys(self, question: str, allowed: set[str]) -> list[tuple[str, float]]:
         """Objectives by meaning, nearest first, each with the similarity of its nearest entry."""
         ranked = self._dense_cache.get(question)

@@ -107,3 +107,29 @@ def test_a_question_in_another_language_is_linked_by_meaning_alone() -> None:
     answer = Assistant(records, dense=FixedOrder(order, step=0.001)).answer(
         [Message(role="user", content="Who is in charge of the street lamps?")])
     assert answer.refused
+
+
+def _digital(records: list) -> tuple[list, str, str]:
+    """Generated records plus two that serve one need in different words."""
+    desk = records[0].model_copy(update={"id": "gen-desk", "titolo": "Sportello di facilitazione digitale per chi non usa il computer"})
+    point = records[1].model_copy(update={"id": "gen-point", "titolo": "Punto di accesso assistito ai servizi online presso l'anagrafe"})
+    return [desk, point, *records[2:]], desk.key, point.key
+
+
+DIGITAL_NEED = "mio padre non sa usare il computer, chi lo aiuta a fare le pratiche con i servizi online?"
+
+
+def test_a_need_served_by_two_objectives_gets_both_when_words_and_meaning_agree() -> None:
+    records, desk, point = _digital(_generated(6))
+    others = [o.key for o in records if o.key not in (desk, point)]
+    answer = Assistant(records, dense=FixedOrder([point, desk, *others])).answer(
+        [Message(role="user", content=DIGITAL_NEED)], mode="citizen")
+    assert not answer.refused and set(answer.objective_ids) == {"gen-desk", "gen-point"}
+
+
+def test_the_second_objective_is_left_out_when_meaning_ranks_it_further_down() -> None:
+    records, desk, point = _digital(_generated(6))
+    others = [o.key for o in records if o.key not in (desk, point)]
+    answer = Assistant(records, dense=FixedOrder([desk, *others[:3], point, *others[3:]])).answer(
+        [Message(role="user", content=DIGITAL_NEED)], mode="citizen")
+    assert not answer.refused and answer.objective_ids == ["gen-desk"]
