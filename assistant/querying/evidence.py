@@ -135,8 +135,8 @@ def _status_date_missing(plan: Plan, targets: list[Objective], catalog: Catalog)
         return ""
     obj = targets[0]
     asked = [d for d in plan.asked_dates if not _names_date(obj, d, plan.normalized)]
-    dates = [e.data for e in catalog.plans.statuses(obj) if e.data]
-    if not dates and obj.stato_attuazione and obj.stato_attuazione.data:
+    dates = [e.data for e in catalog.plans.statuses(obj) if e.data and e.testo]  # a date with no text states nothing
+    if not dates and obj.stato_attuazione and obj.stato_attuazione.data and obj.stato_attuazione.testo:
         dates = [obj.stato_attuazione.data]
     if not asked or not dates or any(date_matches(d, asked) for d in dates):
         return ""

@@ -75,6 +75,11 @@ class Values:
                    kinds=sorted((load_lexicon().sector_cues & SECTOR_KINDS) | sector_heads(sectors)))
 
 
+def _months() -> list[str]:
+    """The month names of the lexicon (a need may name one: 'non ho trovato posto per settembre')."""
+    return sorted(m for m in load_lexicon().months if m.isalpha() and len(m) > 3)
+
+
 def _content(text: str) -> list[str]:
     return [w for w in re.findall(r"[\w'’]+", text) if w.lower() not in _STOP and len(w) > 2]
 
@@ -127,7 +132,8 @@ class Generator:
                   "s": _short_sector(rng, rng.choice(v.sectors)), "p": rng.choice(v.people),
                   "c": rng.choice(v.classes).lower(), "n": rng.choice([2, 3, 5, "tre", "cinque"]),
                   "t": rng.choice(v.topics).lower(), "u": rng.choice(v.units), "w": rng.choice([10, 15, 20, 25, 30, 40, 50]),
-                  "k": rng.choice(v.kinds) if "{k}" in template else ""}
+                  "k": rng.choice(v.kinds) if "{k}" in template else "",
+                  "m": rng.choice(_months()) if "{m}" in template else ""}
         if str(values["u"]).endswith("e"):  # 'quante verifiche', 'quante presenze'
             template = re.sub(r"\bquanti(?= \{u\})", "quante", template)
         return template.format(**values)

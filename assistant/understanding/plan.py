@@ -357,7 +357,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     # no entity named among several: lists, counts, sums and maxima give each entity's, never mixed
     scope_all = scope_links.all_entities or (bool(ambiguous) and intent in ("list", "count", "sum", "max"))
     return Plan(scope_all=scope_all, scope_ambiguous=ambiguous, group_by=group_by, unknown_plan=unknown_plan,
-                asked_dates=dates, question=question, normalized=text, language=language, written_in=written_in, mode=mode,
+                asked_dates=dates if _monitoring(pred, intent, asked) else [], question=question, normalized=text, language=language, written_in=written_in, mode=mode,
                 intent=intent, fields=fields, years=years, filters=filters,
                 objective_keys=list(context or []) if followup else [],
                 expanded_terms=expansions(topic, lexicon), injection=injection, direction=direction,
@@ -401,6 +401,14 @@ def _intent(pred: Prediction, years: list[int], has_filter: bool, has_topic: boo
     if intent == "describe" and has_filter and not has_topic:
         return "list", fields  # 'gli obiettivi di Giomo': a filter and nothing else
     return intent, fields
+
+
+def _monitoring(pred: Prediction, intent: str, asked: list[str]) -> bool:
+    """Whether the dates a question names are monitoring dates: of one objective, only when its status is
+    asked, by the model's reading or by name ('a che punto era a settembre?'), not when a need has a month
+    in it ('non ho trovato posto al nido per settembre') or the status is only added to an amount; a list
+    keeps them ('lo stato al 31/12')."""
+    return intent in LIST_INTENTS or pred.intent == "status" or "stato_attuazione" in [*pred.fields, *asked]
 
 
 NEGATION_GAP = 30  # at most this many characters between a negation and the field it makes empty

@@ -427,6 +427,28 @@ def test_a_month_an_indicator_names_is_its_subject_not_a_status_date(month: str)
     assert answer.refused and "30/06/2026" in answer.answer, answer.answer
 
 
+NEEDS_WITH_A_MONTH = [
+    ("mia figlia non ha trovato posto al nido per {m}: ci sono posti in più quest'anno?", "area-scuola-sport-e-turismo-1"),
+    ("non ho ancora presentato la domanda per il contributo affitto, a {m} si può ancora?", "area-servizi-al-cittadino-4"),
+    ("mio figlio non è entrato ai centri estivi di {m}, c'è un'altra possibilità?", "area-scuola-sport-e-turismo-2"),
+    ("a {m} ci trasferiamo qui e non sappiamo come cambiare la residenza, si fa online?", "area-servizi-al-cittadino-1"),
+]
+
+
+@pytest.mark.parametrize("month", ["marzo", "settembre"])
+def test_a_month_in_a_citizens_need_is_not_a_status_date(assistant: Assistant, month: str) -> None:
+    """'non ho trovato posto al nido per settembre': the month is the need's, not a monitoring date the plan
+    lacks; the need is answered. 'a che punto era a settembre?' is still refused with the dates it has."""
+    wrong = []
+    for question, key in NEEDS_WITH_A_MONTH:
+        answer = assistant.ask(question.format(m=month), "citizen")
+        if answer.refused or key not in answer.objective_ids:
+            wrong.append((question, answer.answer[:200]))
+    assert not wrong, wrong
+    status = assistant.ask(f"A che punto erano i centri estivi a {month}?")
+    assert status.refused and "31/12/2025" in status.answer, status.answer
+
+
 @pytest.mark.parametrize("follow", ["e quanto pesano in totale?", "quanto fanno i pesi sommati?", "e quanti sono?",
                                     "quanti in tutto?"])
 def test_a_count_or_sum_naming_nothing_is_about_the_list_before(rocca: list[Objective], follow: str) -> None:
