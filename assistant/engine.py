@@ -25,7 +25,7 @@ from assistant.querying.passages import PassageSearch
 from assistant.querying.retrieve import DenseSearch, FallbackDense, Retriever
 from assistant.scope import PlanDoc, _docs_from_records
 from assistant.types import Answer, Message, Mode, Plan
-from assistant.understanding.clauses import about_first, asks_apart, clauses
+from assistant.understanding.clauses import about_first, asks_apart, clauses, joined_fields
 from assistant.understanding.plan import understand
 from ingest.errors import StoreError
 from ingest.types import Objective, Passage
@@ -312,8 +312,11 @@ class Assistant:
         is about what the first found unless it names something of its own."""
         default = self.default_ente if default_ente is None else default_ente
 
-        def step(text: str, before: Plan | None, keys: list[str] | None) -> tuple[Plan, Evidence]:
+        def step(text: str, before: Plan | None, keys: list[str] | None,
+                 joined: tuple[Plan, Plan] | None = None) -> tuple[Plan, Evidence]:
             plan = understand(text, state.catalog, state.catalog.lexicon, mode, before, keys, default)
+            if joined is not None:
+                plan = joined_fields(plan, *joined)
             if self.planner is not None:
                 plan = self.planner.refine(plan, state.catalog)
             return plan, gather(plan, state.catalog, state.retriever, state.catalog.lexicon)
@@ -326,6 +329,7 @@ class Assistant:
             if asks_apart(first, second):
                 second = about_first(second, first, ev.keys, state.catalog.lexicon, state.catalog.vocabulary)
                 return [(first, ev), (second, gather(second, state.catalog, state.retriever, state.catalog.lexicon))]
+            return [step(question, previous, context, (first, second))]
         return [step(question, previous, context)]
 
     def answer(self, messages: Sequence[Message], mode: Mode = "staff", page: int | None = None) -> Answer:

@@ -48,6 +48,7 @@ FOREIGN_MIN_MARGIN = 0.005
 DENSE_FAR, DENSE_FAR_COVERAGE = 5, 0.75  # ranked this far by meaning, a match must cover this much
 STATUS_ONLY_COVERAGE = 0.9  # without dense search, a topic found only in a status must be found whole
 LIST_COVERAGE = 0.5
+CITIZEN_UNSURE = 0.5  # below this intent probability a citizen's fields are a guess, not a request
 AGREE_RANK = 2  # a need's other objectives: ranked this high by words and by meaning alike
 LONG_TEXT = 700
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
@@ -312,6 +313,13 @@ def _states_none(targets: list[Objective], fields: list[str], years: list[int]) 
 def _about(plan: Plan, targets: list[Objective], concepts: list[Concept]) -> Evidence:
     fields = list(plan.fields) or (["target"] if plan.intent == "compare_years" else [])
     years = plan.years if plan.intent in ("field", "compare_years") else []
+    if plan.mode == "citizen" and plan.intent == "field" and plan.amount is None and \
+            (plan.confidence or 0.0) < CITIZEN_UNSURE and _states_none(targets, [f for f in fields if f != "stato_attuazione"], years):
+        # a citizen's need read as fields the card never states ('quando chiude la scuola non so dove lasciare
+        # i bambini' as its deadline and staff): the plain answer to the need (with what has been done),
+        # not a list of empty fields
+        plan = plan.model_copy(update={"intent": "guidance", "fields": []})
+        fields, years = [], []
     if plan.amount is not None and _states_none(targets, fields, years):
         fields = list(AMOUNT_FIELDS)  # 'quanti ... a metà anno?' where no midway target is set: the target
     if plan.amount is not None:  # of the places an amount is stated, those the objective fills

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from assistant.catalog import AMOUNT_FIELDS
 from assistant.lexicon import Lexicon
 from assistant.types import Plan
 from assistant.understanding.plan import content_words
@@ -76,3 +77,33 @@ def about_first(second: Plan, first: Plan, keys: list[str], lexicon: Lexicon, vo
         return second
     return second.model_copy(update={"followup": True, "objective_keys": list(keys),
                                      "filters": f.model_copy(update={"documenti": first.filters.documenti, "text": None})})
+
+
+ONE = ("field", "status", "describe", "compare_years")  # intents answered about one objective
+
+
+def joined_fields(whole: Plan, first: Plan, second: Plan) -> Plan:
+    """The whole question's plan asking every field its two clauses ask of one objective: a clause read
+    alone may ask what the whole question's reading missed ('chi segue il SUE e quanto tempo serviva in
+    media nel 2025?': the person, and the status; 'quando chiude la graduatoria e quanti posti ci
+    sono?': the deadline, and the amount). A summary already holds them; a clause asking for a set
+    leaves the question as read."""
+    if whole.intent not in ONE or whole.intent == "describe":
+        return whole
+    read = []
+    for clause in (first, second):
+        if clause.intent in ONE:
+            read.append(list(clause.fields))
+        elif clause.intent == "count" and clause.amount and not _names_objectives(clause):
+            read.append(list(AMOUNT_FIELDS))  # 'quanti posti ci sono?': an amount of the objective, not a count
+        else:
+            return whole
+    asked = list(whole.fields)
+    for own, other in ((read[0], read[1]), (read[1], read[0])):
+        if not [f for f in whole.fields if f not in other]:
+            # the whole reading holds nothing the other clause does not ask: this clause was missed
+            asked += [f for f in own if f not in asked]
+    if asked == whole.fields:
+        return whole
+    intent = "compare_years" if whole.intent == "compare_years" else "field"
+    return whole.model_copy(update={"fields": asked, "intent": intent})

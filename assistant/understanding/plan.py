@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 
-from assistant.catalog import AMOUNT_FIELDS, FIELDS, Catalog
+from assistant.catalog import AMOUNT_FIELDS, FIELDS, REPORTED_IN_STATUS, Catalog
 from assistant.lexicon import Lexicon
 from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Language, Mode, Plan
@@ -396,6 +396,8 @@ def _intent(pred: Prediction, years: list[int], has_filter: bool, has_topic: boo
         return "compare_years", fields
     if intent == "field" and fields == ["stato_attuazione"]:
         return "status", fields
+    if intent == "status" and any(f != "stato_attuazione" and f not in REPORTED_IN_STATUS for f in fields):
+        return "field", fields  # 'peso del PEBA e a che punto è?': the status among other fields
     if intent in ("field", "status") and not fields:
         return "describe", fields
     if intent == "describe" and has_filter and not has_topic:

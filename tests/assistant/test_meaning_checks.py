@@ -133,3 +133,18 @@ def test_the_second_objective_is_left_out_when_meaning_ranks_it_further_down() -
     answer = Assistant(records, dense=FixedOrder([desk, *others[:3], point, *others[3:]])).answer(
         [Message(role="user", content=DIGITAL_NEED)], mode="citizen")
     assert not answer.refused and answer.objective_ids == ["gen-desk"]
+
+
+def test_a_citizens_need_read_as_unstated_fields_gets_the_plain_answer() -> None:
+    """A need the model reads, unsure, as fields the card never states (a deadline, the staff) gets what
+    the Comune does, not 'la scheda non riporta...' lines; a field asked outright is still said missing."""
+    from tests.assistant.test_understanding import ROCCAFELICE, _load  # noqa: PLC0415
+
+    records = _load(ROCCAFELICE)
+    camp = next(o for o in records if o.id == "area-scuola-sport-e-turismo-2")
+    asked = Assistant(records, dense=FixedOrder([camp.key] + [o.key for o in records if o is not camp]))
+    need = asked.answer([Message(role="user", content="lavoro anche d'estate e quando chiude la scuola non so a chi "
+                                                      "lasciare i bambini")], mode="citizen")
+    assert not need.refused and need.objective_ids == [camp.id] and "non riporta" not in need.answer, need.answer
+    field = asked.answer([Message(role="user", content="chi è il personale coinvolto nei centri estivi?")], mode="citizen")
+    assert "personale coinvolto" in field.answer and "non riporta" in field.answer, field.answer

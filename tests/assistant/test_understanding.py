@@ -427,6 +427,32 @@ def test_a_month_an_indicator_names_is_its_subject_not_a_status_date(month: str)
     assert answer.refused and "30/06/2026" in answer.answer, answer.answer
 
 
+TWO_CLAUSES = [("{t}: qual è il peso e a che punto è?", {"peso", "stato_attuazione"}),
+               ("chi segue {t} e cosa risulta fatto finora?", {"responsabile", "stato_attuazione"}),
+               ("chi è il responsabile di {t} e cosa si vuole raggiungere nel 2026?", {"responsabile", "target"}),
+               ("a che punto è {t} e chi ci lavora?", {"responsabile", "stato_attuazione"}),
+               ("who is in charge of {t} and what was done in 2025?", {"responsabile", "stato_attuazione"}),
+               ("{t}: chi lo segue, e come è andata nel 2025?", {"responsabile", "stato_attuazione"})]
+
+
+def test_two_clauses_asking_fields_of_one_objective_get_every_field(rocca: list[Objective]) -> None:
+    """'chi segue X e cosa risulta fatto finora?': each clause read alone may ask what the reading of the
+    whole missed (the status among other fields); the answer cites every field asked, for every objective."""
+    asked = Assistant(rocca)
+    checked, wrong = 0, []
+    for obj in rocca:
+        if not (obj.stato_attuazione and obj.stato_attuazione.testo):
+            continue
+        for template, wanted in TWO_CLAUSES:
+            question = template.format(t=obj.titolo.split(":")[0].lower())
+            answer = asked.ask(question)
+            cited = {c.campo for c in answer.citations if c.objective_id == obj.id}
+            checked += 1
+            if not wanted <= cited:
+                wrong.append((question, sorted(wanted - cited)))
+    assert checked >= 40 and len(wrong) <= checked // 20, wrong
+
+
 NEEDS_WITH_A_MONTH = [
     ("mia figlia non ha trovato posto al nido per {m}: ci sono posti in più quest'anno?", "area-scuola-sport-e-turismo-1"),
     ("non ho ancora presentato la domanda per il contributo affitto, a {m} si può ancora?", "area-servizi-al-cittadino-4"),
