@@ -223,6 +223,8 @@ class Catalog:
         self.partial_fields = frozenset(
             f for f in FIELDS
             if 0 < sum(1 for o in self.records if has_field(o, f)) < len(self.records))
+        # the fields no record states: 'quali obiettivi sono collegati all'anticorruzione?' has an answer, none
+        self.unstated_fields = frozenset(f for f in FIELDS if self.records and not any(has_field(o, f) for o in self.records))
         self._partial_in: dict[int, frozenset[str]] = {}
         self.title_words = frozenset(t for o in self.records for t in tokens(o.titolo))
         self.vocabulary: set[str] = set()

@@ -69,7 +69,7 @@ class LexiconData(_Strict):
     fillers: list[str] = []
     english_markers: list[str] = []
     deadline_cues: list[str] = []
-    comparisons: dict[Literal["ge", "le"], list[str]] = {}
+    comparisons: dict[Literal["ge", "gt", "le", "lt"], list[str]] = {}
     negations: list[str] = []
     quantity_words: list[str] = []
     periods: dict[str, tuple[int, int]] = {}
@@ -103,7 +103,7 @@ class Lexicon:
     injection_payload: re.Pattern[str] = re.compile(r"(?!x)x")
     # 'settore scuola' -> the stored sector whose name holds 'scolastici' (when one does)
     sector_synonyms: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)  # by stems
-    comparisons: dict[str, re.Pattern[str]] = field(default_factory=dict)  # 'ge'/'le' -> words before a number
+    comparisons: dict[str, re.Pattern[str]] = field(default_factory=dict)  # 'ge'/'gt'/'le'/'lt' -> words before a number
     negations: re.Pattern[str] = re.compile(r"(?!x)x")  # 'senza', 'non': a field named after one is empty
     quantity: re.Pattern[str] = re.compile(r"(?!x)x")  # 'quanti', 'how many': an amount is asked
 

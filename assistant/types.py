@@ -42,7 +42,7 @@ class Filters(BaseModel):
     scadenza_a: str | None = None
     destinatari: str | None = None
     peso: float | None = None  # objectives with this weight (in %), in the year if one is given
-    peso_op: Literal["eq", "ge", "le"] = "eq"  # 'almeno il 40%': at least; 'non oltre il 20%': at most
+    peso_op: Literal["eq", "ge", "gt", "le", "lt"] = "eq"  # 'almeno il 40%' ge, 'più del 40%' gt, 'non oltre il 20%' le
     missing: list[str] = Field(default_factory=list)  # fields that must be empty ("senza stato di attuazione")
     present: list[str] = Field(default_factory=list)  # fields that must be filled ("con uno stato")
     text: str | None = None

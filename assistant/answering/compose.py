@@ -20,7 +20,7 @@ from assistant.querying.records import format_number
 from assistant.querying.retrieve import sentences
 from assistant.scope import date_matches
 from assistant.types import Answer, Citation, Plan
-from ingest.text import norm
+from ingest.text import fold, norm
 from ingest.types import Indicator, Objective, Passage
 
 TEMPLATES_PATH = Path(__file__).with_name("templates.yaml")
@@ -33,6 +33,17 @@ def templates() -> dict[str, dict[str, Any]]:
     """The answer sentences per language (``templates.yaml``)."""
     with open(TEMPLATES_PATH, encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+def of_the(name: str) -> str:
+    """Italian 'di' with the article a name takes: 'dell'Area Tecnica', 'del SETTORE ENTRATE', 'della
+    Polizia Locale', 'dello Sportello unico' (by its first word's sound and, for the gender, its ending)."""
+    first = fold(name.split()[0]) if name.split() else ""
+    if first[:1] in "aeiouh":
+        return f"dell'{name}"
+    if first.endswith("a"):
+        return f"della {name}"
+    return f"dello {name}" if re.match(r"(?:s[^aeiou]|z|gn|ps|x|y)", first) else f"del {name}"
 
 
 def _date(iso: str | None) -> str | None:
@@ -188,7 +199,7 @@ class Composer(ListsMixin):
         if plan.followup:
             out += t["desc_context"]
         if f.settore:
-            out += t["desc_settore"].format(value=f.settore)
+            out += t["desc_settore"].format(value=f.settore, of_value=of_the(f.settore))
         if f.classificazione:
             value = next((c for c in self.catalog.classifications if norm(f.classificazione) in norm(c)),
                          f.classificazione)
@@ -200,9 +211,12 @@ class Composer(ListsMixin):
         if f.destinatari:
             out += t["desc_dest"].format(value=f.destinatari)
         if f.peso is not None:
-            key = {"ge": "desc_peso_min", "le": "desc_peso_max"}.get(f.peso_op, "desc_peso")
+            key = {"ge": "desc_peso_min", "gt": "desc_peso_over", "le": "desc_peso_max",
+                   "lt": "desc_peso_under"}.get(f.peso_op, "desc_peso")
             out += t[key].format(value=format_number(f.peso))
         in_year = f.anno and ev.kind in ("list", "count")
+        if f.present:
+            out += t["desc_present"].format(value=", ".join(self._label(plan, m) for m in f.present))
         if f.missing:
             out += t["desc_missing"].format(value=", ".join(self._label(plan, m) for m in f.missing))
             if in_year and set(f.missing) & ROW_FIELDS:  # 'senza «target» per il 2027'

@@ -1,6 +1,7 @@
 """Exact filters and aggregates over ALL records (never a top-k): lists, counts, weight sums, max/min."""
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -91,11 +92,14 @@ def rows_with_weight(obj: Objective, weight: float, year: int | None) -> list[In
     return [r for r in obj.indicatori if parse_weight(r.peso) == weight and (year is None or r.anno == year)]
 
 
+COMPARE = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}
+
+
 def _has_weight(obj: Objective, weight: float, year: int | None, op: str = "eq") -> bool:
     if op == "eq":
         return parse_weight(obj.peso) == weight or bool(rows_with_weight(obj, weight, year))
     total = weight_rows(obj, year if year is not None else (obj.anni[0] if obj.anni else None))[0]
-    return total is not None and (total >= weight if op == "ge" else total <= weight)
+    return total is not None and COMPARE[op](total, weight)
 
 
 

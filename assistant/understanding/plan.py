@@ -181,13 +181,14 @@ _NUMBER_WORDS = {"due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6, "sette
 
 def asked_weight(text: str, lexicon: Lexicon) -> tuple[float | None, str]:
     """'obiettivi con peso 30%', 'che pesano almeno il 40 per cento': the weight a list question filters
-    on, and how ('eq', 'ge': at least, 'le': at most)."""
+    on, and how ('eq'; 'ge' at least, 'gt' more than; 'le' at most, 'lt' less than)."""
     found = _WEIGHT_VALUE.search(text) or re.search(r"\bpes\w*\s+(?:di\s+|del\s+|pari\s+al?\s+)?(\d{1,3})\b", text)
     if not found or float(found.group(1).replace(",", ".")) > 100:
         return None, "eq"
     before = text[max(0, found.start() - 25):found.start()]
-    op = next((k for k, pat in lexicon.comparisons.items() if pat.search(before)), "eq")
-    return float(found.group(1).replace(",", ".")), op
+    # the longest comparison words decide ('non più di' is not 'più di')
+    said = [(len(m.group()), k) for k, pat in lexicon.comparisons.items() for m in pat.finditer(before)]
+    return float(found.group(1).replace(",", ".")), max(said)[1] if said else "eq"
 
 
 def top_n(text: str) -> int | None:
@@ -295,6 +296,9 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # 'quanti posti ha il nido?': a quantity of one objective, not a count of objectives
         intent = "field" if fields or years else "describe"
         fields = fields or ["target"]
+    if intent == "max" and asked_weight(masked, lexicon)[1] != "eq":
+        # 'che pesano meno del 30%', 'non più del 20%': a weight compared with a value is a filter, not a superlative
+        intent, fields = "list", [*fields, *(["peso"] if "peso" not in fields else [])]
     counted = counted_noun(masked, lexicon)
     grouped = group_counted(counted, catalog, lexicon)
     if grouped is not None and not has_filter:
@@ -490,12 +494,13 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
         elif polarity == "missing":  # 'senza X': the fields named after the negation (asked or not yet read)
             asked = negated_fields(text, asked, lexicon) or [f for f in asked if f in partial] \
                 or negated_fields(text, sorted(partial), lexicon)[:1]
-        if polarity == "none" and intent in ("list", "count") and set(asked) & partial:
+        filterable = partial | catalog.unstated_fields  # a field every record states filters nothing
+        if polarity == "none" and intent in ("list", "count") and set(asked) & filterable:
             polarity = "present"  # 'quali obiettivi ... PNRR?': a field only some records state is a filter
         if polarity == "missing" and intent in ("list", "count"):
             filters.missing = asked
         elif polarity == "present" and intent in ("list", "count"):
-            filters.present = [f for f in asked if f in partial]
+            filters.present = [f for f in asked if f in filterable]
         if "peso" in fields and intent in ("list", "count"):
             filters.peso, filters.peso_op = asked_weight(text, lexicon)
             if filters.peso is not None:  # the weight and its comparison are the filter, not the topic

@@ -58,3 +58,38 @@ def test_addressees_found_through_synonyms(assistant, gold_records):
     answer = ask(assistant, "Quali obiettivi hanno come destinatari le scuole?")
     assert 0 < len(answer.objective_ids) < len(gold_records)
     assert "entrate-4" in answer.objective_ids  # 'Studenti classi terze medie'
+
+
+COMPARED = [("quali obiettivi pesano più del {w}%?", "gt"), ("obiettivi con peso superiore al {w}%", "gt"),
+            ("quali obiettivi pesano almeno il {w}%?", "ge"), ("obiettivi con un peso non inferiore al {w}%", "ge"),
+            ("obiettivi che pesano meno del {w}%", "lt"), ("obiettivi con peso inferiore al {w}%", "lt"),
+            ("obiettivi con peso non più del {w}%", "le"), ("quali obiettivi pesano al massimo il {w}%?", "le"),
+            ("which objectives weigh more than {w}%?", "gt"), ("objectives weighing at most {w}%", "le")]
+
+
+@pytest.mark.parametrize(("template", "op"), COMPARED)
+def test_a_weight_compared_with_a_value_lists_exactly_the_objectives_on_that_side(template, op):
+    """'più del 20%' leaves the 20% objectives out, 'almeno il 20%' keeps them; a comparison with a
+    value is a filter, never a superlative ('meno del 30%' is not 'the lightest')."""
+    import operator  # noqa: PLC0415
+
+    from assistant.querying.records import weight_rows  # noqa: PLC0415
+    from tests.assistant.test_understanding import _generated  # noqa: PLC0415
+
+    records = _generated(9)
+    asked = Assistant(records)
+    compare = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt, "le": operator.le}[op]
+    for w in (25, 30):
+        expected = [o.id for o in records if compare(weight_rows(o, 2026)[0], w)]
+        answer = ask(asked, template.format(w=w))
+        assert answer.objective_ids == expected, (template.format(w=w), answer.answer[:200])
+
+
+def test_a_field_no_objective_states_gives_an_empty_list_not_every_objective():
+    """'quali obiettivi sono collegati all'anticorruzione?' where no card states the link: none, said so."""
+    from tests.assistant.test_understanding import ROCCAFELICE, _load  # noqa: PLC0415
+
+    records = [o.model_copy(update={"anticorruzione": None}) for o in _load(ROCCAFELICE)]
+    asked = Assistant(records)
+    answer = ask(asked, "quali obiettivi sono collegati all'anticorruzione?")
+    assert answer.objective_ids == [] and "anticorruzione" in answer.answer, answer.answer
