@@ -344,7 +344,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     unsupported = pred.oos if intent == "unknown" and pred.oos != "none" else None
     if intent == "unknown" and unsupported is None:
         intent = "describe"
-    filters = _filters(text, intent, fields, pred, years, links, content, topic, catalog, lexicon)
+    filters = _filters(text, intent, fields, pred, years, links, content, topic, catalog, lexicon, named)
     filters.documenti, ambiguous, unknown_plan = _scope(scope_links, catalog, default_ente, previous)
     group_by = (grouped or (pred.group_by if pred.group_by != "none" else "responsabile")) if intent == "rank" \
         else None
@@ -479,7 +479,7 @@ def _scope(links: ScopeLinks, catalog: Catalog, default_ente: str | None,
 
 
 def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years: list[int], links,
-             content: list[str], topic: str, catalog: Catalog, lexicon: Lexicon) -> Filters:
+             content: list[str], topic: str, catalog: Catalog, lexicon: Lexicon, named: Sequence[str] = ()) -> Filters:
     filters = Filters(settore=links.settore, classificazione=links.classificazione,
                       responsabile=links.persons[0] if links.persons else None, text=topic or None)
     partial = catalog.partial_in(years[0] if len(years) == 1 else None)
@@ -494,7 +494,8 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
         elif polarity == "missing":  # 'senza X': the fields named after the negation (asked or not yet read)
             asked = negated_fields(text, asked, lexicon) or [f for f in asked if f in partial] \
                 or negated_fields(text, sorted(partial), lexicon)[:1]
-        filterable = partial | catalog.unstated_fields  # a field every record states filters nothing
+        # a field every record states filters nothing; one no record states, named outright, leaves none
+        filterable = partial | (catalog.unstated_fields & set(named))
         if polarity == "none" and intent in ("list", "count") and set(asked) & filterable:
             polarity = "present"  # 'quali obiettivi ... PNRR?': a field only some records state is a filter
         if polarity == "missing" and intent in ("list", "count"):

@@ -93,3 +93,6 @@ def test_a_field_no_objective_states_gives_an_empty_list_not_every_objective():
     asked = Assistant(records)
     answer = ask(asked, "quali obiettivi sono collegati all'anticorruzione?")
     assert answer.objective_ids == [] and "anticorruzione" in answer.answer, answer.answer
+    # a field the model only guesses ('entro il' read as a deadline no card states) is no such filter
+    amount = ask(asked, "Quanti alberi vanno censiti con la scheda di stabilità entro il 2026?")
+    assert amount.objective_ids == ["area-tecnica-4"] and "2.000" in amount.answer, amount.answer
