@@ -187,7 +187,8 @@ def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[
     """The objective(s) a single-objective question is about (empty when nothing matches well)."""
     within = plan.objective_keys if plan.followup else None
     pool = filter_records(catalog, _candidate_filters(plan), within)
-    if not concepts:
+    if not concepts or plan.followup and len(pool) == 1 and _amount_of_it(plan, concepts, retriever):
+        # nothing to search by ('quanti in più l'anno prossimo?' names only what is counted): the turn's objective
         everything = filter_records(catalog, Filters(documenti=plan.filters.documenti))
         restricted = plan.followup or pool != everything
         return pool if restricted else []
@@ -219,6 +220,17 @@ def _also_serving(plan: Plan, ranked: list[Scored], retriever: Retriever, thresh
         if near or agreed:
             out.append(s.key)
     return out
+
+
+def _amount_of_it(plan: Plan, concepts: list[Concept], retriever: Retriever) -> bool:
+    """Whether a follow-up asks an amount of the objective before and nothing else: what it counts is a word
+    of the records, and no other word of it is ('quanti in più l'anno prossimo?'; not 'quante biblioteche?')."""
+    if plan.amount is None:
+        return False
+    counted = [c for c in concepts if c.word == plan.amount]
+    if counted and not retriever.known(counted[0]):
+        return False  # counting something the records never name is a new subject
+    return not any(retriever.known(c) for c in concepts if c.word != plan.amount)
 
 
 def far_in_meaning(s: Scored, language: str) -> bool:

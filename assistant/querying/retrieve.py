@@ -146,6 +146,10 @@ class Retriever:
             out.append(Concept(w, frozenset({s} | alternatives.get(w, set())), weight))
         return out
 
+    def known(self, concept: Concept) -> bool:
+        """Whether some record uses the concept's words."""
+        return any(s in self._idf for s in concept.stems)
+
     def glossed(self, question: str) -> str:
         """The question with the glossary's terms for its words in brackets ('tettoia in eternit
         (amianto)'): the embedding model may not know a word the glossary does."""

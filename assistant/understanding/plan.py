@@ -292,7 +292,11 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                       if i not in ("compare_years", "unknown"))
         if intent == "status" and "stato_attuazione" not in fields:
             fields.insert(0, "stato_attuazione")
-    if intent in ("count", "rank") and not has_filter and not (set(tokens(masked)) & objective_nouns()) and content:
+    # right after an answer about one objective, an amount naming nothing else is of that objective
+    # ('mi parli del nido?' then 'quanti posti in più ci saranno?')
+    after_one = previous is not None and previous.intent not in LIST_INTENTS and len(context or []) == 1
+    subject = bool(content) or after_one
+    if intent in ("count", "rank") and not has_filter and not (set(tokens(masked)) & objective_nouns()) and subject:
         # 'quanti posti ha il nido?': a quantity of one objective, not a count of objectives
         intent = "field" if fields or years else "describe"
         fields = fields or ["target"]
@@ -304,7 +308,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     if grouped is not None and not has_filter:
         # 'quante aree ci sono?', 'quanti responsabili?': the groups counted, each with its objectives
         intent, fields, counted = "rank", [], None
-    amount = counted is not None and counted not in objective_nouns() and content and not has_filter \
+    amount = counted is not None and counted not in objective_nouns() and subject and not has_filter \
         and intent not in ("list", "sum", "count", "rank", "unknown")
     if amount and set(fields) <= AMOUNT_OPEN | set(AMOUNT_FIELDS):
         # 'quanti alberi entro il 2025?', 'how many children signed up?': an amount of one objective, which its
@@ -325,8 +329,10 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         fields = [f for f in fields if f in partial or intent == "field"]
     fields = _in_text_order(fields, masked, lexicon)
     # of a count or sum, only words the records use are a topic ('quanto fanno i pesi sommati?' names none)
-    own_topic = bool([w for w in content if w in catalog.vocabulary]) if intent in ("count", "sum", "max") \
-        else bool(content)
+    # of a count or sum, and of an amount asked right after an answer about one objective, only words the
+    # records use are a topic ('quanto fanno i pesi sommati?', 'quante ne sono arrivate?' name none)
+    own_topic = bool([w for w in content if w in catalog.vocabulary]) \
+        if intent in ("count", "sum", "max") or after_one and amount else bool(content)
     followup = _is_followup(pred, intent, context, has_filter, own_topic,
                             bool(set(tokens(masked)) & objective_nouns()), previous is not None and previous.intent in LIST_INTENTS)
     if followup and previous and intent in LIST_INTENTS and previous.intent in LIST_INTENTS and (

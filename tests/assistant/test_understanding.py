@@ -453,6 +453,28 @@ def test_two_clauses_asking_fields_of_one_objective_get_every_field(rocca: list[
     assert checked >= 40 and len(wrong) <= checked // 20, wrong
 
 
+AMOUNT_AFTER_ONE = [("mi parli del nido?", "quanti posti in più ci saranno?", "area-scuola-sport-e-turismo-1"),
+                    ("parlami della riscossione coattiva", "e quanti soldi in tutto?", "area-economico-finanziaria-1"),
+                    ("a che punto è il censimento degli alberi?", "quanti in più l'anno prossimo?", "area-tecnica-4"),
+                    ("parlami del PEBA", "quanti ne faranno nel 2026?", "area-tecnica-3"),
+                    ("chi segue il PEBA?", "quanti alberi nuovi nel 2026?", "area-tecnica-4")]
+
+
+@pytest.mark.parametrize(("first", "then", "key"), AMOUNT_AFTER_ONE)
+def test_an_amount_right_after_one_objective_is_of_it_unless_it_names_another(
+        assistant: Assistant, first: str, then: str, key: str) -> None:
+    """'quanti posti in più ci saranno?' after the nursery is the nursery's amount, not a count of the plan's
+    objectives; 'quanti alberi nuovi?' after the PEBA names the trees' objective; a subject the plan lacks
+    ('e la biblioteca?', 'quante biblioteche?') is refused, not answered with the objective before."""
+    answer = ask(assistant, first, then)
+    assert answer.objective_ids == [key] and not answer.refused, answer.answer[:200]
+
+
+@pytest.mark.parametrize("then", ["e la biblioteca?", "quante biblioteche ci sono?"])
+def test_a_subject_the_plan_lacks_after_one_objective_is_refused(assistant: Assistant, then: str) -> None:
+    assert ask(assistant, "chi segue il PEBA?", then).refused
+
+
 NEEDS_WITH_A_MONTH = [
     ("mia figlia non ha trovato posto al nido per {m}: ci sono posti in più quest'anno?", "area-scuola-sport-e-turismo-1"),
     ("non ho ancora presentato la domanda per il contributo affitto, a {m} si può ancora?", "area-servizi-al-cittadino-4"),
