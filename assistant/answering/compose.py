@@ -118,7 +118,11 @@ class Composer(ListsMixin):
         citations on from an answer composed before (answers about several bodies) and may bound lists."""
         t = templates()[plan.language]
         cites = cites if cites is not None else Cites()
+        if ev.widened:
+            plan = plan.model_copy(update={"followup": False})
         lines: list[str] = self._handlers()[ev.kind](plan, ev, t, cites)
+        if ev.widened:
+            lines.insert(0, t["widened"])
         refused = ev.kind == "refusal" or (ev.kind == "list" and not ev.objectives and ev.suggestions != [])
         if ev.kind in ("field", "status") and all(c.campo == "titolo" for c in cites.items):
             refused = True  # every asked field is empty in the record: the plan does not say it
@@ -197,7 +201,7 @@ class Composer(ListsMixin):
         f = plan.filters
         out = ""
         if plan.followup:
-            out += t["desc_context"]
+            out += t["desc_context_one" if len(ev.objectives) == 1 and ev.kind in ("list", "count") else "desc_context"]
         if f.settore:
             out += t["desc_settore"].format(value=f.settore, of_value=of_the(f.settore))
         if f.classificazione:

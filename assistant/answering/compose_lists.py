@@ -115,7 +115,9 @@ class ListsMixin:
         desc = self._desc(plan, ev, t)
         if not ev.objectives:
             return [t["list_none"].format(desc=desc)]
-        return [t["count_head"].format(n=len(ev.objectives), desc=desc) + self._per_ente(plan, ev, t),
+        head = t["list_one"].format(desc=desc) if len(ev.objectives) == 1 else \
+            t["count_head"].format(n=len(ev.objectives), desc=desc)
+        return [head + self._per_ente(plan, ev, t),
                 *self._items(plan, ev, t, cites)]
 
     def _rank(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:

@@ -76,6 +76,7 @@ class Evidence:
     prose: list[tuple[Passage, list[str]]] = field(default_factory=list)  # passages and the sentences to quote
     groups: list[tuple[str | None, list[Objective]]] = field(default_factory=list)  # rank: value -> objectives
     per_ente: list[tuple[str, Evidence]] = field(default_factory=list)  # sum/max over several entities: one each
+    widened: bool = False  # a follow-up none of the objectives before answers, answered on the whole plan
 
     @property
     def keys(self) -> list[str]:
@@ -410,6 +411,13 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
             records = [o for o in wider if shares_words(o.destinatari, words, retriever.lexicon.stopwords)]
         filtered = records
         records = _by_topic(plan, records, retriever)
+        if plan.followup and not records and (_structured(plan.filters) or plan.filters.text):
+            # 'e quanti sono quelli con il PNRR?' when none of the objectives before is: the whole plan's,
+            # said to be so (a new question is not lost in the previous answer)
+            wide = _aggregate(plan.model_copy(update={"followup": False, "objective_keys": []}), catalog, retriever)
+            if wide.kind != "refusal" and wide.objectives:
+                wide.widened = True
+                return wide
         if filtered and not records and not _structured(plan.filters):
             if plan.intent == "list" and not plan.names_set and not plan.followup:
                 # 'le strade piene di buche: il Comune le sistema?' asks about one objective, not a list

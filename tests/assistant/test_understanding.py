@@ -475,6 +475,19 @@ def test_a_subject_the_plan_lacks_after_one_objective_is_refused(assistant: Assi
     assert ask(assistant, "chi segue il PEBA?", then).refused
 
 
+def test_a_follow_up_filter_no_objective_before_meets_is_answered_on_the_whole_plan() -> None:
+    """'e quali sono collegati al PNRR?' after a list none of whose objectives is: the plan's, said to be so,
+    never 'none' for a question the plan answers; when some before are, the answer stays among them."""
+    records = [o.model_copy(update={"pnrr": None}) if o.settore == "Area Vigilanza" else o for o in _generated(9)]
+    asked = Assistant(records)
+    linked = [o.id for o in records if o.pnrr]
+    answer = ask(asked, "quali obiettivi ha l'Area Vigilanza?", "e quali sono collegati al PNRR?")
+    assert answer.objective_ids == linked and "intero piano" in answer.answer, answer.answer[:300]
+    within = ask(asked, "quali obiettivi ha l'Area Cultura e Sport?", "e quali sono collegati al PNRR?")
+    assert within.objective_ids == [o.id for o in records if o.pnrr and o.settore == "Area Cultura e Sport"]
+    assert "intero piano" not in within.answer
+
+
 NEEDS_WITH_A_MONTH = [
     ("mia figlia non ha trovato posto al nido per {m}: ci sono posti in più quest'anno?", "area-scuola-sport-e-turismo-1"),
     ("non ho ancora presentato la domanda per il contributo affitto, a {m} si può ancora?", "area-servizi-al-cittadino-4"),
