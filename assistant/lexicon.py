@@ -73,6 +73,7 @@ class LexiconData(_Strict):
     negations: list[str] = []
     quantity_words: list[str] = []
     periods: dict[str, tuple[int, int]] = {}
+    ordinals: dict[str, int] = {}
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class Lexicon:
     comparisons: dict[str, re.Pattern[str]] = field(default_factory=dict)  # 'ge'/'gt'/'le'/'lt' -> words before a number
     negations: re.Pattern[str] = re.compile(r"(?!x)x")  # 'senza', 'non': a field named after one is empty
     quantity: re.Pattern[str] = re.compile(r"(?!x)x")  # 'quanti', 'how many': an amount is asked
+    ordinals: dict[str, int] = field(default_factory=dict)  # 'secondo' -> 2, 'ultimo' -> -1
 
     def words(self) -> set[str]:
         """Every word the lexicon knows (protected from typo correction)."""
@@ -169,6 +171,7 @@ def build_lexicon(raw: dict[str, Any]) -> Lexicon:
         deadline_cues=_pattern(data.deadline_cues),
         periods={norm(k): v for k, v in data.periods.items()},
         month_pattern=_pattern(list(data.months)),
+        ordinals={norm(k): v for k, v in data.ordinals.items()},
     )
 
 

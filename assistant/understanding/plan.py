@@ -272,6 +272,10 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         links = replace(links, settore=None, by_subject=None, spans=[s for s in links.spans if s != links.by_subject])
     years = question_years(text)
     masked = mask(text, links.spans)
+    picked = None
+    if previous is not None and previous.intent in LIST_INTENTS and context:
+        # 'il secondo a che punto è?', 'and the last one?': an item of the list just given
+        picked, masked = picked_item(masked, lexicon, context)
     named = named_fields(masked, lexicon)
     # the words naming an asked field are not its topic ('lo stato di attuazione' ≠ 'attuazione del PSC')
     naming = field_words(list(dict.fromkeys([*pred.fields, *named])), lexicon)
@@ -335,6 +339,9 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         if intent in ("count", "sum", "max") or after_one and amount else bool(content)
     followup = _is_followup(pred, intent, context, has_filter, own_topic,
                             bool(set(tokens(masked)) & objective_nouns()), previous is not None and previous.intent in LIST_INTENTS)
+    followup = followup or picked is not None
+    if picked is not None and intent in LIST_INTENTS:
+        intent, fields = "describe", []  # one item of the list is no set ('e il primo?' is not 'the heaviest')
     if followup and previous and intent in LIST_INTENTS and previous.intent in LIST_INTENTS and (
             links.persons and previous.filters.responsabile or links.settore and previous.filters.settore
             or links.classificazione and previous.filters.classificazione):
@@ -369,7 +376,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     return Plan(scope_all=scope_all, scope_ambiguous=ambiguous, group_by=group_by, unknown_plan=unknown_plan,
                 asked_dates=dates if _monitoring(pred, intent, asked) else [], question=question, normalized=text, language=language, written_in=written_in, mode=mode,
                 intent=intent, fields=fields, years=years, filters=filters,
-                objective_keys=list(context or []) if followup else [],
+                objective_keys=[picked] if picked else list(context or []) if followup else [],
                 expanded_terms=expansions(topic, lexicon), injection=injection, direction=direction,
                 top_n=top_n(text) if intent == "max" else None, unsupported=unsupported,
                 unknown_entities=links.unknown, followup=followup, confidence=round(pred.intent_p, 3),
@@ -421,6 +428,25 @@ def _monitoring(pred: Prediction, intent: str, asked: list[str]) -> bool:
     in it ('non ho trovato posto al nido per settembre') or the status is only added to an amount; a list
     keeps them ('lo stato al 31/12')."""
     return intent in LIST_INTENTS or pred.intent == "status" or "stato_attuazione" in [*pred.fields, *asked]
+
+
+_NOT_AN_ITEM = r"(?:semestre|trimestre|quadrimestre|bimestre|anno|mese|half|quarter|year|time|volta)"
+
+
+def picked_item(text: str, lexicon: Lexicon, keys: Sequence[str]) -> tuple[str | None, str]:
+    """The objective an ordinal points at in the list just given ('il secondo', "l'ultimo", 'the first one'),
+    and the text without it; ('secondo il piano', 'il primo semestre' point at none)."""
+    if not lexicon.ordinals:
+        return None, text
+    words = "|".join(sorted(map(re.escape, lexicon.ordinals), key=len, reverse=True))
+    found = re.search(rf"(?<![a-z])(?:il|la|lo|l'|the)\s*({words})(?![a-z])(?!\s+{_NOT_AN_ITEM})", text)
+    if not found:
+        return None, text
+    n = lexicon.ordinals[found.group(1)]
+    index = n - 1 if n > 0 else len(keys) + n
+    if not 0 <= index < len(keys):
+        return None, text
+    return keys[index], text[:found.start()] + " " + text[found.end():]
 
 
 NEGATION_GAP = 30  # at most this many characters between a negation and the field it makes empty

@@ -488,6 +488,21 @@ def test_a_follow_up_filter_no_objective_before_meets_is_answered_on_the_whole_p
     assert "intero piano" not in within.answer
 
 
+@pytest.mark.parametrize(("then", "index"), [("il secondo a che punto è?", 1), ("chi segue l'ultimo?", -1),
+                                             ("e il primo?", 0), ("quanto pesa la terza?", 2),
+                                             ("who is responsible for the second one?", 1)])
+def test_an_ordinal_after_a_list_points_at_that_item(then: str, index: int) -> None:
+    """'il secondo a che punto è?' right after a list asks of its second objective, in the order given;
+    'secondo il piano' and 'il primo semestre' point at no item."""
+    records = _generated(9)
+    asked = Assistant(records)
+    listed = ask(asked, "quali obiettivi sono legati al PNRR?")
+    answer = ask(asked, "quali obiettivi sono legati al PNRR?", then)
+    assert answer.objective_ids == [listed.objective_ids[index]], answer.answer[:200]
+    plain = ask(asked, "quali obiettivi sono legati al PNRR?", "secondo il piano quanti sono?")
+    assert plain.objective_ids == listed.objective_ids
+
+
 NEEDS_WITH_A_MONTH = [
     ("mia figlia non ha trovato posto al nido per {m}: ci sono posti in più quest'anno?", "area-scuola-sport-e-turismo-1"),
     ("non ho ancora presentato la domanda per il contributo affitto, a {m} si può ancora?", "area-servizi-al-cittadino-4"),
