@@ -74,6 +74,7 @@ class LexiconData(_Strict):
     quantity_words: list[str] = []
     periods: dict[str, tuple[int, int]] = {}
     ordinals: dict[str, int] = {}
+    some_quantifiers: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class Lexicon:
     negations: re.Pattern[str] = re.compile(r"(?!x)x")  # 'senza', 'non': a field named after one is empty
     quantity: re.Pattern[str] = re.compile(r"(?!x)x")  # 'quanti', 'how many': an amount is asked
     ordinals: dict[str, int] = field(default_factory=dict)  # 'secondo' -> 2, 'ultimo' -> -1
+    some: re.Pattern[str] = re.compile(r"(?!x)x")  # 'almeno un indicatore': some rows, not all
 
     def words(self) -> set[str]:
         """Every word the lexicon knows (protected from typo correction)."""
@@ -172,6 +174,7 @@ def build_lexicon(raw: dict[str, Any]) -> Lexicon:
         periods={norm(k): v for k, v in data.periods.items()},
         month_pattern=_pattern(list(data.months)),
         ordinals={norm(k): v for k, v in data.ordinals.items()},
+        some=_pattern(data.some_quantifiers),
     )
 
 

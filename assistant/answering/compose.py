@@ -222,7 +222,8 @@ class Composer(ListsMixin):
         if f.present:
             out += t["desc_present"].format(value=", ".join(self._label(plan, m) for m in f.present))
         if f.missing:
-            out += t["desc_missing"].format(value=", ".join(self._label(plan, m) for m in f.missing))
+            out += t["desc_missing_some" if f.missing_in_some else "desc_missing"].format(
+                value=", ".join(self._label(plan, m) for m in f.missing))
             if in_year and set(f.missing) & ROW_FIELDS:  # 'senza «target» per il 2027'
                 out, in_year = out + t["desc_in_year"].format(value=f.anno), False
         if f.scadenza_da and f.scadenza_a:

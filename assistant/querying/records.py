@@ -8,7 +8,7 @@ from datetime import date
 
 from assistant.catalog import ROW_FIELDS, Catalog, has_field
 from assistant.types import Filters
-from ingest.text import norm, stem, tokens
+from ingest.text import norm, stated, stem, tokens
 from ingest.types import Indicator, Objective
 
 _PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%?")
@@ -76,7 +76,9 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         if filters.peso is not None and not _has_weight(o, filters.peso, filters.anno, filters.peso_op):
             continue
-        if any(has_field(o, name, filters.anno) for name in filters.missing):
+        if filters.missing_in_some and not any(_lacks_somewhere(o, name, filters.anno) for name in filters.missing):
+            continue
+        if not filters.missing_in_some and any(has_field(o, name, filters.anno) for name in filters.missing):
             continue
         if not all(has_field(o, name, filters.anno) for name in filters.present):
             continue
@@ -90,6 +92,17 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
 def rows_with_weight(obj: Objective, weight: float, year: int | None) -> list[Indicator]:
     """The indicator rows stating a weight (in the year, if one is given)."""
     return [r for r in obj.indicatori if parse_weight(r.peso) == weight and (year is None or r.anno == year)]
+
+
+def _lacks_somewhere(obj: Objective, name: str, year: int | None) -> bool:
+    """Whether some indicator of the record leaves a field empty (in the year, if given: an indicator with
+    no row for it lacks it there too); a card field, whether the card leaves it empty."""
+    if name not in ROW_FIELDS:
+        return not has_field(obj, name)
+    series = {norm(r.indicatore or "") for r in obj.indicatori} or {""}
+    filled = {norm(r.indicatore or "") for r in obj.indicatori
+              if (year is None or r.anno == year) and stated(getattr(r, name))}
+    return bool(series - filled)
 
 
 COMPARE = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}

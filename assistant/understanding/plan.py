@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 
-from assistant.catalog import AMOUNT_FIELDS, FIELDS, REPORTED_IN_STATUS, Catalog
+from assistant.catalog import AMOUNT_FIELDS, FIELDS, REPORTED_IN_STATUS, ROW_FIELDS, Catalog
 from assistant.lexicon import Lexicon
 from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Language, Mode, Plan
@@ -532,6 +532,7 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
             polarity = "present"  # 'quali obiettivi ... PNRR?': a field only some records state is a filter
         if polarity == "missing" and intent in ("list", "count"):
             filters.missing = asked
+            filters.missing_in_some = bool(set(asked) & ROW_FIELDS) and lexicon.some.search(text) is not None
         elif polarity == "present" and intent in ("list", "count"):
             filters.present = [f for f in asked if f in filterable]
         if "peso" in fields and intent in ("list", "count"):

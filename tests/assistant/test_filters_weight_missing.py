@@ -96,3 +96,24 @@ def test_a_field_no_objective_states_gives_an_empty_list_not_every_objective():
     # a field the model only guesses ('entro il' read as a deadline no card states) is no such filter
     amount = ask(asked, "Quanti alberi vanno censiti con la scheda di stabilità entro il 2026?")
     assert amount.objective_ids == ["area-tecnica-4"] and "2.000" in amount.answer, amount.answer
+
+
+@pytest.mark.parametrize("question", ["Quali obiettivi hanno almeno un indicatore senza target per il 2027?",
+                                      "obiettivi con uno o più indicatori senza target nel 2027",
+                                      "which objectives have at least one indicator without a target for 2027?"])
+def test_some_indicator_without_a_target_is_not_every_indicator(question):
+    """'almeno un indicatore senza target per il 2027': an objective one of whose indicators has no 2027
+    target (no row that year, or an empty one), though another has; 'senza target per il 2027' alone asks
+    for objectives with no 2027 target at all."""
+    from ingest.types import Indicator  # noqa: PLC0415
+    from tests.assistant.test_understanding import _generated  # noqa: PLC0415
+
+    records = _generated(9)
+    for i in (1, 4):  # a second indicator measured in 2026 only
+        extra = Indicator(anno=2026, indicatore="Giornate di formazione", target="3")
+        records[i] = records[i].model_copy(update={"indicatori": [*records[i].indicatori, extra]})
+    rows = [r.model_copy(update={"target": None}) if r.anno == 2027 else r for r in records[6].indicatori]
+    records[6] = records[6].model_copy(update={"indicatori": rows})
+    asked = Assistant(records)
+    assert ask(asked, question).objective_ids == [records[i].id for i in (1, 4, 6)]
+    assert ask(asked, "quali obiettivi non hanno target per il 2027?").objective_ids == [records[6].id]
