@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Collection
 from functools import lru_cache
+
+from rapidfuzz import fuzz, process
 
 from assistant.lexicon import Lexicon
 from ingest.text import OTHER_LANGUAGES, italian_words, tokens, words_of
@@ -45,3 +49,24 @@ def _total(language: str) -> int:
 def translate(text: str, lexicon: Lexicon) -> str:
     """English words and phrases replaced by their Italian equivalents."""
     return lexicon.english_pattern.sub(lambda m: lexicon.english[m.group()], text)
+
+
+COGNATE_MIN_SCORE = 80  # character similarity (0-100) of a foreign word and a word of the records
+COGNATE_MIN_LENGTH = 6  # shorter words look alike by chance ('camp' ~ 'campi', 'rent' ~ 'ente')
+
+
+def cognates(text: str, vocabulary: Collection[str], language: str) -> str:
+    """A question in another language with its words that are cognates of the records' own words written
+    as the records write them ('technical area' -> 'tecnica area', 'accreditation' -> 'accreditamento'): the
+    plan's words decide, no list is kept. Only words Italian lacks, long enough, starting alike."""
+    choices = sorted(w for w in vocabulary if w.isalpha() and len(w) >= COGNATE_MIN_LENGTH - 1)
+
+    def swap(m: re.Match[str]) -> str:
+        word = m.group()
+        if len(word) < COGNATE_MIN_LENGTH or word in vocabulary or word in italian_words() \
+                or word not in words_of(language):
+            return word
+        found = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=COGNATE_MIN_SCORE)
+        return found[0] if found and found[0][0] == word[0] else word
+
+    return re.sub(r"[a-z]+", swap, text)

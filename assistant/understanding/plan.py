@@ -16,7 +16,7 @@ from assistant.lexicon import Lexicon
 from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Language, Mode, Plan
 from assistant.understanding.dates import question_range, question_years
-from assistant.understanding.language import detect_language, translate
+from assistant.understanding.language import cognates, detect_language, translate
 from assistant.understanding.model import Prediction
 from assistant.understanding.phrasings import load_phrasings, objective_nouns, phrasing_words
 from assistant.understanding.slots import link_all, mask
@@ -260,6 +260,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     as_written = text if written_in != "it" else None  # the model reads other languages as written
     if written_in == "en":
         text = translate(text, lexicon)
+    if written_in != "it":
+        text = cognates(text, catalog.vocabulary, written_in)
     if as_written is None:  # Italian: typos corrected (another language's words are no Italian typos)
         text = catalog.speller.correct_text(text, keep=proper_names(source), names=catalog.name_words)
     pred = catalog.model.predict(as_written if as_written is not None else text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.catalog import Catalog
+from assistant.catalog import Catalog, sector_heads
 from assistant.lexicon import Lexicon
 from ingest.text import capitalised, inner_words, norm, stem, strip_accents, tokens
 
@@ -94,8 +94,10 @@ def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon
                     links: Links, language: str = "it") -> None:
     """'settore X' ('X office' in English) where X names no stored sector: a first word of some variant,
     the usual office name of a heading, or the sector whose objectives are about X."""
+    # in English the name comes before its head, and the head may be the plan's own word ('technical area')
+    cues = OFFICE_CUES if language == "it" else OFFICE_CUES | sector_heads([s.name for s in catalog.sectors])
     for i, (w, _, _) in enumerate(words):
-        if w not in OFFICE_CUES:
+        if w not in cues:
             continue
         near = words[i + 1:i + 3] if language == "it" else words[max(0, i - 2):i][::-1]
         named: list[tuple[str, int, int]] = []

@@ -503,6 +503,26 @@ def test_an_ordinal_after_a_list_points_at_that_item(then: str, index: int) -> N
     assert plain.objective_ids == listed.objective_ids
 
 
+def test_foreign_words_that_are_cognates_of_the_records_words_are_read_as_them() -> None:
+    """'technical', 'accreditation', 'electoral' are the records' 'tecnica', 'accreditamento', 'elettorale':
+    the plan's own vocabulary decides; short or unlike words ('camp', 'rent', 'staff') are left alone."""
+    from assistant.understanding.language import cognates  # noqa: PLC0415
+
+    vocabulary = {"tecnica", "accreditamento", "elettorale", "campi", "ente", "scaffali", "servizi", "barriere"}
+    said = cognates("technical accreditation electoral camp rent staff barriers", vocabulary, "en")
+    assert said.split() == ["tecnica", "accreditamento", "elettorale", "camp", "rent", "staff", "barriere"]
+
+
+@pytest.mark.parametrize(("question", "sector"), [("How many objectives does the technical area have?", "Area Tecnica"),
+                                                  ("which objectives does the administrative area have?",
+                                                   "Area Amministrativa e Risorse Umane")])
+def test_an_english_sector_name_before_the_plans_word_for_sector(rocca: list[Objective], question: str,
+                                                                  sector: str) -> None:
+    """In English the name comes before its head ('the technical area'), the head being the plan's own word."""
+    answer = Assistant(rocca).ask(question)
+    assert answer.objective_ids == [o.id for o in rocca if o.settore == sector], answer.answer[:200]
+
+
 NEEDS_WITH_A_MONTH = [
     ("mia figlia non ha trovato posto al nido per {m}: ci sono posti in più quest'anno?", "area-scuola-sport-e-turismo-1"),
     ("non ho ancora presentato la domanda per il contributo affitto, a {m} si può ancora?", "area-servizi-al-cittadino-4"),
