@@ -334,7 +334,6 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                        if i in ("field", "status", "describe", "guidance")), "describe")
         fields = [f for f in fields if f in partial or intent == "field"]
     fields = _in_text_order(fields, masked, lexicon)
-    # of a count or sum, only words the records use are a topic ('quanto fanno i pesi sommati?' names none)
     # of a count or sum, and of an amount asked right after an answer about one objective, only words the
     # records use are a topic ('quanto fanno i pesi sommati?', 'quante ne sono arrivate?' name none)
     own_topic = bool([w for w in content if w in catalog.vocabulary]) \
