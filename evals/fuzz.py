@@ -114,12 +114,23 @@ class BoundedReader:
         self._proc = None
 
 
+def _status_kb(key: str) -> int:
+    """A size line of this process's /proc status, in kB (0 where there is none)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{key}:"):
+            return int(line.split()[1])
+    return 0
+
+
 def _vm_bytes() -> int:
     """The current virtual size of this process (the cap is set above it)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmSize:"):
-            return int(line.split()[1]) * 1024
-    return 0
+    return _status_kb("VmSize") * 1024
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident size. Not ``ru_maxrss``: Linux keeps that across ``execve``, so a worker
+    started by a large test process would report the parent's size from its first read."""
+    return _status_kb("VmHWM") / 1024 or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _worker(memory_mb: int, settings_json: str) -> int:
@@ -145,7 +156,7 @@ def _worker(memory_mb: int, settings_json: str) -> int:
         except Exception as exc:  # noqa: BLE001 - the point of the fuzz: report anything else
             result = {"kind": "other", "error": type(exc).__name__, "detail": traceback.format_exc()[-3000:]}
         result["seconds"] = time.perf_counter() - start
-        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result["peak_rss_mb"] = _peak_rss_mb()
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         sys.stdout.flush()
     return 0

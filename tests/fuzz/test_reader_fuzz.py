@@ -347,3 +347,14 @@ def test_long_text_exports_read_in_bounded_time(reader: BoundedReader, workdir: 
     outcome = read(reader, workdir, "f.txt", LONG_EXPORTS[shape].encode())
     assert outcome.kind == "ok", outcome
     assert_bounded(outcome, shape)
+
+
+def test_a_workers_peak_memory_is_its_own_not_the_parents(workdir: Path, tmp_path: Path) -> None:
+    """The worker's peak is measured from its own pages: Linux keeps ``ru_maxrss`` across ``execve``, so a
+    worker started by a test process grown large would report the parent's size and fail every bound."""
+    ballast = bytearray(600 << 20)  # the parent holds 600 MB resident when it starts the worker
+    ballast[::4096] = b"\x01" * len(ballast[::4096])
+    with BoundedReader({"data_dir": str(tmp_path / "data")}, memory_mb=int(MAX_RSS_MB)) as fresh:
+        outcome = read(fresh, workdir, "small.docx", SMALL_DOCX)
+    del ballast
+    assert outcome.kind == "ok" and outcome.peak_rss_mb < 500, outcome
