@@ -59,13 +59,15 @@ def cognates(text: str, vocabulary: Collection[str], language: str) -> str:
     """A question in another language with its words that are cognates of the records' own words written
     as the records write them ('technical area' -> 'tecnica area', 'accreditation' -> 'accreditamento'): the
     plan's words decide, no list is kept. Only words Italian lacks, long enough, starting alike."""
-    choices = sorted(w for w in vocabulary if w.isalpha() and len(w) >= COGNATE_MIN_LENGTH - 1)
+    choices: list[str] = []  # the records' words to compare with, gathered only when a word needs them
 
     def swap(m: re.Match[str]) -> str:
         word = m.group()
         if len(word) < COGNATE_MIN_LENGTH or word in vocabulary or word in italian_words() \
                 or word not in words_of(language):
             return word
+        if not choices:
+            choices.extend(sorted(w for w in vocabulary if w.isalpha() and len(w) >= COGNATE_MIN_LENGTH - 1))
         found = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=COGNATE_MIN_SCORE)
         return found[0] if found and found[0][0] == word[0] else word
 
