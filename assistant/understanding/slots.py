@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from assistant.catalog import Catalog, sector_heads
 from assistant.lexicon import Lexicon
-from ingest.text import capitalised, inner_words, norm, stem, strip_accents, tokens
+from ingest.text import ITALIAN_MIN_COUNT, capitalised, inner_words, italian_words, norm, stem, strip_accents, tokens
 
 _WORD = re.compile(r"[a-z0-9]+")
 _DETERMINERS = frozenset("il lo la l i gli le del dello della dell dei degli delle al allo alla all ai agli alle "
@@ -55,7 +55,10 @@ def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, li
         for variant in sector.variants:
             i = _find_seq(words, variant)
             while i >= 0:
-                nxt = words[i + len(variant)][0] if i + len(variant) < len(words) else ""
+                end = i + len(variant)
+                # the next word goes on with the name only when nothing but a space parts them
+                # ('area tecnica (ufficio tecnico)', 'settore Entrate, ufficio tributi': an aside)
+                nxt = words[end][0] if end < len(words) and not text[words[end - 1][2]:words[end][1]].strip() else ""
                 if len(variant) == 1 and (heads[variant[0]] > 1 or (
                         nxt and nxt not in lexicon.stopwords and nxt not in names and not nxt.isdigit())):
                     # one word shared by several sectors, or followed by a word of another name
@@ -143,9 +146,16 @@ def link_persons(text: str, original: str, catalog: Catalog, links: Links) -> No
         if len(surname) < 4:
             continue
         j = _find_seq(words, (surname,))
-        if j >= 0 and surname in capitalised_words:
+        if j >= 0 and (surname in capitalised_words or _only_a_name(surname, catalog)):
             links.persons.append(person.name)
             links.spans.append((words[j][1], words[j][2]))
+
+
+def _only_a_name(word: str, catalog: Catalog) -> bool:
+    """A surname that is no word of the language nor of the lexicon ('giomo', 'zanellati'): written in
+    lower case it still names the person; 'barbieri', 'amico' or a word of the titles needs its capital."""
+    return word not in catalog.known_words.shared and word not in catalog.title_words \
+        and italian_words().get(word, 0) < ITALIAN_MIN_COUNT
 
 
 def tokens_keep_case(text: str) -> list[str]:

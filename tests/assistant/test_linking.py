@@ -1,12 +1,16 @@
 """Entity linking to stored values: sectors, people, classifications, with typos."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from assistant.catalog import Catalog
 from assistant.lexicon import load_lexicon
 from assistant.understanding.slots import link_all
 from ingest.text import norm, proper_names
+from ingest.types import Objective
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +84,40 @@ def test_misspelt_stored_name_still_links(catalog):
 
 def test_title_case_typing_is_not_an_unknown_name(catalog):
     assert links("Il Comune Aiuta gli Anziani?", catalog).unknown == []
+
+
+ROCCAFELICE = ROOT / "samples" / "piao_roccafelice_2025_performance.gold.json"
+
+
+def _with_people(records, names):
+    """The records with their responsabili replaced by invented people, one per record in turn."""
+    return [r.model_copy(update={"responsabile": names[i % len(names)]}) for i, r in enumerate(records)]
+
+
+@pytest.mark.parametrize("template", ["quanti obiettivi ha la {s}?", "cosa segue {s}", "obiettivi della {s} e chi li segue",
+                                      "di cosa si occupa il {s}?"])
+def test_surname_typed_in_lower_case_links_when_it_is_no_word(template):
+    """A surname that is no Italian word names its person written in lower case, in any plan; one that is
+    a word ('barbieri', 'ferro', 'sole') needs its capital, or every question with the word would be his."""
+    rocca = [Objective.model_validate(r) for r in json.loads(ROCCAFELICE.read_text(encoding="utf-8"))]
+    names = ["Ottavia Brugnoletti", "Ivo Scardovelli", "Marisa Ferro", "Dario Sole", "Gino Pellacani"]
+    catalog = Catalog(_with_people(rocca, names), load_lexicon())
+    for name in names:
+        surname = name.split()[-1].lower()
+        found = links(template.format(s=surname), catalog).persons
+        assert found == ([] if surname in ("ferro", "sole") else [name]), (name, found)
+
+
+@pytest.mark.parametrize("aside", ["(ufficio comunale)", "(ufficio)", ", cioè l'ufficio del municipio,",
+                                   "(primo piano del municipio)"])
+@pytest.mark.parametrize("plan", ["casalgrande", "roccafelice"])
+def test_a_sector_name_followed_by_an_aside_still_links(gold_records, plan, aside):
+    """'area tecnica (ufficio tecnico comunale)', 'settore Entrate, cioè l'ufficio tributi': the words in
+    brackets or after a comma are an aside, not more words of the name ('settore servizi sociali' is
+    still not 'Servizi scolastici')."""
+    records = gold_records if plan == "casalgrande" else [
+        Objective.model_validate(r) for r in json.loads(ROCCAFELICE.read_text(encoding="utf-8"))]
+    catalog = Catalog(records, load_lexicon())
+    for sector in sorted({o.settore for o in records}):
+        q = f"chi guida il {sector.lower()} {aside} e quanti obiettivi ha?"
+        assert links(q, catalog).settore == sector, q
