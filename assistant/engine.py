@@ -25,7 +25,7 @@ from assistant.querying.passages import PassageSearch
 from assistant.querying.retrieve import DenseSearch, FallbackDense, Retriever
 from assistant.scope import PlanDoc, _docs_from_records
 from assistant.types import Answer, Message, Mode, Plan
-from assistant.understanding.clauses import about_first, asks_apart, clauses, joined_fields
+from assistant.understanding.clauses import about_first, asks_apart, clauses, joined_fields, joined_set
 from assistant.understanding.plan import understand
 from ingest.errors import StoreError
 from ingest.types import Objective, Passage
@@ -316,12 +316,12 @@ class Assistant:
                  joined: tuple[Plan, Plan] | None = None) -> tuple[Plan, Evidence]:
             plan = understand(text, state.catalog, state.catalog.lexicon, mode, before, keys, default)
             if joined is not None:
-                plan = joined_fields(plan, *joined)
+                plan = joined_fields(joined_set(plan, *joined), *joined)
             if self.planner is not None:
                 plan = self.planner.refine(plan, state.catalog)
             return plan, gather(plan, state.catalog, state.retriever, state.catalog.lexicon)
 
-        parts = clauses(question)
+        parts = clauses(question, state.catalog.value_names)
         if len(parts) == 2:
             first, ev = step(parts[0], previous, context)
             second = understand(parts[1], state.catalog, state.catalog.lexicon, mode, first, ev.keys or context,

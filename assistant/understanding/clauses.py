@@ -7,13 +7,13 @@ answered apart is decided on their plans (``assistant.engine``), not here.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from assistant.catalog import AMOUNT_FIELDS
 from assistant.lexicon import Lexicon
 from assistant.types import Plan
 from assistant.understanding.plan import content_words
-from ingest.text import norm
+from ingest.text import norm, strip_accents
 
 QUESTION_WORDS = ("quant[oaie]", "qual[ei]?", "chi", "quando", "come", "cosa", "che", "dove", "perch[eé]",
                   "how", "what", "who", "which", "when", "where")
@@ -25,9 +25,15 @@ _JOIN = re.compile(
 MIN_WORDS = 2
 
 
-def clauses(question: str) -> list[str]:
-    """The question's two clauses, or the question alone when it asks one thing."""
+def clauses(question: str, names: Iterable[str] = ()) -> list[str]:
+    """The question's two clauses, or the question alone when it asks one thing. ``names``: stored values
+    a question may write in full ('Area Scuola, Sport e Turismo'); no clause starts inside one."""
+    low = strip_accents(question).lower()
+    inside = [(m.start(), m.end()) for name in names
+              for m in re.finditer(re.escape(strip_accents(name).lower()), low)]
     for m in _JOIN.finditer(question):
+        if any(a <= m.start() < b for a, b in inside):
+            continue
         first, second = question[:m.start()].strip(" ,;:"), question[m.end():].strip()
         if len(first.split()) >= MIN_WORDS + 1 and len(second.split()) >= MIN_WORDS:
             if not first.endswith("?"):
@@ -80,6 +86,19 @@ def about_first(second: Plan, first: Plan, keys: list[str], lexicon: Lexicon, vo
 
 
 ONE = ("field", "status", "describe", "compare_years")  # intents answered about one objective
+
+
+def joined_set(whole: Plan, first: Plan, second: Plan) -> Plan:
+    """The whole question's plan asking for the set one clause asks for, when the whole reading took it
+    as one objective's field while naming a sector, a person or a class: 'chi guida il settore Entrate
+    e quanti obiettivi ha?' lists the sector's objectives, each line with its responsabile."""
+    f = whole.filters
+    if whole.intent not in ONE or not (f.settore or f.responsabile or f.classificazione):
+        return whole
+    for clause in (first, second):
+        if clause.intent in ("list", "count") and clause.names_set:
+            return whole.model_copy(update={"intent": clause.intent, "fields": []})
+    return whole
 
 
 def joined_fields(whole: Plan, first: Plan, second: Plan) -> Plan:

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from assistant import Assistant, Message
-from assistant.understanding.clauses import clauses
+from assistant.understanding.clauses import clauses, joined_set
 from ingest.types import Objective
 from tests.assistant.test_understanding import ROCCAFELICE, _generated, _load
 
@@ -102,3 +102,39 @@ def test_a_second_count_on_the_same_set(rocca: list[Objective]) -> None:
     assert f" {len(rocca)}" in answer.answer and f" {len(pnrr)}" in answer.answer
     assert set(answer.objective_ids) == {o.id for o in rocca}
     _citations_consistent(answer)
+
+
+
+@pytest.mark.parametrize("template", [
+    "quanti obiettivi ha l'{s} e quanto pesano in totale nel 2026?",
+    "Quali obiettivi ha l'{s}, e qual è il loro peso complessivo nel 2026?",
+])
+def test_a_sector_name_with_commas_and_e_is_never_cut_into_clauses(template: str) -> None:
+    """A clause starts at 'e'/',' before a question word, but never inside a stored name: 'Area Cultura,
+    Sport e Turismo e quanto pesano' asks the whole area's total, not 'Turismo''s."""
+    names = ["Area Cultura, Sport e Turismo", "Servizio Ambiente, Verde e Protezione civile", "Area Vigilanza"]
+    records = [o.model_copy(update={"settore": names[i % 3]}) for i, o in enumerate(_generated(9))]
+    a = Assistant(records)
+    for name in names:
+        theirs = [o for o in records if o.settore == name]
+        answer = _ask(a, template.format(s=name.replace("Area", "area").replace("Servizio", "servizio")))
+        assert set(answer.objective_ids) == {o.id for o in theirs}, (name, answer.answer)
+        total = sum(_weight(o, 2026) for o in theirs)
+        assert f"{total:g}%" in answer.answer.replace(",", "."), (name, answer.answer)
+        _citations_consistent(answer)
+
+
+def test_a_clause_asking_for_the_set_wins_over_a_whole_reading_as_one_field(assistant: Assistant,
+                                                                            rocca: list[Objective]) -> None:
+    """'Who runs the office (X) and how many objectives does it have?' read whole as the responsabile of
+    one objective of X: the clause asking for X's objectives decides, and the list gives each one's
+    responsabile. A question naming no sector, person or class stays as read."""
+    second = assistant.plan([Message(role="user", content="E quanti obiettivi ha?")], "staff")[0]
+    assert second.intent == "count" and second.names_set
+    for sector in sorted({o.settore for o in rocca}):
+        first = assistant.plan([Message(role="user", content=f"Chi guida l'{sector.lower()}?")], "staff")[0]
+        assert first.intent in ("field", "describe") and first.filters.settore == sector, first
+        joined = joined_set(first, first, second)
+        assert (joined.intent, joined.fields, joined.filters.settore) == ("count", [], sector)
+    lone = assistant.plan([Message(role="user", content="Chi segue il censimento degli alberi?")], "staff")[0]
+    assert joined_set(lone, lone, second) == lone
