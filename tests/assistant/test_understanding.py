@@ -619,3 +619,20 @@ def test_words_of_a_heading_in_capitals_are_no_acronyms() -> None:
 
     assert acronyms("Delibera ad oggetto: “LINEE DI INDIRIZZO PER IL POTENZIAMENTO DEL SERVIZIO NIDO”") == set()
     assert acronyms("Sportello unico per l'edilizia (SUE), con il DAI e la Regione") == {"sue", "dai"}
+
+
+_NEEDS = ["la graduatoria del nido", "il contributo per l'affitto", "il cambio di residenza", "la dote sport",
+          "i centri estivi", "le pratiche edilizie"]
+
+
+@pytest.mark.parametrize("template", ["mi piacerebbe avere un avviso sul cellulare per {t}, si può?",
+                                      "posso seguire {t} dal telefonino?",
+                                      "la mia società sportiva chiede informazioni su {t}, il comune aiuta?"])
+def test_a_phone_or_a_company_named_as_the_means_of_a_need_is_not_asked_for(assistant: Assistant, template: str) -> None:
+    """A phone, an e-mail or a company in a citizen's need is how or for whom, not what is asked: the
+    need is answered. Asked for ('il numero di telefono per...'), it is still refused."""
+    for need in _NEEDS:
+        answer = assistant.answer([Message(role="user", content=template.format(t=need))], "citizen")
+        assert not answer.refused, (need, answer.answer)
+        asked = assistant.answer([Message(role="user", content=f"qual è il numero di telefono per {need}?")], "citizen")
+        assert asked.refused, (need, asked.answer)
