@@ -13,7 +13,7 @@ from rapidfuzz.distance import Levenshtein
 from assistant.lexicon import Lexicon
 from assistant.scope import PlanDoc, Plans
 from assistant.understanding.dates import parse_deadline
-from ingest.text import Speller, norm, stated, stem, tokens
+from ingest.text import Speller, norm, stated, stem, tokens, writes_phrase
 from ingest.types import Indicator, Objective, Passage
 
 CARD_FIELDS = ("settore", "settore_cdr", "classificazione", "titolo", "destinatari", "contributor",
@@ -103,6 +103,11 @@ def record_strings(obj: Objective) -> Iterator[str]:
                 yield value
     if obj.stato_attuazione and obj.stato_attuazione.testo:
         yield obj.stato_attuazione.testo
+
+
+def writes(obj: Objective, phrase: str) -> bool:
+    """Whether a record writes a phrase, in any of its texts (``writes_phrase``)."""
+    return any(writes_phrase(text, phrase) for text in record_strings(obj))
 
 
 def _sector_variants(name: str, cdrs: set[str]) -> tuple[tuple[str, ...], ...]:

@@ -46,6 +46,7 @@ class Filters(BaseModel):
     missing: list[str] = Field(default_factory=list)  # fields that must be empty ("senza stato di attuazione")
     missing_in_some: bool = False  # an indicator field empty on some indicator, not all ('almeno un indicatore senza')
     present: list[str] = Field(default_factory=list)  # fields that must be filled ("con uno stato")
+    quoted: str | None = None  # a phrase the question quotes ("solo 'in corso di realizzazione'"): records writing it
     text: str | None = None
 
 

@@ -117,6 +117,13 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(norm(text))
 
 
+def writes_phrase(text: str, phrase: str) -> bool:
+    """Whether a text writes a phrase word for word, in any inflection ('liste d'attesa' in 'lista
+    d'attesa'), case, accents and punctuation aside."""
+    words = " ".join(map(stem, tokens(phrase)))
+    return bool(words) and f" {words} " in f" {' '.join(map(stem, tokens(text)))} "
+
+
 @lru_cache(maxsize=65536)
 def stem(token: str) -> str:
     """Italian Snowball stem, then a final vowel dropped so that 'orto'/'orti' meet, and the 'h' of a

@@ -226,6 +226,8 @@ class Composer(ListsMixin):
                 value=", ".join(self._label(plan, m) for m in f.missing))
             if in_year and set(f.missing) & ROW_FIELDS:  # 'senza «target» per il 2027'
                 out, in_year = out + t["desc_in_year"].format(value=f.anno), False
+        if f.quoted:
+            out += t["desc_quoted"].format(value=f.quoted)
         if f.scadenza_da and f.scadenza_a:
             out += t["desc_range"].format(da=_date(f.scadenza_da), a=_date(f.scadenza_a))
         if in_year:

@@ -451,7 +451,8 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
         ev.groups = group_records(records, plan.group_by or "responsabile")
     for obj in ev.objectives:
         ev.rows[obj.key] = weight_rows(obj, year)[1]
-    if not ev.objectives and plan.intent != "count":
+    if not ev.objectives and plan.intent != "count" and not plan.filters.quoted:
+        # (a phrase no record writes is a plain answer: none)
         ev.suggestions = _suggest(plan, catalog, retriever)
     return ev
 
@@ -479,7 +480,7 @@ def _structured(f: Filters, year: bool = True) -> bool:
     """Whether a list has filters besides its topic (a sector, a person, a weight, a field filled or empty...,
     the year unless ``year`` is false)."""
     return any((f.settore, f.classificazione, f.responsabile, f.pnrr, f.destinatari, f.scadenza_da, f.missing,
-                f.present, f.peso is not None, year and f.anno))
+                f.present, f.quoted, f.peso is not None, year and f.anno))
 
 
 def _by_topic(plan: Plan, records: list[Objective], retriever: Retriever) -> list[Objective]:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from assistant.catalog import ROW_FIELDS, Catalog, has_field
+from assistant.catalog import ROW_FIELDS, Catalog, has_field, writes
 from assistant.types import Filters
 from ingest.text import norm, stated, stem, tokens
 from ingest.types import Indicator, Objective
@@ -81,6 +81,8 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
         if not filters.missing_in_some and any(has_field(o, name, filters.anno) for name in filters.missing):
             continue
         if not all(has_field(o, name, filters.anno) for name in filters.present):
+            continue
+        if filters.quoted and not writes(o, filters.quoted):
             continue
         if filters.scadenza_da and filters.scadenza_a and not _in_range(
                 catalog, o, date.fromisoformat(filters.scadenza_da), date.fromisoformat(filters.scadenza_a)):

@@ -113,3 +113,16 @@ def objective_nouns(path: Path = PHRASINGS_PATH) -> frozenset[str]:
     words = {w for ref in refs for w in tokens(re.sub(r"\{\w+\}", " ", ref)) if len(w) > 3 and w != "quello"}
     plural = {w[:-1] + ("e" if w.endswith("a") else "i") for w in words if w[-1] in "ao"}
     return frozenset(words | plural)
+
+
+@lru_cache(maxsize=4)
+def superlative_stems(function_words: frozenset[str], path: Path = PHRASINGS_PATH) -> frozenset[str]:
+    """The stems of the words the generator's superlatives are asked with ('pesa', 'importante', 'massimo',
+    'highest'), function words and objective nouns aside: a 'più' among none of them is no superlative of
+    the weights ('al nido ci sono più posti?')."""
+    from ingest.text import stem, tokens  # noqa: PLC0415
+
+    directions = load_phrasings(path).max
+    nouns = objective_nouns(path)
+    return frozenset(stem(w) for t in (*directions.max, *directions.min) for w in tokens(re.sub(r"\{\w+\}", " ", t))
+                     if w not in function_words and w not in nouns)

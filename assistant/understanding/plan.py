@@ -11,16 +11,21 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 
-from assistant.catalog import AMOUNT_FIELDS, FIELDS, REPORTED_IN_STATUS, ROW_FIELDS, Catalog
+from assistant.catalog import AMOUNT_FIELDS, FIELDS, REPORTED_IN_STATUS, ROW_FIELDS, Catalog, writes
 from assistant.lexicon import Lexicon
 from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Language, Mode, Plan
 from assistant.understanding.dates import question_range, question_years
 from assistant.understanding.language import cognates, detect_language, translate
 from assistant.understanding.model import Prediction
-from assistant.understanding.phrasings import load_phrasings, objective_nouns, phrasing_words
+from assistant.understanding.phrasings import (
+    load_phrasings,
+    objective_nouns,
+    phrasing_words,
+    superlative_stems,
+)
 from assistant.understanding.slots import link_all, mask
-from ingest.text import ITALIAN_MIN_COUNT, italian_words, norm, proper_names, stem, tokens
+from ingest.text import ITALIAN_MIN_COUNT, italian_words, norm, proper_names, stem, tokens, writes_phrase
 
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
 
@@ -306,6 +311,11 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # 'quanti posti ha il nido?': a quantity of one objective, not a count of objectives
         intent = "field" if fields or years else "describe"
         fields = fields or ["target"]
+    if intent == "max" and subject and not has_filter and not {stem(w) for w in tokens(masked)} & superlative_stems(
+            lexicon.function_words | lexicon.stopwords):
+        # 'al nido l'anno prossimo ci sono più posti?': more of something an objective measures, asked with
+        # none of the words of a superlative of the weights: that objective's amount
+        intent, fields = "field", list(AMOUNT_FIELDS)
     if intent == "max" and asked_weight(masked, lexicon)[1] != "eq":
         # 'che pesano meno del 30%', 'non più del 20%': a weight compared with a value is a filter, not a superlative
         intent, fields = "list", [*fields, *(["peso"] if "peso" not in fields else [])]
@@ -324,8 +334,9 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # 'peso e quante verifiche?': the weight, and the amount planned and reported
         fields = [*fields, *(f for f in AMOUNT_FIELDS if f not in fields)]
     partial = catalog.partial_in(years[0] if len(years) == 1 else None)
+    quoted = quoted_phrase(question)
     if intent in ("list", "count") and pred.polarity == "missing" and lexicon.negations.search(masked) and \
-            not has_filter and \
+            not has_filter and quoted is None and \
             not set(fields) & partial and not negated_fields(masked, sorted({*fields, *partial}), lexicon) \
             and not negated_fields(masked, FIELDS, lexicon, strict=True):
         # 'chi segue le entrate che i cittadini non hanno pagato?': a negation, not a filter on a field
@@ -355,10 +366,25 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         fields, intent = list(previous.fields), previous.intent
     if intent == "field" and not fields:  # a field the model could not tell: the objective's summary
         intent = "describe"
+    if intent == "field" and not (followup or has_filter or [w for w in content if w in catalog.vocabulary]) \
+            and set(tokens(masked)) & objective_nouns() \
+            and set(fields) & (catalog.partial_fields | (catalog.unstated_fields & set(named))):
+        # 'in quale obiettivo è indicato il personale coinvolto?': no objective named, a field only some
+        # state: the objectives stating it, each with its value (the words left name no value either)
+        intent, content = "list", []
     unsupported = pred.oos if intent == "unknown" and pred.oos != "none" else None
     if intent == "unknown" and unsupported is None:
         intent = "describe"
+    if intent in ("status", "field", "describe") and not followup and quoted is not None \
+            and set(tokens(masked)) & objective_nouns() and _a_value_not_a_title(quoted, catalog):
+        # 'quali obiettivi risultavano solo "in corso di realizzazione"?': the objectives writing it (a
+        # quoted title names its objective: 'chi segue l'obiettivo "Potenziare il servizio SOS Computer"?',
+        # and so does a phrase this plan never writes: another plan's title)
+        fields = [*fields, "stato_attuazione"] if intent == "status" and "stato_attuazione" not in fields else fields
+        intent = "list"
     filters = _filters(text, intent, fields, pred, years, links, content, topic, catalog, lexicon, named)
+    if intent in ("list", "count"):
+        _quoted_filter(filters, question, [v for v in (links.settore, links.classificazione, *links.persons) if v])
     filters.documenti, ambiguous, unknown_plan = _scope(scope_links, catalog, default_ente, previous)
     group_by = (grouped or (pred.group_by if pred.group_by != "none" else "responsabile")) if intent == "rank" \
         else None
@@ -384,6 +410,32 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                 names_set=bool(set(tokens(masked)) & objective_nouns()),
                 amount=counted if counted is not None and counted not in objective_nouns() else None,
                 context_words=context_words)
+
+
+# a quote opens after a space or a bracket and closes before one or a stop: the apostrophe of 'dall'Agenda' does neither
+_QUOTED = re.compile(r"""(?:(?<=[\s(:])|^)["'“‘«](.+?)["'”’»](?=[\s,.;:?!)]|$)""")
+
+
+def quoted_phrase(question: str) -> str | None:
+    """A phrase of two words or more that the question quotes ('solo "in corso di realizzazione"')."""
+    return next((m.group(1).strip() for m in _QUOTED.finditer(question) if len(tokens(m.group(1))) >= 2), None)
+
+
+def _a_value_not_a_title(phrase: str, catalog: Catalog) -> bool:
+    """Whether some record writes a phrase, in a field other than a title, and no title does."""
+    return any(writes(o, phrase) for o in catalog.records) and not any(writes_phrase(o.titolo, phrase) for o in catalog.records)
+
+
+def _quoted_filter(filters: Filters, question: str, linked: Sequence[str]) -> None:
+    """A list or count asking for a phrase word for word: the records writing it, whatever field (a value
+    no record uses, 'classificazione "Digitalizzazione"', gives none, said so). A phrase that is a linked
+    sector, person or class is that filter already; the phrase is no topic to search besides."""
+    phrase = quoted_phrase(question)
+    if phrase is None or any(set(tokens(phrase)) <= set(tokens(v)) for v in linked):
+        return
+    filters.quoted = phrase
+    words = set(tokens(phrase))
+    filters.text = " ".join(w for w in tokens(filters.text or "") if w not in words) or None
 
 
 def named_fields(text: str, lexicon: Lexicon) -> list[str]:
@@ -549,7 +601,12 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
         filters.present = [f for f in filters.present if f != "pnrr"]
     if len(years) == 1:
         filters.anno = years[0]
-    if intent in LIST_INTENTS and (lexicon.deadline_cues.search(text) or lexicon.month_pattern.search(text)):
+    # a month in a list is a deadline range, unless the list asks for the status or for a phrase the records
+    # write ('a fine giugno risultavano "in corso"'): then it is the monitoring's date
+    status_month = ("stato_attuazione" in fields or quoted_phrase(text) is not None) \
+        and not lexicon.deadline_cues.search(text)
+    if intent in LIST_INTENTS and not status_month and (
+            lexicon.deadline_cues.search(text) or lexicon.month_pattern.search(text)):
         rng = question_range(text, lexicon, catalog.years[0] if catalog.years else None)
         if rng:
             filters.scadenza_da, filters.scadenza_a = rng[0].isoformat(), rng[1].isoformat()

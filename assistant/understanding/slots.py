@@ -6,7 +6,16 @@ from dataclasses import dataclass, field
 
 from assistant.catalog import Catalog, sector_heads
 from assistant.lexicon import Lexicon
-from ingest.text import ITALIAN_MIN_COUNT, capitalised, inner_words, italian_words, norm, stem, strip_accents, tokens
+from ingest.text import (
+    ITALIAN_MIN_COUNT,
+    capitalised,
+    inner_words,
+    italian_words,
+    norm,
+    stem,
+    strip_accents,
+    tokens,
+)
 
 _WORD = re.compile(r"[a-z0-9]+")
 _DETERMINERS = frozenset("il lo la l i gli le del dello della dell dei degli delle al allo alla all ai agli alle "

@@ -636,3 +636,58 @@ def test_a_phone_or_a_company_named_as_the_means_of_a_need_is_not_asked_for(assi
         assert not answer.refused, (need, answer.answer)
         asked = assistant.answer([Message(role="user", content=f"qual è il numero di telefono per {need}?")], "citizen")
         assert asked.refused, (need, asked.answer)
+
+
+@pytest.mark.parametrize(("field", "label", "value"), [
+    ("personale_coinvolto", "il personale coinvolto", "Ottavio Ferrante, Lia Manfredi"),
+    ("destinatari", "i destinatari", "Famiglie con minori"),
+    ("contributor", "gli stakeholder intermedi", "Ufficio Ragioneria"),
+])
+@pytest.mark.parametrize("template", ["In quale obiettivo è indicato {l}?",
+                                      "in che schede c'è scritto {l}, e cosa dice?",
+                                      "quale obiettivo riporta {l}? e chi è?"])
+def test_which_objective_states_a_field_lists_those_that_state_it(rocca: list[Objective], field: str, label: str,
+                                                                   value: str, template: str) -> None:
+    """'In quale obiettivo è indicato il personale coinvolto?' names no objective: it asks for the
+    objectives stating a field only some state, each with its value, not for one objective's field."""
+    records = [o.model_copy(update={field: value}) if i % 3 == 0 else o for i, o in enumerate(rocca)]
+    answer = Assistant(records).answer([Message(role="user", content=template.format(l=label))])
+    assert set(answer.objective_ids) == {o.id for i, o in enumerate(records) if i % 3 == 0}, answer.answer
+    assert value in answer.answer
+
+
+@pytest.mark.parametrize("template", ["Quali obiettivi risultavano solo {q}, senza altri dettagli?",
+                                      "quanti obiettivi riportano {q} nello stato?",
+                                      "quali schede a fine giugno dicevano {q}?",
+                                      "Which objectives read {q}?"])
+@pytest.mark.parametrize(("open_", "close"), [("'", "'"), ('"', '"'), ("«", "»")])
+def test_a_quoted_phrase_lists_the_records_writing_it(rocca: list[Objective], template: str, open_: str,
+                                                      close: str) -> None:
+    """A list or count asking for a quoted phrase: the records writing it word for word (in any
+    inflection), whatever the field; a phrase no record writes gives an empty list, not a refusal."""
+    phrase = "in attesa di riscontro dalla Regione"
+    records = [o.model_copy(update={"stato_attuazione": StatoAttuazione(data="2025-06-30", testo=f"Pratica {phrase}.")})
+               if i % 4 == 1 else o for i, o in enumerate(rocca)]
+    a = Assistant(records)
+    answer = a.answer([Message(role="user", content=template.format(q=f"{open_}{phrase}{close}"))])
+    assert set(answer.objective_ids) == {o.id for i, o in enumerate(records) if i % 4 == 1}, answer.answer
+    none = a.answer([Message(role="user", content=template.format(q=f"{open_}sospeso per ricorso al TAR{close}"))])
+    assert none.objective_ids == [] and not none.refused, none.answer
+
+
+
+@pytest.mark.parametrize(("question", "title_word"), [
+    ("ai centri estivi l'anno prossimo ci saranno più posti?", "Centri estivi"),
+    ("con la dote sport ci saranno più famiglie aiutate?", "Dote sport"),
+    ("alla Rocca arriveranno più visitatori con le visite guidate?", "Rocca"),
+    ("al palazzetto ci saranno più ore per le associazioni sportive?", "palazzetto"),
+])
+def test_more_of_something_is_an_amount_not_the_heaviest_objective(assistant: Assistant, question: str,
+                                                                   title_word: str) -> None:
+    """'Ci saranno più posti?' asks an amount of one objective; it is a superlative of the weights only
+    with the words such questions use ('pesa di più', 'il più importante')."""
+    answer = ask(assistant, question)
+    assert not answer.answer.startswith("Il peso più alto"), answer.answer
+    assert len(answer.objective_ids) == 1 and title_word in answer.answer.splitlines()[0], answer.answer
+    heaviest = ask(assistant, "quale obiettivo pesa di più?")
+    assert heaviest.answer.startswith("Il peso più alto"), heaviest.answer
