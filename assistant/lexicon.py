@@ -75,6 +75,8 @@ class LexiconData(_Strict):
     periods: dict[str, tuple[int, int]] = {}
     ordinals: dict[str, int] = {}
     some_quantifiers: list[str] = []
+    exclusions: list[str] = []
+    inclusions: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class Lexicon:
     quantity: re.Pattern[str] = re.compile(r"(?!x)x")  # 'quanti', 'how many': an amount is asked
     ordinals: dict[str, int] = field(default_factory=dict)  # 'secondo' -> 2, 'ultimo' -> -1
     some: re.Pattern[str] = re.compile(r"(?!x)x")  # 'almeno un indicatore': some rows, not all
+    exclusions: re.Pattern[str] = re.compile(r"(?!x)x")  # 'tranne', 'fuori da': the sector named next is left out
+    inclusions: re.Pattern[str] = re.compile(r"(?!x)x")  # 'anche' before an exclusion: the others as well, none left out
 
     def words(self) -> set[str]:
         """Every word the lexicon knows (protected from typo correction)."""
@@ -175,6 +179,8 @@ def build_lexicon(raw: dict[str, Any]) -> Lexicon:
         month_pattern=_pattern(list(data.months)),
         ordinals={norm(k): v for k, v in data.ordinals.items()},
         some=_pattern(data.some_quantifiers),
+        exclusions=_pattern(data.exclusions),
+        inclusions=_pattern(data.inclusions),
     )
 
 

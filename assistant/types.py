@@ -34,6 +34,7 @@ class Filters(BaseModel):
     documenti: list[str] | None = None  # the documents in scope (None: every loaded document)
     ente: str | None = None
     settore: str | None = None
+    settore_escluso: bool = False  # the sector is the one left out ('tranne quelli dei lavori pubblici')
     classificazione: str | None = None
     responsabile: str | None = None
     pnrr: bool | None = None

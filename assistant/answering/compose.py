@@ -203,7 +203,8 @@ class Composer(ListsMixin):
         if plan.followup:
             out += t["desc_context_one" if len(ev.objectives) == 1 and ev.kind in ("list", "count") else "desc_context"]
         if f.settore:
-            out += t["desc_settore"].format(value=f.settore, of_value=of_the(f.settore))
+            out += t["desc_not_settore" if f.settore_escluso else "desc_settore"].format(
+                value=f.settore, of_value=of_the(f.settore))
         if f.classificazione:
             value = next((c for c in self.catalog.classifications if norm(f.classificazione) in norm(c)),
                          f.classificazione)

@@ -62,7 +62,7 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         if filters.ente and norm(o.ente or "") != norm(filters.ente):
             continue
-        if filters.settore and o.settore != filters.settore:
+        if filters.settore and (o.settore == filters.settore) == filters.settore_escluso:
             continue
         if filters.classificazione and not _class_match(o.classificazione, filters.classificazione, exact_class):
             continue

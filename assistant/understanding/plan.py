@@ -382,7 +382,9 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # and so does a phrase this plan never writes: another plan's title)
         fields = [*fields, "stato_attuazione"] if intent == "status" and "stato_attuazione" not in fields else fields
         intent = "list"
-    filters = _filters(text, intent, fields, pred, years, links, content, topic, catalog, lexicon, named)
+    # the words leaving a sector out ('non dell'area tecnica') negate no field
+    filters = _filters(mask(text, [links.exclusion] if links.exclusion else []), intent, fields, pred, years, links,
+                       content, topic, catalog, lexicon, named)
     if intent in ("list", "count"):
         _quoted_filter(filters, question, [v for v in (links.settore, links.classificazione, *links.persons) if v])
     filters.documenti, ambiguous, unknown_plan = _scope(scope_links, catalog, default_ente, previous)
@@ -565,7 +567,7 @@ def _scope(links: ScopeLinks, catalog: Catalog, default_ente: str | None,
 
 def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years: list[int], links,
              content: list[str], topic: str, catalog: Catalog, lexicon: Lexicon, named: Sequence[str] = ()) -> Filters:
-    filters = Filters(settore=links.settore, classificazione=links.classificazione,
+    filters = Filters(settore=links.settore, settore_escluso=links.sector_excluded, classificazione=links.classificazione,
                       responsabile=links.persons[0] if links.persons else None, text=topic or None)
     partial = catalog.partial_in(years[0] if len(years) == 1 else None)
     if intent in LIST_INTENTS:

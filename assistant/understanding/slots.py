@@ -32,6 +32,9 @@ class Links:
     unknown: list[str] = field(default_factory=list)
     spans: list[tuple[int, int]] = field(default_factory=list)  # character spans to mask
     by_subject: tuple[int, int] | None = None  # the span of a sector named by what its objectives are about
+    sector_span: tuple[int, int] | None = None  # where the sector is named
+    sector_excluded: bool = False  # named to be left out ('tranne quelli dei lavori pubblici')
+    exclusion: tuple[int, int] | None = None  # the words leaving it out ('non dell''): no negation of a field
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:
@@ -84,7 +87,8 @@ def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, li
                 i = _find_seq(words, variant, i + 1)
     if best:
         links.settore = best[1]
-        links.spans.append((words[best[2]][1], words[best[3] - 1][2]))
+        links.sector_span = (words[best[2]][1], words[best[3] - 1][2])
+        links.spans.append(links.sector_span)
         return
     _unknown_sector(words, catalog, lexicon, links, language)  # English names X before the cue: 'tax office'
 
@@ -125,14 +129,14 @@ def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon
         target = _sector_synonym(after, lexicon)
         for sector in catalog.sectors:
             if any(v[:len(after)] == tuple(after) or (target and set(target) <= set(v)) for v in sector.variants):
-                links.settore = sector.name
+                links.settore, links.sector_span = sector.name, span
                 links.spans.append(span)
                 return
         # 'ufficio tributi', 'settore urbanistica': the sector whose objectives are about those words
         for n in range(len(after), 0, -1):
             found = catalog.sector_of_words(after[:n] if language == "it" else after[-n:], SUBJECT_SHARE)
             if found is not None:
-                links.settore, links.by_subject = found, span
+                links.settore, links.by_subject, links.sector_span = found, span, span
                 links.spans.append(span)
                 return
         if w in ("settore", "settori") and language == "it":  # 'settore polizia locale': none in the plan
@@ -210,12 +214,33 @@ def unknown_name(original: str, catalog: Catalog) -> str | None:
     return None
 
 
+EXCLUSION_REACH = 3  # words between an exclusion ('tranne quelli') and the sector it leaves out
+
+
+def _left_out(text: str, links: Links, lexicon: Lexicon) -> None:
+    """A sector named after an exclusion ('tranne quelli dei lavori pubblici', 'fuori dall'area tecnica') is
+    left out of the set; after 'anche' ('anche quelli fuori dai lavori pubblici') it filters nothing."""
+    if links.sector_span is None:
+        return
+    before = text[:links.sector_span[0]]
+    found = [m for m in lexicon.exclusions.finditer(before)
+             if len(_WORD.findall(before[m.end():])) <= EXCLUSION_REACH]
+    if not found:
+        return
+    lead = _WORD.findall(before[:found[-1].start()])[-2:]
+    if lexicon.inclusions.search(" ".join(lead)):
+        links.settore, links.sector_span = None, None  # the others as well: no sector filter
+    else:
+        links.sector_excluded, links.exclusion = True, found[-1].span()
+
+
 def link_all(text: str, original: str, catalog: Catalog, lexicon: Lexicon, language: str = "it") -> Links:
     """Every entity of a normalised question."""
     links = Links()
     link_persons(text, original, catalog, links)
     link_classification(text, catalog, lexicon, links)
     link_sector(text, original, catalog, lexicon, links, language)
+    _left_out(text, links, lexicon)
     if not (links.persons or links.settore or links.classificazione or links.unknown):
         name = unknown_name(original, catalog)
         if name:

@@ -691,3 +691,30 @@ def test_more_of_something_is_an_amount_not_the_heaviest_objective(assistant: As
     assert len(answer.objective_ids) == 1 and title_word in answer.answer.splitlines()[0], answer.answer
     heaviest = ask(assistant, "quale obiettivo pesa di più?")
     assert heaviest.answer.startswith("Il peso più alto"), heaviest.answer
+
+
+@pytest.mark.parametrize("template", ["quali obiettivi ci sono tranne quelli dell'{s}?",
+                                      "elenca gli obiettivi fuori dall'{s}",
+                                      "quanti obiettivi non dell'{s} hanno il PNRR?",
+                                      "list the objectives except those of the {s}"])
+def test_a_sector_named_after_an_exclusion_is_left_out(assistant: Assistant, rocca: list[Objective],
+                                                       template: str) -> None:
+    """'tranne quelli dell'area tecnica': every objective but that sector's (the exclusion's 'non'
+    negates no field); 'anche quelli fuori da...' after a person keeps all of the person's."""
+    for sector in sorted({o.settore for o in rocca}):
+        answer = ask(assistant, template.format(s=sector.replace("Area", "area")))
+        want = [o for o in rocca if o.settore != sector and ("PNRR" not in template or o.pnrr and o.pnrr != "No")]
+        assert set(answer.objective_ids) == {o.id for o in want}, (sector, answer.answer)
+
+
+def test_also_outside_a_sector_keeps_every_objective_of_the_person(rocca: list[Objective]) -> None:
+    people = ["Ottavia Brugnoletti", "Ivo Scardovelli"]
+    records = [o.model_copy(update={"responsabile": people[i % 2]}) for i, o in enumerate(rocca)]
+    a = Assistant(records)
+    for person in people:
+        theirs = [o for o in records if o.responsabile == person]
+        for sector in sorted({o.settore for o in theirs}):
+            answer = ask(a, f"gli obiettivi di {person}, anche quelli fuori dall'{sector.replace('Area', 'area')}")
+            assert set(answer.objective_ids) == {o.id for o in theirs}, (person, sector, answer.answer)
+            left = ask(a, f"gli obiettivi di {person} tranne quelli dell'{sector.replace('Area', 'area')}")
+            assert set(left.objective_ids) == {o.id for o in theirs if o.settore != sector}, (person, sector, left.answer)
