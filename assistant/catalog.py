@@ -105,6 +105,27 @@ def record_strings(obj: Objective) -> Iterator[str]:
         yield obj.stato_attuazione.testo
 
 
+# an age range a record states: '0-3', 'fascia 10-20', '0-6 anni', 'tra 11 e 14 anni' (never a date or a code)
+_AGE_RANGE = re.compile(r"(?:\b(?:fascia|eta)\s+(\d{1,2})\s*[-–]\s*(\d{1,3})\b|\b(0)\s*[-–]\s*(\d{1,2})\b(?![./-]\d)"
+                        r"|\b(\d{1,2})\s*(?:[-–]|e|ed|a)\s*(?:i\s+)?(\d{1,3})\s+anni\b)")
+
+
+def served_ages(obj: Objective, lexicon: Lexicon) -> tuple[tuple[int, int], ...]:
+    """The ages an objective's card says it serves: ranges it writes ('Giovani fascia 10-20', 'servizi 0-3')
+    and the lexicon's words for people of an age ('minori', 'ultrasessantacinquenni')."""
+    texts = [obj.titolo, obj.destinatari, obj.classificazione, *(i.indicatore for i in obj.indicatori)]
+    out: set[tuple[int, int]] = set()
+    for text in filter(None, texts):
+        n = norm(text)
+        for m in _AGE_RANGE.finditer(n):
+            low, high = (int(g) for g in [g for g in m.groups() if g is not None][:2])
+            if low < high <= 120:
+                out.add((low, high))
+        words = f" {' '.join(tokens(n))} "
+        out.update(tuple(span) for word, span in lexicon.age_groups.items() if f" {word} " in words)
+    return tuple(sorted(out))
+
+
 def writes(obj: Objective, phrase: str) -> bool:
     """Whether a record writes a phrase, in any of its texts (``writes_phrase``)."""
     return any(writes_phrase(text, phrase) for text in record_strings(obj))
@@ -246,6 +267,7 @@ class Catalog:
         self.deadlines: dict[str, list[tuple[Indicator, date | None]]] = {
             o.key: [(i, parse_deadline(i.scadenza, lexicon)) for i in o.indicatori] for o in self.records}
         self.years = sorted({y for o in self.records for y in o.anni})
+        self.ages = {o.key: served_ages(o, lexicon) for o in self.records}
         self._model: Any = model
         self._model_lock = threading.Lock()
 

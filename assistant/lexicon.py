@@ -73,6 +73,7 @@ class LexiconData(_Strict):
     negations: list[str] = []
     quantity_words: list[str] = []
     periods: dict[str, tuple[int, int]] = {}
+    age_groups: dict[str, tuple[int, int]] = {}
     ordinals: dict[str, int] = {}
     some_quantifiers: list[str] = []
     exclusions: list[str] = []
@@ -102,6 +103,7 @@ class Lexicon:
     english_markers: frozenset[str] = field(default_factory=frozenset)
     deadline_cues: re.Pattern[str] = re.compile(r"(?!x)x")
     periods: dict[str, tuple[int, int]] = field(default_factory=dict)
+    age_groups: dict[str, tuple[int, int]] = field(default_factory=dict)  # 'minori' -> (0, 17): ages a word names
     month_pattern: re.Pattern[str] = re.compile(r"(?!x)x")
     # instructions to the assistant that carry the attacker's payload: their whole clause is dropped
     injection_payload: re.Pattern[str] = re.compile(r"(?!x)x")
@@ -176,6 +178,7 @@ def build_lexicon(raw: dict[str, Any]) -> Lexicon:
         english_markers=frozenset(norm(w) for w in data.english_markers),
         deadline_cues=_pattern(data.deadline_cues),
         periods={norm(k): v for k, v in data.periods.items()},
+        age_groups={norm(k): v for k, v in data.age_groups.items()},
         month_pattern=_pattern(list(data.months)),
         ordinals={norm(k): v for k, v in data.ordinals.items()},
         some=_pattern(data.some_quantifiers),

@@ -5,6 +5,7 @@ one objective go through ``retrieve`` (hybrid search, with a confidence to refus
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -198,7 +199,10 @@ def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[
     if plan.followup and not confident(ranked, threshold, plan.written_in, plan.mode, plan.injection):
         ranked = retriever.search(plan.filters.text or "", _in_scope(plan, catalog), plan.question, plan.context_words)
     if not confident(ranked, threshold, plan.written_in, plan.mode, plan.injection):
-        return []
+        aged = _of_the_age(plan, ranked, catalog, retriever)
+        if aged is None:
+            return []
+        ranked = [aged, *(s for s in ranked if s is not aged)]
     top = ranked[0]
     keys = [top.key]
     if plan.intent == "guidance":
@@ -221,6 +225,28 @@ def _also_serving(plan: Plan, ranked: list[Scored], retriever: Retriever, thresh
         if near or agreed:
             out.append(s.key)
     return out
+
+
+AGE_DENSE_RANK = 3  # how near by meaning an objective serving the stated age must be to be the answer
+AGE_SPECIFIC = 15  # years: a range this narrow names whom an objective serves ('10-20'); 'over 65' or 'minori' do not
+_STATED_AGE = re.compile(r"\b(\d{1,3})\s*(?:anni|years? old|ans|anos)\b")
+
+
+def _of_the_age(plan: Plan, ranked: list[Scored], catalog: Catalog, retriever: Retriever) -> Scored | None:
+    """A citizen's need with an age ('ho 15 anni, c'è un posto dove andare il pomeriggio?') and no
+    confident link: of the objectives whose card serves that age in a narrow range ('Giovani fascia
+    10-20', 'bambini'), the one meaning puts nearest the need, if near; none otherwise (an age alone
+    links nothing, and 'over 65' or 'minori' are too wide to tell one objective)."""
+    if plan.intent != "guidance" and plan.mode != "citizen":
+        return None
+    ages = [int(a) for a in _STATED_AGE.findall(norm(plan.question)) if int(a) <= 120]
+    if not ages:
+        return None
+    meaning = {s.key: s.dense_rank for s in ranked if s.dense_rank is not None} or \
+        retriever.dense_ranks(plan.question, [s.key for s in ranked])
+    serving = [s for s in ranked if meaning.get(s.key, AGE_DENSE_RANK + 1) <= AGE_DENSE_RANK and any(
+        low <= age <= high and high - low <= AGE_SPECIFIC for age in ages for low, high in catalog.ages.get(s.key, ()))]
+    return min(serving, key=lambda s: meaning[s.key], default=None)
 
 
 def _amount_of_it(plan: Plan, concepts: list[Concept], retriever: Retriever) -> bool:

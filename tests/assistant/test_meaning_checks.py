@@ -148,3 +148,31 @@ def test_a_citizens_need_read_as_unstated_fields_gets_the_plain_answer() -> None
     assert not need.refused and need.objective_ids == [camp.id] and "non riporta" not in need.answer, need.answer
     field = asked.answer([Message(role="user", content="chi è il personale coinvolto nei centri estivi?")], mode="citizen")
     assert "personale coinvolto" in field.answer and "non riporta" in field.answer, field.answer
+
+
+def _aged():
+    from tests.assistant.test_understanding import ROCCAFELICE, _load
+
+    served = {0: "Ragazzi in fascia 11-17", 1: "Bambini 3-6 anni", 2: "Cittadini over 65"}
+    return [o.model_copy(update={"destinatari": served[i]}) if i in served else o
+            for i, o in enumerate(_load(ROCCAFELICE))]
+
+
+def _ask_citizen(records, order, question):
+    return Assistant(records, dense=FixedOrder(order)).answer([Message(role="user", content=question)], "citizen")
+
+
+def test_a_stated_age_links_the_objective_serving_it_when_meaning_puts_it_near() -> None:
+    """'mio figlio ha 14 anni, il pomeriggio cosa può fare?' names no word of the records: the objective
+    whose card serves that age in a narrow range ('Ragazzi in fascia 11-17'), meaning putting it among
+    the first three, is the answer; an age nobody serves, a wide group ('over 65') or an objective far by
+    meaning links nothing."""
+    records = _aged()
+    keys = [o.key for o in records]
+    near = [keys[2], keys[0], keys[1], *keys[3:]]
+    assert _ask_citizen(records, near, "mio figlio ha 14 anni, il pomeriggio cosa può fare?").objective_ids == [records[0].id]
+    assert _ask_citizen(records, near, "la mia bimba ha 5 anni, cosa c'è per lei?").objective_ids == [records[1].id]
+    assert _ask_citizen(records, near, "ho 70 anni, posso avere una tessera gratis?").refused
+    assert _ask_citizen(records, near, "ho 40 anni, cosa posso fare il pomeriggio?").refused
+    far = [*keys[3:], keys[2], keys[1], keys[0]]
+    assert _ask_citizen(records, far, "mio figlio ha 14 anni, il pomeriggio cosa può fare?").refused
