@@ -30,7 +30,15 @@ from assistant.querying.records import (
     sum_weights,
     weight_rows,
 )
-from assistant.querying.retrieve import Concept, Retriever, Scored, best_sentences, rank_rows, sentences
+from assistant.querying.retrieve import (
+    Concept,
+    Retriever,
+    Scored,
+    best_sentences,
+    rank_rows,
+    row_matches,
+    sentences,
+)
 from assistant.scope import asked_dates, date_matches
 from assistant.types import Filters, Plan
 from ingest.text import norm, stem, tokens
@@ -385,12 +393,16 @@ def _about(plan: Plan, targets: list[Objective], concepts: list[Concept]) -> Evi
 def _rows(obj: Objective, years: list[int], concepts: list[Concept], fields: list[str], intent: str,
           ) -> list[Indicator]:
     rows = [r for r in obj.indicatori if not years or r.anno in years]
-    scores = rank_rows(rows, concepts)
+    found = row_matches(rows, concepts)
+    scores = [sum(concepts[i].weight for i in f) for f in found]
     best = max(scores, default=0.0)
     if intent in ("guidance",) and best == 0:
         return []
     if best > 0 and intent != "describe":
-        rows = [r for r, s in zip(rows, scores, strict=True) if s >= 0.5 * best]
+        # the best rows, and any row holding a word of the question none of them holds ('legalità e
+        # sostenibilità': one indicator each)
+        held = frozenset().union(*(f for f, s in zip(found, scores, strict=True) if s >= 0.5 * best))
+        rows = [r for r, f, s in zip(rows, found, scores, strict=True) if s >= 0.5 * best or f - held]
     asked = [f for f in fields if f in ROW_FIELDS]
     if asked and intent != "compare_years":
         with_value = [r for r in rows if any(getattr(r, f) for f in asked)]

@@ -247,13 +247,25 @@ def tied_ranks(scores: Sequence[float], first: bool = False) -> list[float]:
     return out
 
 
-def rank_rows(rows: Sequence[Indicator], concepts: Sequence[Concept]) -> list[float]:
-    """How well each indicator row matches the topic (idf-weighted concepts in its texts)."""
+ROW_PREFIX = 5  # letters two stems must share, one the start of the other, to be one word of a row
+
+
+def row_matches(rows: Sequence[Indicator], concepts: Sequence[Concept]) -> list[frozenset[int]]:
+    """For each indicator row, the concepts (by index) its texts hold. Within one objective's rows, a stem
+    that starts the other counts ('sostenibilità' and 'sostenibile', which the stemmer cuts to 'sostenibil'
+    and 'sosten')."""
     out = []
     for row in rows:
         have = {stem(t) for v in (row.indicatore, row.target, row.baseline) if v for t in tokens(v)}
-        out.append(sum(c.weight for c in concepts if c.stems & have))
+        out.append(frozenset(i for i, c in enumerate(concepts) if c.stems & have or any(
+            len(a) >= ROW_PREFIX and len(b) >= ROW_PREFIX and (a.startswith(b) or b.startswith(a))
+            for a in c.stems for b in have)))
     return out
+
+
+def rank_rows(rows: Sequence[Indicator], concepts: Sequence[Concept]) -> list[float]:
+    """How well each indicator row matches the topic (idf-weighted concepts in its texts)."""
+    return [sum(concepts[i].weight for i in found) for found in row_matches(rows, concepts)]
 
 
 def sentences(text: str) -> list[str]:

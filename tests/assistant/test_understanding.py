@@ -718,3 +718,23 @@ def test_also_outside_a_sector_keeps_every_objective_of_the_person(rocca: list[O
             assert set(answer.objective_ids) == {o.id for o in theirs}, (person, sector, answer.answer)
             left = ask(a, f"gli obiettivi di {person} tranne quelli dell'{sector.replace('Area', 'area')}")
             assert set(left.objective_ids) == {o.id for o in theirs if o.settore != sector}, (person, sector, left.answer)
+
+
+@pytest.mark.parametrize(("title", "first", "second", "question"), [
+    ("Promozione della legalità e della sostenibilità", "Eventi per la legalità", "Scuole sostenibili coinvolte",
+     "Promozione della legalità e della sostenibilità: target dal 2025 al 2027?"),
+    ("Accessibilità e digitalizzazione degli sportelli", "Sportelli accessibili", "Pratiche digitali",
+     "accessibilità e digitalizzazione degli sportelli, che target ci sono dal 2025 al 2027?"),
+])
+def test_two_indicators_named_in_other_forms_of_their_words_both_answer(rocca: list[Objective], title: str,
+                                                                         first: str, second: str,
+                                                                         question: str) -> None:
+    """A question naming two indicators of one objective in other forms of their words ('sostenibilità'
+    for 'sostenibili', which the stemmer cuts differently) gets both series."""
+    rows = [Indicator(anno=y, indicatore=name, target=str(t + y - 2025)) for name, t in ((first, 10), (second, 50))
+            for y in (2025, 2026, 2027)]
+    records = [o.model_copy(update={"titolo": title, "indicatori": rows}) if i == 3 else o
+               for i, o in enumerate(rocca)]
+    answer = Assistant(records).answer([Message(role="user", content=question)])
+    assert answer.objective_ids == [records[3].id], answer.answer
+    assert first in answer.answer and second in answer.answer, answer.answer
