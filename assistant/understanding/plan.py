@@ -386,7 +386,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     filters = _filters(mask(text, [links.exclusion] if links.exclusion else []), intent, fields, pred, years, links,
                        content, topic, catalog, lexicon, named)
     if intent in ("list", "count"):
-        _quoted_filter(filters, question, [v for v in (links.settore, links.classificazione, *links.persons) if v])
+        _quoted_filter(filters, quoted, [v for v in (links.settore, links.classificazione, *links.persons) if v])
     filters.documenti, ambiguous, unknown_plan = _scope(scope_links, catalog, default_ente, previous)
     group_by = (grouped or (pred.group_by if pred.group_by != "none" else "responsabile")) if intent == "rank" \
         else None
@@ -428,11 +428,10 @@ def _a_value_not_a_title(phrase: str, catalog: Catalog) -> bool:
     return any(writes(o, phrase) for o in catalog.records) and not any(writes_phrase(o.titolo, phrase) for o in catalog.records)
 
 
-def _quoted_filter(filters: Filters, question: str, linked: Sequence[str]) -> None:
+def _quoted_filter(filters: Filters, phrase: str | None, linked: Sequence[str]) -> None:
     """A list or count asking for a phrase word for word: the records writing it, whatever field (a value
     no record uses, 'classificazione "Digitalizzazione"', gives none, said so). A phrase that is a linked
     sector, person or class is that filter already; the phrase is no topic to search besides."""
-    phrase = quoted_phrase(question)
     if phrase is None or any(set(tokens(phrase)) <= set(tokens(v)) for v in linked):
         return
     filters.quoted = phrase
