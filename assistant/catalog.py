@@ -246,7 +246,7 @@ class Catalog:
         self.name_words = frozenset(t for p in self.persons for t in p.tokens)
         self.classifications = sorted({o.classificazione for o in self.records if o.classificazione})
         # the names a question may write in full, commas and 'e' included ('Area Scuola, Sport e Turismo')
-        self.value_names = tuple(sorted({*(s.name for s in self.sectors), *self.classifications}, key=len, reverse=True))
+        self.value_names = (*(s.name for s in self.sectors), *self.classifications)
         # the fields some records state and others leave empty: 'with/without X' filters make sense on them
         self.partial_fields = frozenset(
             f for f in FIELDS

@@ -37,6 +37,7 @@ from assistant.querying.retrieve import (
     best_sentences,
     rank_rows,
     row_matches,
+    row_weights,
     sentences,
 )
 from assistant.scope import asked_dates, date_matches
@@ -394,7 +395,7 @@ def _rows(obj: Objective, years: list[int], concepts: list[Concept], fields: lis
           ) -> list[Indicator]:
     rows = [r for r in obj.indicatori if not years or r.anno in years]
     found = row_matches(rows, concepts)
-    scores = [sum(concepts[i].weight for i in f) for f in found]
+    scores = row_weights(found, concepts)
     best = max(scores, default=0.0)
     if intent in ("guidance",) and best == 0:
         return []

@@ -263,9 +263,14 @@ def row_matches(rows: Sequence[Indicator], concepts: Sequence[Concept]) -> list[
     return out
 
 
+def row_weights(matches: Sequence[frozenset[int]], concepts: Sequence[Concept]) -> list[float]:
+    """The weight of the concepts each row holds (``row_matches``)."""
+    return [sum(concepts[i].weight for i in found) for found in matches]
+
+
 def rank_rows(rows: Sequence[Indicator], concepts: Sequence[Concept]) -> list[float]:
     """How well each indicator row matches the topic (idf-weighted concepts in its texts)."""
-    return [sum(concepts[i].weight for i in found) for found in row_matches(rows, concepts)]
+    return row_weights(row_matches(rows, concepts), concepts)
 
 
 def sentences(text: str) -> list[str]:

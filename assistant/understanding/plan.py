@@ -384,7 +384,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         intent = "list"
     # the words leaving a sector out ('non dell'area tecnica') negate no field
     filters = _filters(mask(text, [links.exclusion] if links.exclusion else []), intent, fields, pred, years, links,
-                       content, topic, catalog, lexicon, named)
+                       content, topic, catalog, lexicon, named, quoted)
     if intent in ("list", "count"):
         _quoted_filter(filters, quoted, [v for v in (links.settore, links.classificazione, *links.persons) if v])
     filters.documenti, ambiguous, unknown_plan = _scope(scope_links, catalog, default_ente, previous)
@@ -565,7 +565,8 @@ def _scope(links: ScopeLinks, catalog: Catalog, default_ente: str | None,
 
 
 def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years: list[int], links,
-             content: list[str], topic: str, catalog: Catalog, lexicon: Lexicon, named: Sequence[str] = ()) -> Filters:
+             content: list[str], topic: str, catalog: Catalog, lexicon: Lexicon, named: Sequence[str] = (),
+             quoted: str | None = None) -> Filters:
     filters = Filters(settore=links.settore, settore_escluso=links.sector_excluded, classificazione=links.classificazione,
                       responsabile=links.persons[0] if links.persons else None, text=topic or None)
     partial = catalog.partial_in(years[0] if len(years) == 1 else None)
@@ -604,7 +605,7 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
         filters.anno = years[0]
     # a month in a list is a deadline range, unless the list asks for the status or for a phrase the records
     # write ('a fine giugno risultavano "in corso"'): then it is the monitoring's date
-    status_month = ("stato_attuazione" in fields or quoted_phrase(text) is not None) \
+    status_month = ("stato_attuazione" in fields or quoted is not None) \
         and not lexicon.deadline_cues.search(text)
     if intent in LIST_INTENTS and not status_month and (
             lexicon.deadline_cues.search(text) or lexicon.month_pattern.search(text)):
