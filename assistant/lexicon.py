@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from ingest.text import norm, phrase_pattern, stem
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
+CONCEPTS_PATH = Path(__file__).with_name("concepts.yaml")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,19 @@ class _Strict(BaseModel):
 class _SynonymEntry(_Strict):
     variants: list[str]
     terms: list[str]
+
+
+class _ConceptEntry(_Strict):
+    concept: str
+    expressions: list[str]
+
+
+class ConceptsData(_Strict):
+    """The schema of ``concepts.yaml``: the domain glossary of municipal administration, one group of
+    expressions per concept (the plans' own terms, everyday words, acronyms, English), written from the
+    domain and not from any question. Each expression of a group adds the others to a query."""
+
+    concepts: list[_ConceptEntry]
 
 
 class _UnsupportedEntry(_Strict):
@@ -144,10 +158,13 @@ def _synonyms(raw: list[_SynonymEntry]) -> tuple[tuple[Synonym, ...], dict[str, 
     return groups, {k: tuple(v) for k, v in index.items()}
 
 
-def build_lexicon(raw: dict[str, Any]) -> Lexicon:
-    """Validate (``LexiconData``) and compile the YAML data of a lexicon."""
+def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None) -> Lexicon:
+    """Validate (``LexiconData``, ``ConceptsData``) and compile the YAML data of a lexicon and of its
+    domain glossary: a concept's expressions become one synonym group, each adding all the others."""
     data = LexiconData.model_validate(raw)
-    synonyms, syn_index = _synonyms(data.synonyms)
+    groups = ConceptsData.model_validate(concepts).concepts if concepts is not None else []
+    synonyms, syn_index = _synonyms([*data.synonyms, *(_SynonymEntry(variants=g.expressions, terms=g.expressions)
+                                                         for g in groups)])
     english = {norm(k): norm(v) for k, v in data.english.items()}
     unsupported = tuple(Unsupported(u.name, dict(u.label), re.compile(u.answer_pattern) if u.answer_pattern else None)
                         for u in data.unsupported)
@@ -188,7 +205,12 @@ def build_lexicon(raw: dict[str, Any]) -> Lexicon:
 
 
 @lru_cache(maxsize=4)
-def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
-    """The lexicon in ``path`` (the package's ``lexicon.yaml`` by default), loaded once."""
+def load_lexicon(path: Path = LEXICON_PATH, concepts: Path | None = CONCEPTS_PATH) -> Lexicon:
+    """The lexicon in ``path`` with the domain glossary in ``concepts`` (the package's ``lexicon.yaml``
+    and ``concepts.yaml`` by default; ``None``: no glossary), loaded once."""
     with open(path, encoding="utf-8") as fh:
-        return build_lexicon(yaml.safe_load(fh))
+        raw = yaml.safe_load(fh)
+    if concepts is None:
+        return build_lexicon(raw)
+    with open(concepts, encoding="utf-8") as fh:
+        return build_lexicon(raw, yaml.safe_load(fh))

@@ -12,11 +12,11 @@ from typing import Any, Protocol
 import bm25s
 import numpy as np
 
-from assistant.catalog import Catalog
+from assistant.catalog import Catalog, record_strings
 from assistant.lexicon import Lexicon
 from ingest.errors import StoreError
 from ingest.store_search import FIELDS
-from ingest.text import italian_words, norm, stem, tokens
+from ingest.text import italian_words, norm, stem, stems, tokens
 from ingest.types import Indicator
 
 logger = logging.getLogger(__name__)
@@ -119,14 +119,16 @@ class Retriever:
         n = max(1, len(self.keys))
         self._idf = {s: math.log(1 + (n - d + 0.5) / (d + 0.5)) for s, d in df.items()}
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
+        # every text of the records as stems, one line each: whether the records write a phrase
+        self._written = "\n".join(" ".join(stems(t)) for o in catalog.records for t in record_strings(o))
+        self._writes: dict[str, bool] = {}
 
     def concepts(self, topic: str, weak: Collection[str] = ()) -> list[Concept]:
         """The topic words of a (normalised) topic text, each with its lexicon alternatives; ``weak``
         words (context before the question, 'sono un'impiegata della ragioneria') weigh less."""
         alternatives: dict[str, set[str]] = {}
         for m in self.lexicon.synonym_pattern.finditer(topic):
-            terms = [t for i in self.lexicon.synonym_index[m.group()] for t in self.lexicon.synonyms[i].terms]
-            alt = {stem(w) for t in terms for w in tokens(t) if w not in self.lexicon.stopwords}
+            alt = {stem(w) for t in self.expansion(m.group()) for w in tokens(t) if w not in self.lexicon.stopwords}
             for w in tokens(m.group()):
                 alternatives.setdefault(w, set()).update(alt)
         out: list[Concept] = []
@@ -152,12 +154,31 @@ class Retriever:
 
     def glossed(self, question: str) -> str:
         """The question with the glossary's terms for its words in brackets ('tettoia in eternit
-        (amianto)'): the embedding model may not know a word the glossary does."""
+        (amianto)'): the embedding model may not know a word the glossary does. Only terms the records
+        use are added: a concept's other everyday names would pull the question away from the plan."""
         terms: list[str] = []
         for m in self.lexicon.synonym_pattern.finditer(norm(question)):
-            for i in self.lexicon.synonym_index[m.group()]:
-                terms += [t for t in self.lexicon.synonyms[i].terms if t != m.group() and t not in terms]
+            terms += [t for t in self.expansion(m.group()) if t not in terms]
         return f"{question} ({', '.join(terms)})" if terms else question
+
+    def expansion(self, phrase: str) -> list[str]:
+        """The glossary's terms for a phrase of the question that the records write instead: none when
+        the records write the phrase itself (the plan's own words need no other name: 'nido' must not
+        bring in 'servizi 0-3'), and no term made of the phrase's own words ('vigili urbani' is not
+        'vigili')."""
+        if self._uses(phrase):
+            return []
+        own = set(stems(phrase))
+        return [t for i in self.lexicon.synonym_index[phrase] for t in self.lexicon.synonyms[i].terms
+                if t != phrase and not set(stems(t)) <= own and self._uses(t)]
+
+    def _uses(self, term: str) -> bool:
+        """Whether some record writes a (normalised) term word for word, in any inflection: a glossary
+        term the plan does not write ('controllo del territorio') must not add its words one by one."""
+        if term not in self._writes:
+            phrase = " ".join(stems(term))
+            self._writes[term] = bool(phrase) and re.search(rf"(?m)(^| ){re.escape(phrase)}( |$)", self._written) is not None
+        return self._writes[term]
 
     def coverage(self, concepts: Sequence[Concept], key: str, groups: Sequence[str] | None = None) -> float:
         """Share (idf-weighted) of the concepts found in the record's texts."""
