@@ -15,14 +15,17 @@ from ingest.text import norm, phrase_pattern, stem
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
 CONCEPTS_PATH = Path(__file__).with_name("concepts.yaml")
+FOREIGN_PATH = Path(__file__).with_name("foreign.yaml")
 
 
 @dataclass(frozen=True)
 class Synonym:
-    """A group of surface variants and the query terms they add."""
+    """A group of surface variants and the query terms they add; a concept of the domain glossary is a
+    group whose every name adds the others (``concept``)."""
 
     variants: tuple[str, ...]
     terms: tuple[str, ...]
+    concept: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,14 @@ class ConceptsData(_Strict):
     domain and not from any question. Each expression of a group adds the others to a query."""
 
     concepts: list[_ConceptEntry]
+
+
+class ForeignData(_Strict):
+    """The schema of ``foreign.yaml``: Spanish, French and German words and phrases -> Italian."""
+
+    es: dict[str, str] = {}
+    fr: dict[str, str] = {}
+    de: dict[str, str] = {}
 
 
 class _UnsupportedEntry(_Strict):
@@ -103,6 +114,8 @@ class Lexicon:
     synonym_index: dict[str, tuple[int, ...]]
     english: dict[str, str]
     english_pattern: re.Pattern[str]
+    # language -> (word or phrase -> Italian, the pattern finding them): English and the foreign tables
+    translations: dict[str, tuple[dict[str, str], re.Pattern[str]]]
     indicator_fields: tuple[str, ...]
     field_labels: dict[str, dict[str, str]]
     unsupported: tuple[Unsupported, ...]
@@ -149,8 +162,11 @@ def _pattern(phrases: list[str]) -> re.Pattern[str]:
     return pat if pat is not None else re.compile(r"(?!x)x")
 
 
-def _synonyms(raw: list[_SynonymEntry]) -> tuple[tuple[Synonym, ...], dict[str, tuple[int, ...]]]:
-    groups = tuple(Synonym(tuple(norm(v) for v in g.variants), tuple(norm(t) for t in g.terms)) for g in raw)
+def _synonyms(raw: list[_SynonymEntry], concepts: list[_ConceptEntry]
+              ) -> tuple[tuple[Synonym, ...], dict[str, tuple[int, ...]]]:
+    groups = (*(Synonym(tuple(norm(v) for v in g.variants), tuple(norm(t) for t in g.terms)) for g in raw),
+              *(Synonym(names, names, concept=True) for names in (tuple(norm(e) for e in c.expressions)
+                                                                  for c in concepts)))
     index: dict[str, list[int]] = {}
     for i, g in enumerate(groups):
         for v in g.variants:
@@ -158,13 +174,15 @@ def _synonyms(raw: list[_SynonymEntry]) -> tuple[tuple[Synonym, ...], dict[str, 
     return groups, {k: tuple(v) for k, v in index.items()}
 
 
-def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None) -> Lexicon:
-    """Validate (``LexiconData``, ``ConceptsData``) and compile the YAML data of a lexicon and of its
-    domain glossary: a concept's expressions become one synonym group, each adding all the others."""
+def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
+                  foreign: dict[str, Any] | None = None) -> Lexicon:
+    """Validate (``LexiconData``, ``ConceptsData``, ``ForeignData``) and compile the YAML data of a
+    lexicon, of its domain glossary (a concept's expressions become one synonym group, each adding all
+    the others) and of its translation tables."""
     data = LexiconData.model_validate(raw)
+    tables = ForeignData.model_validate(foreign or {}).model_dump()
     groups = ConceptsData.model_validate(concepts).concepts if concepts is not None else []
-    synonyms, syn_index = _synonyms([*data.synonyms, *(_SynonymEntry(variants=g.expressions, terms=g.expressions)
-                                                         for g in groups)])
+    synonyms, syn_index = _synonyms(data.synonyms, groups)
     english = {norm(k): norm(v) for k, v in data.english.items()}
     unsupported = tuple(Unsupported(u.name, dict(u.label), re.compile(u.answer_pattern) if u.answer_pattern else None)
                         for u in data.unsupported)
@@ -175,6 +193,9 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None) -
         synonym_index=syn_index,
         english=english,
         english_pattern=_pattern(list(english)),
+        translations={lang: (table, _pattern(list(table))) for lang, table in
+                      {"en": english, **{lang: {norm(k): norm(v) for k, v in t.items()}
+                                         for lang, t in tables.items()}}.items()},
         indicator_fields=tuple(data.indicator_fields),
         field_labels=data.field_labels,
         unsupported=unsupported,
@@ -205,12 +226,16 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None) -
 
 
 @lru_cache(maxsize=4)
-def load_lexicon(path: Path = LEXICON_PATH, concepts: Path | None = CONCEPTS_PATH) -> Lexicon:
-    """The lexicon in ``path`` with the domain glossary in ``concepts`` (the package's ``lexicon.yaml``
-    and ``concepts.yaml`` by default; ``None``: no glossary), loaded once."""
+def load_lexicon(path: Path = LEXICON_PATH, concepts: Path | None = CONCEPTS_PATH,
+                 foreign: Path | None = FOREIGN_PATH) -> Lexicon:
+    """The lexicon in ``path`` with the domain glossary in ``concepts`` and the translation tables in
+    ``foreign`` (the package's ``lexicon.yaml``, ``concepts.yaml`` and ``foreign.yaml`` by default;
+    ``None``: none), loaded once."""
+    return build_lexicon(*(_yaml(p) for p in (path, concepts, foreign)))
+
+
+def _yaml(path: Path | None) -> Any:
+    if path is None:
+        return None
     with open(path, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
-    if concepts is None:
-        return build_lexicon(raw)
-    with open(concepts, encoding="utf-8") as fh:
-        return build_lexicon(raw, yaml.safe_load(fh))
+        return yaml.safe_load(fh)

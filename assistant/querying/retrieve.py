@@ -162,15 +162,20 @@ class Retriever:
         return f"{question} ({', '.join(terms)})" if terms else question
 
     def expansion(self, phrase: str) -> list[str]:
-        """The glossary's terms for a phrase of the question that the records write instead: none when
-        the records write the phrase itself (the plan's own words need no other name: 'nido' must not
-        bring in 'servizi 0-3'), and no term made of the phrase's own words ('vigili urbani' is not
-        'vigili')."""
-        if self._uses(phrase):
-            return []
-        own = set(stems(phrase))
-        return [t for i in self.lexicon.synonym_index[phrase] for t in self.lexicon.synonyms[i].terms
-                if t != phrase and not set(stems(t)) <= own and self._uses(t)]
+        """The lexicon's terms for a phrase of the question: a synonym's terms, all of them (a directed
+        rule: 'tassa rifiuti' adds 'tari' and 'rifiuti'); a glossary concept's other names that the
+        records write, none made of the phrase's own words ('vigili urbani' is not 'vigili'), and none at
+        all when the records write the phrase itself (the plan's own words need no other name: 'nido'
+        must not bring in 'servizi 0-3')."""
+        own, written = set(stems(phrase)), self._uses(phrase)
+        out: list[str] = []
+        for i in self.lexicon.synonym_index[phrase]:
+            group = self.lexicon.synonyms[i]
+            if group.concept and written:
+                continue
+            out += [t for t in group.terms if t != phrase and t not in out and (
+                not group.concept or (not set(stems(t)) <= own and self._uses(t)))]
+        return out
 
     def _uses(self, term: str) -> bool:
         """Whether some record writes a (normalised) term word for word, in any inflection: a glossary

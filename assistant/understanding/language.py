@@ -46,9 +46,13 @@ def _total(language: str) -> int:
     return sum(words_of(language).values())
 
 
-def translate(text: str, lexicon: Lexicon) -> str:
-    """English words and phrases replaced by their Italian equivalents."""
-    return lexicon.english_pattern.sub(lambda m: lexicon.english[m.group()], text)
+def translate(text: str, lexicon: Lexicon, language: str = "en") -> str:
+    """The words and phrases of a language (English, Spanish, French, German) replaced by their Italian
+    equivalents, phrases first."""
+    if language not in lexicon.translations:
+        return text
+    table, pattern = lexicon.translations[language]
+    return pattern.sub(lambda m: table[m.group()], text)
 
 
 COGNATE_MIN_SCORE = 80  # character similarity (0-100) of a foreign word and a word of the records

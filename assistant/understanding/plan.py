@@ -263,8 +263,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     text = expand_abbreviations(pnrr_codes(text), catalog.known_words)
     source = pnrr_codes(question)  # as written, but 'Missione 1 Componente 1' is no name (m1c1)
     as_written = text if written_in != "it" else None  # the model reads other languages as written
-    if written_in == "en":
-        text = translate(text, lexicon)
+    if written_in != "it":
+        text = translate(text, lexicon, written_in)
     if written_in != "it":
         text = cognates(text, catalog.vocabulary, written_in)
     if as_written is None:  # Italian: typos corrected (another language's words are no Italian typos)

@@ -1,0 +1,52 @@
+"""Questions in Spanish, French and German are read through the translation tables
+(``assistant/foreign.yaml``): a topic named in the other language reaches the record that names it in
+Italian, in any plan. Generated: every table entry whose Italian names exactly one record's title."""
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant import Assistant, Message
+from assistant.lexicon import FOREIGN_PATH, build_lexicon, load_lexicon
+from ingest.text import stems, tokens
+from ingest.types import Objective
+
+ROOT = Path(__file__).resolve().parents[2]
+ROCCAFELICE = ROOT / "samples" / "piao_roccafelice_2025_performance.gold.json"
+ASK = {"es": "¿Quién es el responsable de {k}?", "fr": "Qui est responsable de {k} ?", "de": "Wer ist für {k} zuständig?"}
+
+
+def _cases(records, lexicon):
+    """(question, the one record whose title names the entry's Italian) for the tables' topic entries:
+    no function word, no month, no cognate (the first four letters differ)."""
+    out = []
+    for language, table in yaml.safe_load(FOREIGN_PATH.read_text(encoding="utf-8")).items():
+        for foreign, italian in table.items():
+            words = tokens(italian)
+            if (len(tokens(foreign)) > 2 or not words or foreign[:4] == italian[:4]
+                    or any(w in lexicon.stopwords or w in lexicon.months for w in words)):
+                continue
+            named = [o for o in records if set(stems(italian)) <= set(stems(o.titolo))]
+            if len(named) == 1:
+                out.append((ASK[language].format(k=foreign), named[0].id))
+    return out
+
+
+@pytest.mark.parametrize("translated", [True, False])
+def test_a_topic_named_in_another_language_reaches_its_record(translated):
+    records = [Objective.model_validate(r) for r in json.loads(ROCCAFELICE.read_text(encoding="utf-8"))]
+    lexicon = load_lexicon() if translated else load_lexicon(foreign=None)  # the control: no tables
+    cases = _cases(records, load_lexicon())
+    assert len(cases) >= 60
+    assistant = Assistant(records, lexicon=lexicon)
+    found = sum(assistant.answer([Message(role="user", content=q)]).objective_ids == [want] for q, want in cases)
+    if translated:
+        assert found >= 0.85 * len(cases), found
+    else:
+        assert found <= 0.2 * len(cases), found
+
+
+def test_the_tables_are_read_through_their_schema():
+    with pytest.raises(ValueError):
+        build_lexicon({}, None, {"es": {}, "pt": {"obrigado": "grazie"}})
