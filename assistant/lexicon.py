@@ -114,6 +114,10 @@ class Lexicon:
     synonym_index: dict[str, tuple[int, ...]]
     english: dict[str, str]
     english_pattern: re.Pattern[str]
+    # a variant of two or more content words, by its words' match keys (``match_key``) -> its groups:
+    # 'cambio della banca' is the variant 'cambio banca'
+    synonym_keys: dict[tuple[str, ...], tuple[int, ...]]
+    synonym_key_span: int  # the most content words of such a variant
     # language -> (word or phrase -> Italian, the pattern finding them): English and the foreign tables
     translations: dict[str, tuple[dict[str, str], re.Pattern[str]]]
     indicator_fields: tuple[str, ...]
@@ -174,6 +178,37 @@ def _synonyms(raw: list[_SynonymEntry], concepts: list[_ConceptEntry]
     return groups, {k: tuple(v) for k, v in index.items()}
 
 
+def match_key(word: str) -> str:
+    """How a word of a variant meets a word of a question: its inflection aside (the final vowel, and
+    the 'h' of a plural in -che/-ghi: 'banca'/'banche', 'comunale'/'comunali'), not its derivation
+    ('regola' is not 'regolatore', as a stemmer would have it); whole when short ('dat' is not 'data')."""
+    if len(word) <= SHORT_WORD:
+        return word
+    key = word[:-1] if word[-1] in "aeiou" else word
+    return key[:-1] if key[-1] == "h" and key[-2:-1] in ("c", "g") else key
+
+
+SHORT_WORD = 4  # words this long or shorter are matched whole
+
+
+def content_keys(text: str) -> list[tuple[str, str]]:
+    """The content words of a normalised text (the language's function words aside), each with its
+    ``match_key``."""
+    return [(w, match_key(w)) for w in re.findall(r"[a-z0-9]+", text) if w not in _FUNCTION_WORDS]
+
+
+_FUNCTION_WORDS = frozenset(norm(w) for w in STOPWORDS_ITALIAN)
+
+
+def _variant_keys(index: dict[str, tuple[int, ...]]) -> dict[tuple[str, ...], tuple[int, ...]]:
+    out: dict[tuple[str, ...], tuple[int, ...]] = {}
+    for variant, groups in index.items():
+        keys = tuple(k for _, k in content_keys(variant))
+        if len(keys) >= 2:
+            out[keys] = tuple(dict.fromkeys([*out.get(keys, ()), *groups]))
+    return out
+
+
 def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
                   foreign: dict[str, Any] | None = None) -> Lexicon:
     """Validate (``LexiconData``, ``ConceptsData``, ``ForeignData``) and compile the YAML data of a
@@ -191,6 +226,8 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
         synonyms=synonyms,
         synonym_pattern=_pattern(list(syn_index)),
         synonym_index=syn_index,
+        synonym_keys=(keys := _variant_keys(syn_index)),
+        synonym_key_span=max(map(len, keys), default=0),
         english=english,
         english_pattern=_pattern(list(english)),
         translations={lang: (table, _pattern(list(table))) for lang, table in
@@ -212,7 +249,7 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
         place_cues=_pattern(data.place_cues),
         glossary=dict(data.glossary),
         stopwords=frozenset(stop),
-        function_words=frozenset(norm(w) for w in STOPWORDS_ITALIAN),
+        function_words=_FUNCTION_WORDS,
         english_markers=frozenset(norm(w) for w in data.english_markers),
         deadline_cues=_pattern(data.deadline_cues),
         periods={norm(k): v for k, v in data.periods.items()},
@@ -223,6 +260,25 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
         exclusions=_pattern(data.exclusions),
         inclusions=_pattern(data.inclusions),
     )
+
+
+def synonym_hits(text: str, lexicon: Lexicon) -> list[tuple[str, tuple[int, ...]]]:
+    """The lexicon's variants in a normalised text, each with the text it covers and its groups: those
+    written as they are, and those of two or more content words written with other inflections or
+    function words ('cambio della banca' for 'cambio banca'); the longest first, none overlapping."""
+    found = [(m.start(), m.end(), lexicon.synonym_index[m.group()]) for m in lexicon.synonym_pattern.finditer(text)]
+    words = [m for m in re.finditer(r"[a-z0-9]+", text) if m.group() not in lexicon.function_words]
+    keys = [match_key(m.group()) for m in words]
+    for i in range(len(words)):
+        for n in range(2, min(lexicon.synonym_key_span, len(words) - i) + 1):
+            groups = lexicon.synonym_keys.get(tuple(keys[i:i + n]))
+            if groups:
+                found.append((words[i].start(), words[i + n - 1].end(), groups))
+    hits: list[tuple[int, int, tuple[int, ...]]] = []
+    for start, end, groups in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
+        if not any(a < end and start < b for a, b, _ in hits):
+            hits.append((start, end, groups))
+    return [(text[a:b], groups) for a, b, groups in sorted(hits)]
 
 
 @lru_cache(maxsize=4)

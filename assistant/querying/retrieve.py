@@ -13,7 +13,7 @@ import bm25s
 import numpy as np
 
 from assistant.catalog import Catalog, record_strings
-from assistant.lexicon import Lexicon
+from assistant.lexicon import Lexicon, synonym_hits
 from ingest.errors import StoreError
 from ingest.store_search import FIELDS
 from ingest.text import italian_words, norm, stem, stems, tokens
@@ -127,9 +127,9 @@ class Retriever:
         """The topic words of a (normalised) topic text, each with its lexicon alternatives; ``weak``
         words (context before the question, 'sono un'impiegata della ragioneria') weigh less."""
         alternatives: dict[str, set[str]] = {}
-        for m in self.lexicon.synonym_pattern.finditer(topic):
-            alt = {stem(w) for t in self.expansion(m.group()) for w in tokens(t) if w not in self.lexicon.stopwords}
-            for w in tokens(m.group()):
+        for phrase, groups in synonym_hits(topic, self.lexicon):
+            alt = {stem(w) for t in self.expansion(phrase, groups) for w in tokens(t) if w not in self.lexicon.stopwords}
+            for w in tokens(phrase):
                 alternatives.setdefault(w, set()).update(alt)
         out: list[Concept] = []
         seen: set[str] = set()
@@ -157,11 +157,11 @@ class Retriever:
         (amianto)'): the embedding model may not know a word the glossary does. Only terms the records
         use are added: a concept's other everyday names would pull the question away from the plan."""
         terms: list[str] = []
-        for m in self.lexicon.synonym_pattern.finditer(norm(question)):
-            terms += [t for t in self.expansion(m.group()) if t not in terms]
+        for phrase, groups in synonym_hits(norm(question), self.lexicon):
+            terms += [t for t in self.expansion(phrase, groups) if t not in terms]
         return f"{question} ({', '.join(terms)})" if terms else question
 
-    def expansion(self, phrase: str) -> list[str]:
+    def expansion(self, phrase: str, groups: Sequence[int] | None = None) -> list[str]:
         """The lexicon's terms for a phrase of the question: a synonym's terms, all of them (a directed
         rule: 'tassa rifiuti' adds 'tari' and 'rifiuti'); a glossary concept's other names that the
         records write, none made of the phrase's own words ('vigili urbani' is not 'vigili'), and none at
@@ -169,7 +169,7 @@ class Retriever:
         must not bring in 'servizi 0-3')."""
         own, written = set(stems(phrase)), self._uses(phrase)
         out: list[str] = []
-        for i in self.lexicon.synonym_index[phrase]:
+        for i in groups if groups is not None else self.lexicon.synonym_index[phrase]:
             group = self.lexicon.synonyms[i]
             if group.concept and written:
                 continue

@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from assistant.catalog import Catalog
-from assistant.lexicon import CONCEPTS_PATH, LEXICON_PATH, build_lexicon, load_lexicon
+from assistant.lexicon import CONCEPTS_PATH, LEXICON_PATH, build_lexicon, load_lexicon, synonym_hits
 from assistant.querying.retrieve import Retriever
 from ingest.text import norm, stems
 from ingest.types import Objective
@@ -89,3 +89,53 @@ def test_the_plans_own_words_are_not_traded_for_other_names():
     by_other_names = retriever.expansion("vigili urbani")
     assert "polizia locale" in by_other_names and "vigili" not in by_other_names
     assert "asilo nido" in retriever.expansion("micronido")
+
+
+def _inflected(word: str) -> str:
+    """Another inflection of an Italian word: its final vowel swapped ('banca' -> 'banche')."""
+    swap = {"a": "e", "e": "i", "o": "i", "i": "e"}
+    if len(word) <= 4 or word[-1] not in swap:
+        return word
+    stem_ = word[:-1] + ("h" if word[-2] in "cg" and swap[word[-1]] in "ei" else "")
+    return stem_ + swap[word[-1]]
+
+
+def test_a_variant_is_found_in_other_inflections_and_with_other_function_words():
+    """Every glossary name of two or more content words, each word inflected otherwise and an article
+    added between the first two ('cambio banca' -> 'cambi della banche'), is still found, in its group."""
+    lexicon = load_lexicon()
+    checked = 0
+    for i, group in enumerate(lexicon.synonyms):
+        for name in group.variants:
+            words = [w for w in name.split() if w not in lexicon.function_words]
+            if len(words) < 2 or not all(w.isalpha() for w in words):
+                continue
+            text = f"chi segue {_inflected(words[0])} della {' '.join(_inflected(w) for w in words[1:])}?"
+            assert any(i in groups for _, groups in synonym_hits(text, lexicon)), (name, text)
+            checked += 1
+    assert checked >= 300
+
+
+@pytest.mark.parametrize("text", ["il piano che regola le cave", "la data della scadenza", "le regole del piano"])
+def test_a_derived_word_is_not_an_inflection(text):
+    """'regola' is not 'regolatore' (as an Italian stemmer has it), 'data' is not 'dat'."""
+    found = {phrase for phrase, _ in synonym_hits(text, load_lexicon())}
+    assert not found & {"piano che regola", "data", "regole del piano"}, found
+
+
+def test_no_name_is_only_words_of_asking_or_an_everyday_word():
+    """A name made only of the words people ask with ('a chi mi rivolgo', 'responsabili di settore') or
+    of one of the commonest Italian words ('sai', 'sue' for SAI and SUE) would turn every question into
+    its concept."""
+    from assistant.understanding.plan import phrasing_words  # noqa: PLC0415
+    from ingest.text import italian_words, tokens  # noqa: PLC0415
+
+    lexicon = load_lexicon()
+    frequency = italian_words()
+    commonest = set(sorted(frequency, key=lambda w: -frequency[w])[:1000])
+    asking = phrasing_words() | lexicon.stopwords
+    for group in lexicon.synonyms:
+        for name in group.variants if group.concept else ():
+            words = tokens(name)
+            assert not all(w in asking for w in words), name
+            assert not (len(words) == 1 and words[0] in commonest), name
