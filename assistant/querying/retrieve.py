@@ -216,10 +216,12 @@ class Retriever:
         in_order = [scored[k][0] for k in order]
         tied = tied_ranks(in_order)  # equal scores, equal ranks: meaning breaks the tie
         fused = {k: LEXICAL_RRF_WEIGHT / (RRF_K + r) for k, r in zip(order, tied, strict=True)}
-        best = max((v[1] for v in scored.values()), default=0.0)
-        # dense search costs an embedding and a Chroma query: used when the lexical match is not clear
+        # dense search costs an embedding and a Chroma query: used when the lexical match is not clear,
+        # that is when words' first choice does not hold most of the topic (another record mentioning
+        # more of the words in its status does not make the first one clear)
+        first = scored[order[0]][1] if order else 0.0
         dense: dict[str, tuple[int, float]] = {}
-        if self.dense is not None and question and best < DENSE_BELOW_COVERAGE:
+        if self.dense is not None and question and first < DENSE_BELOW_COVERAGE:
             for r, (k, sim) in enumerate(self._dense_keys(self.glossed(question), allowed), 1):
                 fused[k] = fused.get(k, 0.0) + 1.0 / (RRF_K + r)
                 dense[k] = (r, sim)

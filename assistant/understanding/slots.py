@@ -51,6 +51,29 @@ def _find_seq(words: list[tuple[str, int, int]], seq: tuple[str, ...], start: in
     return -1
 
 
+def _find_name(words: list[tuple[str, int, int]], name: tuple[str, ...], function_words: frozenset[str],
+               start: int = 0) -> tuple[int, int]:
+    """Where a name's words occur, as ``_find_seq``, its function words aside: the question may write
+    others or none between its content words ('servizi ai cittadini' names 'Servizi al Cittadino').
+    The (start, end) word positions, (-1, -1) when it does not occur."""
+    want = [stem(w) for w in name if w not in function_words]
+    if len(want) == len(name) or not want:
+        i = _find_seq(words, name, start)
+        return (i, i + len(name)) if i >= 0 else (-1, -1)
+    for i in range(start, len(words)):
+        j, k = i, 0
+        while j < len(words) and k < len(want):
+            if words[j][0] in function_words and j > i:
+                j += 1
+            elif stem(words[j][0]) == want[k]:
+                j, k = j + 1, k + 1
+            else:
+                break
+        if k == len(want):
+            return i, j
+    return -1, -1
+
+
 def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, links: Links,
                 language: str = "it") -> None:
     """Link 'settore Entrate', 'Vita della Comunità', 'SUAP' to a sector heading; remember
@@ -65,9 +88,8 @@ def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, li
     for sector in catalog.sectors:
         names = {w for v in sector.variants for w in v}
         for variant in sector.variants:
-            i = _find_seq(words, variant)
+            i, end = _find_name(words, variant, lexicon.function_words)
             while i >= 0:
-                end = i + len(variant)
                 # the next word goes on with the name only when nothing but a space parts them
                 # ('area tecnica (ufficio tecnico)', 'settore Entrate, ufficio tributi': an aside)
                 nxt = words[end][0] if end < len(words) and not text[words[end - 1][2]:words[end][1]].strip() else ""
@@ -75,7 +97,7 @@ def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, li
                         nxt and nxt not in lexicon.stopwords and nxt not in names and not nxt.isdigit())):
                     # one word shared by several sectors, or followed by a word of another name
                     # ('settore servizi sociali' is not 'Servizi scolastici')
-                    i = _find_seq(words, variant, i + 1)
+                    i, end = _find_name(words, variant, lexicon.function_words, i + 1)
                     continue
                 cued = i > 0 and words[i - 1][0] in lexicon.sector_cues
                 acronym = len(variant) == 1 and re.search(rf"\b{re.escape(variant[0].upper())}\b", original)
@@ -83,8 +105,8 @@ def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, li
                 named = (len(variant) == 1 and variant[0] in catalog.sector_only_words and i > 0
                          and words[i - 1][0] in _DETERMINERS)
                 if (len(variant) >= 2 or cued or acronym or named) and (best is None or len(variant) > best[0]):
-                    best = (len(variant), sector.name, i - (1 if cued else 0), i + len(variant))
-                i = _find_seq(words, variant, i + 1)
+                    best = (len(variant), sector.name, i - (1 if cued else 0), end)
+                i, end = _find_name(words, variant, lexicon.function_words, i + 1)
     if best:
         links.settore = best[1]
         links.sector_span = (words[best[2]][1], words[best[3] - 1][2])

@@ -12,6 +12,7 @@ from assistant import Assistant as _Assistant
 from assistant import Message
 from assistant.lexicon import load_lexicon
 from ingest.index import Hit
+from ingest.types import Objective
 from tests.assistant.test_understanding import _generated
 
 
@@ -183,3 +184,19 @@ def test_a_stated_age_links_the_objective_serving_it_when_meaning_puts_it_near()
     assert _ask_citizen(records, near, "ho 40 anni, cosa posso fare il pomeriggio?").refused
     far = [*keys[3:], keys[2], keys[1], keys[0]]
     assert _ask_citizen(records, far, "mio figlio ha 14 anni, il pomeriggio cosa può fare?").refused
+
+
+def test_meaning_is_asked_when_words_first_choice_holds_little_of_the_topic() -> None:
+    """'notte bianca: data dell'evento e presenze?': the objective titled so holds two of the five words;
+    another one's status mentions four. Words alone are not clear about the first, so meaning is
+    asked, and where meaning agrees the objective named is answered (before, the other one's status made
+    the words look clear and the question was refused)."""
+    records = _generated(9)
+    named = records[2].model_copy(update={"titolo": "Notte bianca (LR 41/97)", "stato_attuazione": None})
+    other = Objective.model_validate(records[3].model_dump() | {"titolo": "Festival estivo della musica", "stato_attuazione": {
+        "data": "2023-06-30", "testo": "La serata bianca: l'evento ha avuto molte presenze alla data fissata."}})
+    records[2:4] = [named, other]
+    order = [named.key] + [o.key for o in records if o.key != named.key]
+    answer = Assistant(records, dense=FixedOrder(order)).answer(
+        [Message(role="user", content="notte bianca: data dell'evento e presenze?")])
+    assert not answer.refused and answer.objective_ids[0] == named.id, answer.answer
