@@ -48,11 +48,17 @@ def _total(language: str) -> int:
 
 def translate(text: str, lexicon: Lexicon, language: str = "en") -> str:
     """The words and phrases of a language (English, Spanish, French, German) replaced by their Italian
-    equivalents, phrases first."""
+    equivalents, phrases first: the glossary's names of two or more words first of all ('school canteen'
+    is the concept's first name, 'mensa scolastica', not 'scuola canteen'), then the language's table."""
     if language not in lexicon.translations:
         return text
     table, pattern = lexicon.translations[language]
-    return pattern.sub(lambda m: table[m.group()], text)
+
+    def concept_name(m: re.Match[str]) -> str:
+        named = [lexicon.synonyms[i] for i in lexicon.synonym_index[m.group()] if lexicon.synonyms[i].concept]
+        return named[0].variants[0] if named and " " in m.group() else m.group()
+
+    return pattern.sub(lambda m: table[m.group()], lexicon.synonym_pattern.sub(concept_name, text))
 
 
 COGNATE_MIN_SCORE = 80  # character similarity (0-100) of a foreign word and a word of the records

@@ -50,3 +50,25 @@ def test_a_topic_named_in_another_language_reaches_its_record(translated):
 def test_the_tables_are_read_through_their_schema():
     with pytest.raises(ValueError):
         build_lexicon({}, None, {"es": {}, "pt": {"obrigado": "grazie"}})
+
+
+def test_a_glossary_name_in_another_language_is_read_whole():
+    """'the school canteen' is the concept's first name ('mensa scolastica'), not 'the scuola canteen':
+    every glossary name of two or more English words, read in an English question."""
+    from assistant.understanding.language import translate  # noqa: PLC0415
+    from ingest.text import english_words, italian_words, norm  # noqa: PLC0415
+
+    lexicon = load_lexicon()
+    english, italian = english_words(), italian_words()
+    checked = 0
+    for group in lexicon.synonyms:
+        if not group.concept:
+            continue
+        for name in group.variants:
+            words = name.split()
+            if len(words) < 2 or not all(w in english and w not in italian for w in words):
+                continue
+            read = translate(norm(f"who handles the {name} here?"), lexicon, "en")
+            assert f" {group.variants[0]} " in f" {read} ", read
+            checked += 1
+    assert checked >= 20, checked
