@@ -208,6 +208,8 @@ def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[
     if plan.followup and not confident(ranked, threshold, plan.written_in, plan.mode, plan.injection):
         ranked = retriever.search(plan.filters.text or "", _in_scope(plan, catalog), plan.question, plan.context_words)
     if not confident(ranked, threshold, plan.written_in, plan.mode, plan.injection):
+        ranked = _more_covered(ranked, threshold, plan) or ranked
+    if not confident(ranked, threshold, plan.written_in, plan.mode, plan.injection):
         aged = _of_the_age(plan, ranked, catalog, retriever)
         if aged is None:
             return []
@@ -217,6 +219,22 @@ def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[
     if plan.intent == "guidance":
         keys += _also_serving(plan, ranked, retriever, threshold)
     return catalog.get(keys)
+
+
+RUNNERS_UP = 2  # objectives after the first that may be the confident match the first is not
+
+
+def _more_covered(ranked: list[Scored], threshold: float, plan: Plan) -> list[Scored] | None:
+    """The ranking with a runner-up first, when the first is no confident match and the runner-up is:
+    it holds more of the topic than the first, and is confident in its place ('il progetto nelle scuole
+    medie per spiegare perché si pagano le imposte': words alone put an objective on the schools first,
+    the one on taxes at school holds more of the words and is first by meaning)."""
+    for i, s in enumerate(ranked[1:RUNNERS_UP + 1], 1):
+        reordered = [s, *ranked[:i], *ranked[i + 1:]]
+        if s.coverage > ranked[0].coverage and confident(reordered, threshold, plan.written_in, plan.mode,
+                                                         plan.injection):
+            return reordered
+    return None
 
 
 def _also_serving(plan: Plan, ranked: list[Scored], retriever: Retriever, threshold: float) -> list[str]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from assistant import Assistant as _Assistant
 from assistant import Message
 from assistant.lexicon import load_lexicon
@@ -200,3 +202,19 @@ def test_meaning_is_asked_when_words_first_choice_holds_little_of_the_topic() ->
     answer = Assistant(records, dense=FixedOrder(order)).answer(
         [Message(role="user", content="notte bianca: data dell'evento e presenze?")])
     assert not answer.refused and answer.objective_ids[0] == named.id, answer.answer
+
+
+@pytest.mark.parametrize("question", [
+    "salve, chi si occupa del progetto nelle scuole medie per far capire ai ragazzi perché si pagano le imposte",
+    "chi è che cura in comune il progetto alle scuole medie che spiega ai ragazzi perché pagare le imposte?",
+    "il progetto nelle scuole medie che spiega ai ragazzi il perché delle imposte, chi lo segue in comune?"])
+def test_a_runner_up_holding_more_of_the_topic_and_first_by_meaning_is_the_match(gold_records, question):
+    """Words alone (the glossary reading 'scuole medie' as the school services) put an objective on the
+    school services first, holding a third of the question; the tax-education project in schools holds
+    more of it and meaning puts it first, by a hair: it is the confident match, the first is not."""
+    tax = next(o for o in gold_records if "educazione civica" in o.titolo)
+    schools = next(o for o in gold_records if "analisi economico-finanziaria" in o.titolo)
+    order = [tax.key, schools.key] + [o.key for o in gold_records if o.key not in (tax.key, schools.key)]
+    answer = _Assistant(gold_records, dense=FixedOrder(order, step=0.001)).answer(
+        [Message(role="user", content=question)])
+    assert not answer.refused and answer.objective_ids == [tax.id], answer.answer
