@@ -353,9 +353,8 @@ def _unsupported(plan: Plan, targets: list[Objective], retriever: Retriever, lex
     rule = next(u for u in lexicon.unsupported if u.name == plan.unsupported)
     if rule.answer_pattern is not None:
         for obj in targets[:1]:
-            title = {stem(t) for t in tokens(obj.titolo)}
             concepts = retriever.concepts(plan.normalized)
-            asked = [c for c in concepts if not (c.stems & title)]
+            asked = _beyond_title(obj, concepts)
             status = [s for s in sentences(field_text(obj, "stato_attuazione") or "") if rule.answer_pattern.search(s)]
             if status:  # text of the answer's form in the status: quoted
                 others = [f for f in plan.fields if f != "stato_attuazione"]  # asked besides ('chi lo segue e...')
@@ -438,7 +437,12 @@ def _passages(obj: Objective, plan: Plan, concepts: list[Concept]) -> dict[str, 
         elif len(status) <= LONG_TEXT:
             out["stato_attuazione"] = [status]
         else:
-            out["stato_attuazione"] = best_sentences(status, concepts, 3) or sentences(status)[:3]
+            # what is asked beyond the objective's name decides ('notte bianca: data e presenze?'); when
+            # none of it is found in other words, the status is quoted whole up to twice the length
+            asked = _beyond_title(obj, concepts)
+            out["stato_attuazione"] = (best_sentences(status, asked, 3) if asked else []) or (
+                [status] if asked and len(status) <= 2 * LONG_TEXT else []) or \
+                best_sentences(status, concepts, 3) or sentences(status)[:3]
     for name in plan.fields:
         text = field_text(obj, name)
         if name != "stato_attuazione" and text:
@@ -446,12 +450,17 @@ def _passages(obj: Objective, plan: Plan, concepts: list[Concept]) -> dict[str, 
     if status and plan.intent == "field" and "stato_attuazione" not in out:
         # the status may say what is asked in words other than the objective's own ('con quale delibera
         # è stato approvato?' -> 'approvato con delibera n. 36 del 27/04/2023'): its sentences that do
-        title = {stem(t) for t in tokens(obj.titolo)}
-        asked = [c for c in concepts if not (c.stems & title)]
+        asked = _beyond_title(obj, concepts)
         found = best_sentences(status, asked, 2) if asked else []
         if found:
             out["stato_attuazione"] = found
     return out
+
+
+def _beyond_title(obj: Objective, concepts: list[Concept]) -> list[Concept]:
+    """The topic's words that the objective's title does not hold: what is asked of it."""
+    title = {stem(t) for t in tokens(obj.titolo)}
+    return [c for c in concepts if not (c.stems & title)]
 
 
 def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,

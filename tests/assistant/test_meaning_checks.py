@@ -218,3 +218,19 @@ def test_a_runner_up_holding_more_of_the_topic_and_first_by_meaning_is_the_match
     answer = _Assistant(gold_records, dense=FixedOrder(order, step=0.001)).answer(
         [Message(role="user", content=question)])
     assert not answer.refused and answer.objective_ids == [tax.id], answer.answer
+
+
+def test_a_long_status_is_quoted_whole_when_what_is_asked_of_it_is_said_in_other_words() -> None:
+    """'festa di primavera: stato di attuazione e affluenza?': the status is long, and 'affluenza' is
+    said in other words ('hanno partecipato 1500 persone'); quoting the one sentence naming the festival
+    would miss it, so the status is quoted whole (it is at most twice the usual length)."""
+    records = _generated(6)
+    filler = " ".join(f"È stata svolta la fase {n} dell'organizzazione, con verifiche e autorizzazioni." for n in range(1, 10))
+    status = f"La festa di primavera si è svolta il 12/04/2025 in piazza. {filler} Hanno partecipato 1500 persone."
+    assert 700 < len(status) <= 1400
+    records[1] = Objective.model_validate(records[1].model_dump() | {
+        "titolo": "Festa di primavera", "stato_attuazione": {"data": "2025-06-30", "testo": status}})
+    order = [records[1].key] + [o.key for o in records if o.key != records[1].key]
+    answer = Assistant(records, dense=FixedOrder(order)).answer(
+        [Message(role="user", content="festa di primavera: stato di attuazione e affluenza?")])
+    assert not answer.refused and "1500 persone" in answer.answer, answer.answer
