@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from assistant import Assistant
+from assistant.lexicon import load_lexicon
 from evals.load import own_server, run_load_blocking
 from ingest.index import Index
 from ingest.pipeline import Ingestor, ingest_file
@@ -130,7 +131,9 @@ def test_ingest_index_and_dense_answers_on_a_chroma_server(server_settings: Sett
     assistant = Assistant(store.objectives(), dense=dense, store=store)
     for question, expected in QUESTIONS:
         assert expected in assistant.ask(question).answer, question
-    # a question the words of the records do not cover well goes to the dense search on the server
+    # a question the words of the records do not cover well goes to the dense search on the server (read
+    # without the domain glossary, which knows that 'la banca del comune' is the Tesoriere)
+    assistant = Assistant(store.objectives(), dense=dense, store=store, lexicon=load_lexicon(concepts=None))
     answer = assistant.ask("Chi si occupa del cambio della banca che gestisce la cassa comunale?")
     assert dense.calls >= 1
     assert "finanziario-1" in answer.objective_ids, answer
