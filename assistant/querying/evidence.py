@@ -420,7 +420,16 @@ def _rows(obj: Objective, years: list[int], concepts: list[Concept], fields: lis
         # the best rows, and any row holding a word of the question none of them holds ('legalità e
         # sostenibilità': one indicator each)
         held = frozenset().union(*(f for f, s in zip(found, scores, strict=True) if s >= 0.5 * best))
-        rows = [r for r, f, s in zip(rows, found, scores, strict=True) if s >= 0.5 * best or f - held]
+        kept = [s >= 0.5 * best or bool(f - held) for f, s in zip(found, scores, strict=True)]
+        for year in years if len(years) >= 2 else []:
+            # every year asked keeps its best rows ('il target del 2023 e quello del 2024': the 2024
+            # indicator need not repeat the words of the 2023 one)
+            of_year = [i for i, r in enumerate(rows) if r.anno == year]
+            if of_year and not any(kept[i] for i in of_year):
+                top = max(scores[i] for i in of_year)
+                for i in of_year:
+                    kept[i] = kept[i] or scores[i] == top
+        rows = [r for r, k in zip(rows, kept, strict=True) if k]
     asked = [f for f in fields if f in ROW_FIELDS]
     if asked and intent != "compare_years":
         with_value = [r for r in rows if any(getattr(r, f) for f in asked)]

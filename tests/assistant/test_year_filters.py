@@ -42,3 +42,21 @@ def test_the_same_on_another_plan() -> None:
     rocca = _load(ROCCAFELICE)
     answer = Assistant(rocca).answer([Message(role="user", content="Quali schede non hanno target per il 2027?")])
     assert answer.objective_ids == [o.id for o in rocca if not has_field(o, "target", 2027)]
+
+
+@pytest.mark.parametrize("question", [
+    "prenotazione online delle sale civiche: cosa prevede il target del 2025 e quello del 2026?",
+    "Per la prenotazione online delle sale civiche, target 2025 e target 2026?",
+    "prenotazione online delle sale civiche: confronta i target tra il 2025 e il 2026",
+])
+def test_every_year_asked_keeps_its_best_rows(question: str) -> None:
+    """The 2026 indicator need not repeat the words of the 2025 one that the question names: each year
+    asked gets its own row, not only the year whose row holds the question's words."""
+    from ingest.types import Indicator  # noqa: PLC0415
+
+    records = _generated(6)
+    rows = [Indicator(anno=2025, indicatore="Sale civiche prenotabili online", target="3 sale"),
+            Indicator(anno=2026, indicatore="Apertura serale dello sportello comunale", target="2 sere a settimana")]
+    records[2] = records[2].model_copy(update={"titolo": "Prenotazione online delle sale civiche", "indicatori": rows})
+    answer = Assistant(records).answer([Message(role="user", content=question)])
+    assert not answer.refused and "3 sale" in answer.answer and "2 sere a settimana" in answer.answer, answer.answer
