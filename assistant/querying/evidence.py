@@ -411,6 +411,9 @@ def _about(plan: Plan, targets: list[Objective], concepts: list[Concept]) -> Evi
 def _rows(obj: Objective, years: list[int], concepts: list[Concept], fields: list[str], intent: str,
           ) -> list[Indicator]:
     rows = [r for r in obj.indicatori if not years or r.anno in years]
+    # rows of a field asked are told apart by what is asked beyond the objective's name ('che target ha il
+    # SUE?': the indicator naming the SUE is not the only one); a need's rows are those about it
+    concepts = concepts if intent == "guidance" else _beyond_title(obj, concepts)
     found = row_matches(rows, concepts)
     scores = row_weights(found, concepts)
     best = max(scores, default=0.0)
@@ -502,8 +505,10 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
             return _prose(plan, [], retriever) or _refuse("topic", _echo(plan), _suggest(plan, catalog, retriever))
         if len(records) == 1 and plan.intent in ("list", "count") and not _structured(plan.filters, year=False) \
                 and not plan.followup and _covers(plan, records[0], retriever):
-            # one objective is about the topic: its summary answers better than a one-line list
-            return _about(plan.model_copy(update={"intent": "describe"}), records,
+            # one objective is about the topic: its summary answers better than a one-line list, or the
+            # fields asked of it when no objectives were asked for ('che target ha il SUE per il 2026?')
+            one = "field" if plan.intent == "list" and plan.fields and not plan.names_set else "describe"
+            return _about(plan.model_copy(update={"intent": one}), records,
                           retriever.concepts(plan.filters.text or "", plan.context_words))
     year = plan.filters.anno or default_year(records)
     ev = Evidence(kind=plan.intent, objectives=records, fields=list(plan.fields), year=year)

@@ -60,3 +60,40 @@ def test_every_year_asked_keeps_its_best_rows(question: str) -> None:
     records[2] = records[2].model_copy(update={"titolo": "Prenotazione online delle sale civiche", "indicatori": rows})
     answer = Assistant(records).answer([Message(role="user", content=question)])
     assert not answer.refused and "3 sale" in answer.answer and "2 sere a settimana" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize("question", [
+    "Che target ha lo sportello digitale delle pratiche edilizie nel 2026?",
+    "sportello digitale delle pratiche edilizie: target 2026?",
+    "What is the 2026 target of the sportello digitale delle pratiche edilizie?",
+])
+def test_rows_are_told_apart_by_what_is_asked_beyond_the_title(question: str) -> None:
+    """One indicator repeats the title's words ('pratiche edilizie'), the other does not: a target asked
+    of the objective by its name is both indicators' target, not only the one that repeats the name."""
+    from ingest.types import Indicator  # noqa: PLC0415
+
+    records = _generated(6)
+    rows = [Indicator(anno=2026, indicatore="Pratiche edilizie presentate allo sportello digitale", target="100%"),
+            Indicator(anno=2026, indicatore="Tempo medio di rilascio dei permessi (giorni)", target="≤ 50")]
+    records[3] = records[3].model_copy(update={"titolo": "Sportello digitale delle pratiche edilizie", "indicatori": rows})
+    answer = Assistant(records).answer([Message(role="user", content=question)])
+    assert not answer.refused and "100%" in answer.answer and "≤ 50" in answer.answer, answer.answer
+
+
+def test_fields_asked_of_the_one_objective_a_list_reading_finds() -> None:
+    """A question read as a list that asks no objectives ('che target ha X per il 2026?' read, unsure, as
+    'which objectives have a 2026 target') and finds one objective about its topic: that objective's
+    asked field, not its whole summary."""
+    from assistant.querying.evidence import gather  # noqa: PLC0415
+    from assistant.types import Filters, Plan  # noqa: PLC0415
+
+    records = _generated(6)
+    a = Assistant(records)
+    state = a.default_scope()
+    topic = records[2].titolo.lower()
+    plan = Plan(question=f"che target ha {topic} per il 2026?", normalized=topic, intent="list",
+                fields=["target"], years=[2026], filters=Filters(text=topic, anno=2026))
+    ev = gather(plan, state.catalog, state.retriever, a.lexicon)
+    assert ev.kind == "field" and [o.id for o in ev.objectives] == [records[2].id] and ev.fields == ["target"]
+    named = gather(plan.model_copy(update={"names_set": True}), state.catalog, state.retriever, a.lexicon)
+    assert named.kind != "field"  # 'quali obiettivi ...' asked for objectives: not a field lookup
