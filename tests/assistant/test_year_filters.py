@@ -52,14 +52,21 @@ def test_the_same_on_another_plan() -> None:
 def test_every_year_asked_keeps_its_best_rows(question: str) -> None:
     """The 2026 indicator need not repeat the words of the 2025 one that the question names: each year
     asked gets its own row, not only the year whose row holds the question's words."""
+    answer = _ask_of_one("Prenotazione online delle sale civiche", [
+        (2025, "Sale civiche prenotabili online", "3 sale"),
+        (2026, "Apertura serale dello sportello comunale", "2 sere a settimana")], question)
+    assert not answer.refused and "3 sale" in answer.answer and "2 sere a settimana" in answer.answer, answer.answer
+
+
+def _ask_of_one(title: str, rows: list[tuple[int, str, str]], question: str):
+    """The answer to a question about a generated objective with this title and these (year, indicator,
+    target) rows, among other generated ones."""
     from ingest.types import Indicator  # noqa: PLC0415
 
     records = _generated(6)
-    rows = [Indicator(anno=2025, indicatore="Sale civiche prenotabili online", target="3 sale"),
-            Indicator(anno=2026, indicatore="Apertura serale dello sportello comunale", target="2 sere a settimana")]
-    records[2] = records[2].model_copy(update={"titolo": "Prenotazione online delle sale civiche", "indicatori": rows})
-    answer = Assistant(records).answer([Message(role="user", content=question)])
-    assert not answer.refused and "3 sale" in answer.answer and "2 sere a settimana" in answer.answer, answer.answer
+    records[2] = records[2].model_copy(update={"titolo": title, "indicatori": [
+        Indicator(anno=year, indicatore=name, target=target) for year, name, target in rows]})
+    return Assistant(records).answer([Message(role="user", content=question)])
 
 
 @pytest.mark.parametrize("question", [
@@ -70,13 +77,9 @@ def test_every_year_asked_keeps_its_best_rows(question: str) -> None:
 def test_rows_are_told_apart_by_what_is_asked_beyond_the_title(question: str) -> None:
     """One indicator repeats the title's words ('pratiche edilizie'), the other does not: a target asked
     of the objective by its name is both indicators' target, not only the one that repeats the name."""
-    from ingest.types import Indicator  # noqa: PLC0415
-
-    records = _generated(6)
-    rows = [Indicator(anno=2026, indicatore="Pratiche edilizie presentate allo sportello digitale", target="100%"),
-            Indicator(anno=2026, indicatore="Tempo medio di rilascio dei permessi (giorni)", target="≤ 50")]
-    records[3] = records[3].model_copy(update={"titolo": "Sportello digitale delle pratiche edilizie", "indicatori": rows})
-    answer = Assistant(records).answer([Message(role="user", content=question)])
+    answer = _ask_of_one("Sportello digitale delle pratiche edilizie", [
+        (2026, "Pratiche edilizie presentate allo sportello digitale", "100%"),
+        (2026, "Tempo medio di rilascio dei permessi (giorni)", "≤ 50")], question)
     assert not answer.refused and "100%" in answer.answer and "≤ 50" in answer.answer, answer.answer
 
 
