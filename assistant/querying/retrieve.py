@@ -29,6 +29,7 @@ UNKNOWN_WEIGHT = 0.6
 EVERYDAY_FROM, EVERYDAY_TO, EVERYDAY_MIN = 4.0, 5.5, 0.15  # log10 counts in the Italian word list
 KNOWN_DAMPING = 0.5  # the damping, softened, of a word some record uses
 CONTEXT_WEIGHT = 0.3  # a word of the context before the question, against one of the question itself
+WRITES_CACHE = 8192  # phrases whose being written by the records is remembered, at most
 DENSE_BELOW_COVERAGE = 0.75
 DENSE_CACHE_SIZE = 512
 _END = re.compile(r"([.;!?])(?=\s+[A-ZÀ-Ý“\"«(-])")
@@ -181,6 +182,8 @@ class Retriever:
         """Whether some record writes a (normalised) term word for word, in any inflection: a glossary
         term the plan does not write ('controllo del territorio') must not add its words one by one."""
         if term not in self._writes:
+            if len(self._writes) >= WRITES_CACHE:  # phrases come from questions too: the cache is bounded
+                self._writes = {}
             phrase = " ".join(stems(term))
             self._writes[term] = bool(phrase) and re.search(rf"(?m)(^| ){re.escape(phrase)}( |$)", self._written) is not None
         return self._writes[term]
