@@ -191,10 +191,9 @@ def match_key(word: str) -> str:
 SHORT_WORD = 4  # words this long or shorter are matched whole
 
 
-def content_keys(text: str) -> list[tuple[str, str]]:
-    """The content words of a normalised text (the language's function words aside), each with its
-    ``match_key``."""
-    return [(w, match_key(w)) for w in re.findall(r"[a-z0-9]+", text) if w not in _FUNCTION_WORDS]
+def _content_words(text: str) -> list[re.Match[str]]:
+    """The content words of a normalised text (the language's function words aside), where they are."""
+    return [m for m in re.finditer(r"[a-z0-9]+", text) if m.group() not in _FUNCTION_WORDS]
 
 
 _FUNCTION_WORDS = frozenset(norm(w) for w in STOPWORDS_ITALIAN)
@@ -203,7 +202,7 @@ _FUNCTION_WORDS = frozenset(norm(w) for w in STOPWORDS_ITALIAN)
 def _variant_keys(index: dict[str, tuple[int, ...]]) -> dict[tuple[str, ...], tuple[int, ...]]:
     out: dict[tuple[str, ...], tuple[int, ...]] = {}
     for variant, groups in index.items():
-        keys = tuple(k for _, k in content_keys(variant))
+        keys = tuple(match_key(m.group()) for m in _content_words(variant))
         if len(keys) >= 2:
             out[keys] = tuple(dict.fromkeys([*out.get(keys, ()), *groups]))
     return out
@@ -267,7 +266,7 @@ def synonym_hits(text: str, lexicon: Lexicon) -> list[tuple[str, tuple[int, ...]
     written as they are, and those of two or more content words written with other inflections or
     function words ('cambio della banca' for 'cambio banca'); the longest first, none overlapping."""
     found = [(m.start(), m.end(), lexicon.synonym_index[m.group()]) for m in lexicon.synonym_pattern.finditer(text)]
-    words = [m for m in re.finditer(r"[a-z0-9]+", text) if m.group() not in lexicon.function_words]
+    words = _content_words(text)
     keys = [match_key(m.group()) for m in words]
     for i in range(len(words)):
         for n in range(2, min(lexicon.synonym_key_span, len(words) - i) + 1):

@@ -452,9 +452,10 @@ def _passages(obj: Objective, plan: Plan, concepts: list[Concept]) -> dict[str, 
             # what is asked beyond the objective's name decides ('notte bianca: data e presenze?'); when
             # none of it is found in other words, the status is quoted whole up to twice the length
             asked = _beyond_title(obj, concepts)
-            out["stato_attuazione"] = (best_sentences(status, asked, 3) if asked else []) or (
-                [status] if asked and len(status) <= 2 * LONG_TEXT else []) or \
-                best_sentences(status, concepts, 3) or sentences(status)[:3]
+            found = best_sentences(status, asked, 3) if asked else []
+            if asked and not found and len(status) <= 2 * LONG_TEXT:
+                found = [status]
+            out["stato_attuazione"] = found or best_sentences(status, concepts, 3) or sentences(status)[:3]
     for name in plan.fields:
         text = field_text(obj, name)
         if name != "stato_attuazione" and text:
