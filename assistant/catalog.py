@@ -11,6 +11,7 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 
 from assistant.lexicon import Lexicon
+from assistant.querying.attainment import Assessment, assess
 from assistant.scope import PlanDoc, Plans
 from assistant.understanding.dates import parse_deadline
 from ingest.text import Speller, norm, stated, stem, tokens, writes_phrase
@@ -270,6 +271,10 @@ class Catalog:
         self.ages = {o.key: served_ages(o, lexicon) for o in self.records}
         self._model: Any = model
         self._model_lock = threading.Lock()
+        self._assessed: dict[tuple[str, int], list[Assessment] | None] = {}
+        # the years whose targets the statuses judge ('target raggiunto' read from what they report)
+        self.judged_years = frozenset(y for y in self.years if any(
+            a.verdict != "unknown" for o in self.records for a in self.assessments(o, y) or []))
 
     def sector_of_words(self, words: Sequence[str], share: float) -> str | None:
         """The sector whose objectives are about these words: the one holding two or more, and at least
@@ -298,13 +303,27 @@ class Catalog:
 
     def partial_in(self, year: int | None) -> frozenset[str]:
         """The fields only some records state, an indicator's counted on the rows of the year if given."""
+        judged = frozenset(REPORTED_IN_STATUS) if self.judged_year(year) is not None else frozenset()
         if year is None:
-            return self.partial_fields
+            return self.partial_fields | judged
         if year not in self._partial_in:
             in_year = frozenset(f for f in sorted(ROW_FIELDS) if 0 < sum(
                 1 for o in self.records if has_field(o, f, year)) < len(self.records))
-            self._partial_in[year] = self.partial_fields | in_year
+            self._partial_in[year] = self.partial_fields | in_year | judged
         return self._partial_in[year]
+
+    def assessments(self, obj: Objective, year: int) -> list[Assessment] | None:
+        """The targets of the year, judged from the record's status (``attainment.assess``)."""
+        key = (obj.key, year)
+        if key not in self._assessed:
+            self._assessed[key] = assess(obj, year, self.lexicon)
+        return self._assessed[key]
+
+    def judged_year(self, year: int | None) -> int | None:
+        """The year 'target raggiunto' is judged for from the statuses: the asked one, or the latest."""
+        if year is None:
+            return max(self.judged_years, default=None)
+        return year if year in self.judged_years else None
 
     def get(self, keys: Sequence[str]) -> list[Objective]:
         """The records with these keys, in that order (unknown keys skipped)."""

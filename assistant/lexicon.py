@@ -103,6 +103,7 @@ class LexiconData(_Strict):
     some_quantifiers: list[str] = []
     exclusions: list[str] = []
     inclusions: list[str] = []
+    universal_quantifiers: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ class Lexicon:
     some: re.Pattern[str] = re.compile(r"(?!x)x")  # 'almeno un indicatore': some rows, not all
     exclusions: re.Pattern[str] = re.compile(r"(?!x)x")  # 'tranne', 'fuori da': the sector named next is left out
     inclusions: re.Pattern[str] = re.compile(r"(?!x)x")  # 'anche' before an exclusion: the others as well, none left out
+    universal: re.Pattern[str] = re.compile(r"(?!x)x")  # 'tutte le pratiche': a whole, a share of 100%
 
     def words(self) -> set[str]:
         """Every word the lexicon knows (protected from typo correction)."""
@@ -258,6 +260,7 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
         some=_pattern(data.some_quantifiers),
         exclusions=_pattern(data.exclusions),
         inclusions=_pattern(data.inclusions),
+        universal=_pattern(data.universal_quantifiers),
     )
 
 

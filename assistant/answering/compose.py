@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from assistant.answering.compose_lists import ListsMixin, _flat
-from assistant.catalog import ROW_FIELDS, Catalog, field_text
+from assistant.catalog import REPORTED_IN_STATUS, ROW_FIELDS, Catalog, field_text
 from assistant.lexicon import Lexicon
 from assistant.querying.evidence import Evidence, EvidenceKind
 from assistant.querying.records import format_number
@@ -220,12 +220,18 @@ class Composer(ListsMixin):
                    "lt": "desc_peso_under"}.get(f.peso_op, "desc_peso")
             out += t[key].format(value=format_number(f.peso))
         in_year = f.anno and ev.kind in ("list", "count")
-        if f.present:
-            out += t["desc_present"].format(value=", ".join(self._label(plan, m) for m in f.present))
-        if f.missing:
+        judged = REPORTED_IN_STATUS if ev.judged_year is not None else frozenset()
+        present = [m for m in f.present if m not in judged]
+        missing = [m for m in f.missing if m not in judged]
+        if judged:  # 'target raggiunto' judged from what the statuses report
+            out += t["desc_met" if judged & set(f.present) else "desc_missed"].format(anno=ev.judged_year)
+            in_year = False
+        if present:
+            out += t["desc_present"].format(value=", ".join(self._label(plan, m) for m in present))
+        if missing:
             out += t["desc_missing_some" if f.missing_in_some else "desc_missing"].format(
-                value=", ".join(self._label(plan, m) for m in f.missing))
-            if in_year and set(f.missing) & ROW_FIELDS:  # 'senza «target» per il 2027'
+                value=", ".join(self._label(plan, m) for m in missing))
+            if in_year and set(missing) & ROW_FIELDS:  # 'senza «target» per il 2027'
                 out, in_year = out + t["desc_in_year"].format(value=f.anno), False
         if f.quoted:
             out += t["desc_quoted"].format(value=f.quoted)
@@ -245,7 +251,11 @@ class Composer(ListsMixin):
         lines: list[str] = []
         for obj in ev.objectives:
             lines.append(self._head(obj, t, cites))
+            judged = self._judged_lines(plan, obj, t, cites) if REPORTED_IN_STATUS & set(ev.fields) else []
+            lines += judged  # 'ha raggiunto il target?': each target beside what the status reports
             for name in ev.fields or ["responsabile"]:
+                if judged and name in {*REPORTED_IN_STATUS, "target", "stato_attuazione"}:
+                    continue
                 lines += self._one_field(plan, ev, obj, name, t, cites)
             if "stato_attuazione" not in ev.fields and ev.passages.get(obj.key, {}).get("stato_attuazione"):
                 lines.append(self._status_line(obj, ev, t, cites))  # what the status says instead
@@ -267,6 +277,27 @@ class Composer(ListsMixin):
         if not value:
             return [t["missing_field"].format(label=label)]
         return [t["card_field"].format(label=label.capitalize(), value=_flat(value), c=cites.add(obj, name, value))]
+
+    def _judged_lines(self, plan: Plan, obj: Objective, t: dict[str, Any], cites: Cites) -> list[str]:
+        """The year's targets judged from the status (none when the rows state their outcome, or the status
+        tells nothing of them)."""
+        year = plan.years[0] if len(plan.years) == 1 else self.catalog.judged_year(None)
+        assessed = self.catalog.assessments(obj, year) if year is not None else None
+        if not assessed or all(a.reading is None for a in assessed):
+            return []
+        lines = []
+        for a in assessed:
+            target = t["row_field"].format(label=self._label(plan, "target").capitalize(), anno=a.row.anno or "",
+                                           ind=t["row_indicator"].format(indicatore=_flat(a.row.indicatore or "")) + " "
+                                           + cites.add(obj, "indicatore", a.row.indicatore or "", a.row.anno),
+                                           value=_flat(a.row.target or ""), c=cites.add(obj, "target", a.row.target or "", a.row.anno))
+            if a.reading is None:
+                lines.append(target + " " + t["judged_none"])
+                continue
+            lines.append(target + " " + t["judged"].format(reported=_flat(a.reading.clause),
+                                                             c=cites.add(obj, "stato_attuazione", a.reading.clause),
+                                                             verdict=t["verdict"][a.verdict]))
+        return lines
 
     def _row_lines(self, plan: Plan, obj: Objective, rows: list[Indicator], name: str, t: dict[str, Any],
                    cites: Cites) -> list[str]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from assistant.catalog import field_text
+from assistant.catalog import REPORTED_IN_STATUS, field_text
+from assistant.querying.attainment import Assessment
 from assistant.querying.evidence import Evidence
 from assistant.querying.records import format_number, parse_weight, rows_with_weight, weight_rows
 from assistant.querying.retrieve import sentences
@@ -60,6 +61,8 @@ class ListsMixin:
         shown = {"responsabile", "settore", "titolo"} | set(plan.filters.missing)
         if plan.filters.peso is not None:
             shown.add("peso")
+        if ev.judged_year is not None:  # each judged target is shown with what the status reports
+            shown |= {*REPORTED_IN_STATUS, "target", "stato_attuazione"}
         extra = [f for f in plan.fields if f not in shown]
         lines = []
         for i, obj in enumerate(cites.shown(ev.objectives), 1):
@@ -73,6 +76,8 @@ class ListsMixin:
                 line += self._field_extra(plan, obj, name, t, cites, ev.year)
             if plan.filters.peso is not None:  # the weight the list was filtered on, cited where stated
                 line += self._weight_extra(plan, obj, t, cites)
+            if obj.key in ev.assessed:
+                line += self._assessed_extra(plan, obj, ev.assessed[obj.key], t, cites)
             if plan.filters.scadenza_da:
                 for r in ev.rows.get(obj.key, []) or [r for r in obj.indicatori if r.scadenza]:
                     if r.scadenza and self._in_range(obj, r, plan):
@@ -80,6 +85,29 @@ class ListsMixin:
                                                        c=cites.add(obj, "scadenza", r.scadenza, r.anno))
             lines.append(line)
         return lines
+
+    def _assessed_extra(self, plan: Plan, obj: Objective, assessed: list[Assessment], t: dict[str, Any],
+                        cites: Cites) -> str:
+        """'; «Incasso da riscossione coattiva» [4]: target € 250.000 [5], riportato «Incassati € 231.500» [6]':
+        the targets the list is about (missed, or met), each with the status sentence it was judged on."""
+        wanted = "met" if REPORTED_IN_STATUS & set(plan.filters.present) else "missed"
+        out = ""
+        for a in assessed:
+            if a.verdict != wanted or a.reading is None or not a.row.target:
+                continue
+            ind = _flat(a.row.indicatore or "")
+            out += t["item_assessed"].format(
+                indicatore=ind, ic=cites.add(obj, "indicatore", a.row.indicatore or "", a.row.anno),
+                target=_flat(a.row.target), tc=cites.add(obj, "target", a.row.target, a.row.anno),
+                reported=_flat(a.reading.clause), rc=cites.add(obj, "stato_attuazione", a.reading.clause))
+        return out
+
+    def _unjudged(self, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
+        """The objectives a judged list leaves out because their status tells neither way."""
+        if not ev.unjudged:
+            return []
+        items = "; ".join(f"«{_flat(o.titolo)}» {cites.add(o, 'titolo', o.titolo)}" for o in ev.unjudged)
+        return [t["unjudged"].format(n=len(ev.unjudged), items=items)]
 
     def _weight_extra(self, plan: Plan, obj: Objective, t: dict[str, Any], cites: Cites) -> str:
         label = self._label(plan, "peso")
@@ -99,6 +127,8 @@ class ListsMixin:
 
     def _list(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
         desc = self._desc(plan, ev, t)
+        if not ev.objectives and ev.judged_year is not None:
+            return [t["list_none"].format(desc=desc), *self._unjudged(ev, t, cites)]
         if not ev.objectives:
             if ev.suggestions:
                 topic = plan.filters.text or ""
@@ -109,16 +139,16 @@ class ListsMixin:
             return [t["list_none"].format(desc=desc)]
         head = t["list_one"] if len(ev.objectives) == 1 else t["list_head"]
         return [head.format(n=len(ev.objectives), desc=desc) + self._per_ente(plan, ev, t),
-                *self._items(plan, ev, t, cites)]
+                *self._items(plan, ev, t, cites), *self._unjudged(ev, t, cites)]
 
     def _count(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
         desc = self._desc(plan, ev, t)
         if not ev.objectives:
-            return [t["list_none"].format(desc=desc)]
+            return [t["list_none"].format(desc=desc), *self._unjudged(ev, t, cites)]
         head = t["list_one"].format(desc=desc) if len(ev.objectives) == 1 else \
             t["count_head"].format(n=len(ev.objectives), desc=desc)
         return [head + self._per_ente(plan, ev, t),
-                *self._items(plan, ev, t, cites)]
+                *self._items(plan, ev, t, cites), *self._unjudged(ev, t, cites)]
 
     def _rank(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
         if not ev.groups:

@@ -20,6 +20,7 @@ from assistant.catalog import (
     subject_texts,
 )
 from assistant.lexicon import Lexicon
+from assistant.querying.attainment import Assessment
 from assistant.querying.passages import CUED_COVERAGE, UNCUED_COVERAGE, prose_cues, quote
 from assistant.querying.records import (
     default_year,
@@ -28,6 +29,7 @@ from assistant.querying.records import (
     group_records,
     shares_words,
     sum_weights,
+    unjudged,
     weight_rows,
 )
 from assistant.querying.retrieve import (
@@ -87,6 +89,9 @@ class Evidence:
     groups: list[tuple[str | None, list[Objective]]] = field(default_factory=list)  # rank: value -> objectives
     per_ente: list[tuple[str, Evidence]] = field(default_factory=list)  # sum/max over several entities: one each
     widened: bool = False  # a follow-up none of the objectives before answers, answered on the whole plan
+    judged_year: int | None = None  # a 'target raggiunto' filter judged from the statuses, for this year
+    assessed: dict[str, list[Assessment]] = field(default_factory=dict)  # key -> its targets, judged
+    unjudged: list[Objective] = field(default_factory=list)  # left out: the status tells neither way
 
     @property
     def keys(self) -> list[str]:
@@ -513,6 +518,13 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
                           retriever.concepts(plan.filters.text or "", plan.context_words))
     year = plan.filters.anno or default_year(records)
     ev = Evidence(kind=plan.intent, objectives=records, fields=list(plan.fields), year=year)
+    if subset is None and REPORTED_IN_STATUS & {*plan.filters.missing, *plan.filters.present}:
+        ev.judged_year = catalog.judged_year(plan.filters.anno)
+    if ev.judged_year is not None:  # each target's value as the status reports it, and who cannot be judged
+        ev.year = ev.judged_year
+        ev.assessed = {o.key: catalog.assessments(o, ev.judged_year) or [] for o in records}
+        left = unjudged(catalog, plan.filters, plan.objective_keys if plan.followup else None)
+        ev.unjudged = _by_topic(plan, left, retriever) if left and plan.filters.text else left
     entes = list(dict.fromkeys(o.ente or "-" for o in records))
     if plan.intent in ("sum", "max") and plan.scope_all and len(entes) > 1:
         # weights of different entities never add up or compete: one result per entity

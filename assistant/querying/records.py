@@ -6,7 +6,8 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from assistant.catalog import ROW_FIELDS, Catalog, has_field, writes
+from assistant.catalog import REPORTED_IN_STATUS, ROW_FIELDS, Catalog, has_field, writes
+from assistant.querying.attainment import overall
 from assistant.types import Filters
 from ingest.text import norm, stated, stem, tokens
 from ingest.types import Indicator, Objective
@@ -52,6 +53,8 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
     allowed = set(within) if within is not None else None
     exact_class = filters.classificazione is not None and any(
         " ".join(tokens(c)) == filters.classificazione for c in catalog.classifications)
+    judged_year = catalog.judged_year(filters.anno) if REPORTED_IN_STATUS & {*filters.missing, *filters.present} \
+        else None
     out = []
     for o in catalog.records:
         if allowed is not None and o.key not in allowed:
@@ -76,11 +79,20 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         if filters.peso is not None and not _has_weight(o, filters.peso, filters.anno, filters.peso_op):
             continue
-        if filters.missing_in_some and not any(_lacks_somewhere(o, name, filters.anno) for name in filters.missing):
+        missing, present = filters.missing, filters.present
+        if judged_year is not None and not any(has_field(o, name, judged_year) for name in REPORTED_IN_STATUS):
+            # 'non hanno raggiunto il target': judged from what the status reports (no row states it)
+            verdict = overall(catalog.assessments(o, judged_year) or [])
+            if (set(missing) & REPORTED_IN_STATUS and verdict != "missed") or (
+                    set(present) & REPORTED_IN_STATUS and verdict != "met"):
+                continue
+            missing = [m for m in missing if m not in REPORTED_IN_STATUS]
+            present = [m for m in present if m not in REPORTED_IN_STATUS]
+        if filters.missing_in_some and missing and not any(_lacks_somewhere(o, name, filters.anno) for name in missing):
             continue
-        if not filters.missing_in_some and any(has_field(o, name, filters.anno) for name in filters.missing):
+        if not filters.missing_in_some and any(has_field(o, name, filters.anno) for name in missing):
             continue
-        if not all(has_field(o, name, filters.anno) for name in filters.present):
+        if not all(has_field(o, name, filters.anno) for name in present):
             continue
         if filters.quoted and not writes(o, filters.quoted):
             continue
@@ -89,6 +101,21 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         out.append(o)
     return out
+
+
+def unjudged(catalog: Catalog, filters: Filters, within: Sequence[str] | None = None) -> list[Objective]:
+    """The records a 'target raggiunto' filter judged from the statuses leaves out because their status
+    tells neither way (no status for the year, or no value told apart for a target)."""
+    year = catalog.judged_year(filters.anno)
+    if year is None or not REPORTED_IN_STATUS & {*filters.missing, *filters.present}:
+        return []
+    rest = filters.model_copy(update={"missing": [m for m in filters.missing if m not in REPORTED_IN_STATUS],
+                                      "present": [m for m in filters.present if m not in REPORTED_IN_STATUS],
+                                      "missing_in_some": False if not set(filters.missing) - REPORTED_IN_STATUS
+                                      else filters.missing_in_some})
+    return [o for o in filter_records(catalog, rest, within) if not any(
+        has_field(o, name, year) for name in REPORTED_IN_STATUS) and o.anni and year in o.anni
+        and overall(catalog.assessments(o, year) or []) == "unknown"]
 
 
 def rows_with_weight(obj: Objective, weight: float, year: int | None) -> list[Indicator]:

@@ -240,6 +240,10 @@ class Generator:
                     extra, _ = self._filter("it") if self.rng.random() < 0.3 else ("", "none")
                     text = head.replace("{filter}", f"{extra} {phrase}")
                     yield Example(" ".join(self._fill(text, "it").split()), intent, [name], polarity=polarity)
+                    if ph.presence is not None:  # the field's own words ('che non hanno raggiunto il target')
+                        own = self.rng.choice(getattr(ph.presence, polarity))
+                        yield Example(" ".join(self._fill(head.replace("{filter}", f"{extra} {own}"), "it").split()),
+                                      intent, [name], polarity=polarity)
 
     def ranks(self, reps: int = 3) -> Iterator[Example]:
         """Objectives counted per person, sector or classification."""

@@ -21,11 +21,19 @@ class Bilingual(_Strict):
     other: list[str] = []  # French, Spanish, German: recognised (answered in Italian)
 
 
+class Presence(_Strict):
+    missing: list[str]
+    present: list[str]
+
+
 class FieldPhrasing(_Strict):
     nouns: list[str]
     questions: list[str]
     en: list[str] = []
     other: list[str] = []  # French, Spanish, German
+    # objectives told apart by this field in words of its own, not 'with/without {noun}' ('che non hanno
+    # raggiunto il target': 'target raggiunto' missing)
+    presence: Presence | None = None
 
 
 class Directions(_Strict):
@@ -41,11 +49,6 @@ class Filters(_Strict):
     topic: list[str]
     peso: list[str]
     none: list[str]
-
-
-class Presence(_Strict):
-    missing: list[str]
-    present: list[str]
 
 
 class Phrasings(_Strict):

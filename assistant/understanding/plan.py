@@ -504,6 +504,7 @@ def picked_item(text: str, lexicon: Lexicon, keys: Sequence[str]) -> tuple[str |
 
 
 NEGATION_GAP = 30  # at most this many characters between a negation and the field it makes empty
+_CLAUSE_END = re.compile(r"[,;:]")  # a negation reaches no further than its clause
 
 
 def negated_fields(text: str, fields: Sequence[str], lexicon: Lexicon, strict: bool = False) -> list[str]:
@@ -513,8 +514,8 @@ def negated_fields(text: str, fields: Sequence[str], lexicon: Lexicon, strict: b
     out = []
     for name in fields:
         spots = [m.start() for w in field_words([name], lexicon) for m in re.finditer(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text)]
-        if any(0 <= spot - end <= NEGATION_GAP and (not strict or _function_words(text[end:spot], lexicon))
-               for spot in spots for end in ends):
+        if any(0 <= spot - end <= NEGATION_GAP and not _CLAUSE_END.search(text[end:spot])
+               and (not strict or _function_words(text[end:spot], lexicon)) for spot in spots for end in ends):
             out.append(name)
     return out
 
@@ -581,6 +582,10 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
         elif polarity == "missing":  # 'senza X': the fields named after the negation (asked or not yet read)
             asked = negated_fields(text, asked, lexicon) or [f for f in asked if f in partial] \
                 or negated_fields(text, sorted(partial), lexicon)[:1]
+        if REPORTED_IN_STATUS & set(asked) and "stato_attuazione" in asked and \
+                catalog.judged_year(years[0] if len(years) == 1 else None) is not None:
+            # 'non raggiunti, guardando lo stato': the status is where the outcome is read, not a filter
+            asked = [f for f in asked if f != "stato_attuazione"]
         # a field every record states filters nothing; one no record states, named outright, leaves none
         filterable = partial | (catalog.unstated_fields & set(named))
         if polarity == "none" and intent in ("list", "count") and set(asked) & filterable:
