@@ -470,6 +470,10 @@ def _passages(obj: Objective, plan: Plan, concepts: list[Concept]) -> dict[str, 
         # è stato approvato?' -> 'approvato con delibera n. 36 del 27/04/2023'): its sentences that do
         asked = _beyond_title(obj, concepts)
         found = best_sentences(status, asked, 2) if asked else []
+        if not found and not all(has_field(obj, f) for f in plan.fields):
+            # something asked is not on the card ('a chi è stata data la concessione?' read as its addressees):
+            # what the status says on the topic may answer it ('Concessione affidata ... all'ASD ...')
+            found = best_sentences(status, concepts, 2) or ([status] if len(status) <= LONG_TEXT else [])
         if found:
             out["stato_attuazione"] = found
     return out

@@ -100,3 +100,24 @@ def test_fields_asked_of_the_one_objective_a_list_reading_finds() -> None:
     assert ev.kind == "field" and [o.id for o in ev.objectives] == [records[2].id] and ev.fields == ["target"]
     named = gather(plan.model_copy(update={"names_set": True}), state.catalog, state.retriever, a.lexicon)
     assert named.kind != "field"  # 'quali obiettivi ...' asked for objectives: not a field lookup
+
+
+@pytest.mark.parametrize("question", [
+    "A chi è stata data la gestione della mensa scolastica?",
+    "La gestione della mensa scolastica a chi è andata?",
+    "Chi ha avuto la gestione della mensa scolastica, e per quanto tempo?",
+])
+def test_what_the_card_does_not_state_is_looked_for_in_the_status(question: str) -> None:
+    """A question read as a card field the objective leaves empty (its addressees, say) may be answered by
+    the status in other words ('Servizio affidato ... alla cooperativa'): its sentences on the topic."""
+    from ingest.types import StatoAttuazione  # noqa: PLC0415
+
+    records = _generated(6)
+    records[2] = records[2].model_copy(update={
+        "titolo": "Gestione della mensa scolastica", "destinatari": None, "contributor": None,
+        "stato_attuazione": StatoAttuazione(data="2025-12-31", testo=(
+            "Servizio affidato il 01/09/2025 alla cooperativa Il Girasole per tre anni.\n"
+            "Menu rivisti con il pediatra di comunità."))})
+    answer = Assistant(records).answer([Message(role="user", content=question)])
+    assert answer.objective_ids[:1] == [records[2].id] and "Il Girasole" in answer.answer, answer.answer
+    assert any(c.campo == "stato_attuazione" and "Il Girasole" in c.citazione for c in answer.citations)
