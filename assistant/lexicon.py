@@ -11,7 +11,7 @@ import yaml
 from bm25s.stopwords import STOPWORDS_ITALIAN
 from pydantic import BaseModel, ConfigDict
 
-from ingest.text import norm, phrase_pattern, stem
+from ingest.text import ITALIAN_MIN_COUNT, italian_words, norm, phrase_pattern, stem
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
 CONCEPTS_PATH = Path(__file__).with_name("concepts.yaml")
@@ -267,7 +267,8 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
 def synonym_hits(text: str, lexicon: Lexicon) -> list[tuple[str, tuple[int, ...]]]:
     """The lexicon's variants in a normalised text, each with the text it covers and its groups: those
     written as they are, and those of two or more content words written with other inflections or
-    function words ('cambio della banca' for 'cambio banca'); the longest first, none overlapping."""
+    function words ('cambio della banca' for 'cambio banca') or with one more word inside ('waste
+    collection tax' for 'waste tax', the inserted word not an Italian one); the longest first, none overlapping."""
     found = [(m.start(), m.end(), lexicon.synonym_index[m.group()]) for m in lexicon.synonym_pattern.finditer(text)]
     words = _content_words(text)
     keys = [match_key(m.group()) for m in words]
@@ -276,6 +277,17 @@ def synonym_hits(text: str, lexicon: Lexicon) -> list[tuple[str, tuple[int, ...]
             groups = lexicon.synonym_keys.get(tuple(keys[i:i + n]))
             if groups:
                 found.append((words[i].start(), words[i + n - 1].end(), groups))
+    gapped: list[tuple[int, int, tuple[int, ...]]] = []
+    italian = italian_words()
+    for i in range(len(words)):  # one more word inside, of another language ('waste collection tax': 'waste tax')
+        for n in range(2, min(lexicon.synonym_key_span, len(words) - i - 1) + 1):
+            for gap in range(1, n):
+                if italian.get(words[i + gap].group(), 0) >= ITALIAN_MIN_COUNT:
+                    continue
+                groups = lexicon.synonym_keys.get(tuple(keys[i:i + gap] + keys[i + gap + 1:i + n + 1]))
+                if groups:
+                    gapped.append((words[i].start(), words[i + n].end(), groups))
+    found += [g for g in gapped if not any(a <= g[0] and g[1] <= b for a, b, _ in found)]
     hits: list[tuple[int, int, tuple[int, ...]]] = []
     for start, end, groups in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
         if not any(a < end and start < b for a, b, _ in hits):
