@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 from collections import Counter
 from pathlib import Path
@@ -23,10 +24,14 @@ def _records(path: Path) -> list[Objective]:
     return [Objective.model_validate(r) for r in json.loads(path.read_text(encoding="utf-8"))]
 
 
-def evaluate(train: list[Objective], test: list[Objective], seed: int = 7) -> dict[str, float]:
-    """Accuracy of each label on a corpus generated with another seed (and maybe other records)."""
+def evaluate(train: list[Objective], test: list[Objective], seed: int = 7, sample: int | None = None
+             ) -> dict[str, float]:
+    """Accuracy of each label on a corpus generated with another seed (and maybe other records); on
+    ``sample`` of its examples drawn at random (with the seed) when given."""
     model = QuestionModel([generate(train, seed=SEED + i) for i in range(MEMBERS)])
     examples = generate(test, seed=seed)
+    if sample is not None and sample < len(examples):
+        examples = random.Random(seed).sample(examples, sample)
     hits: Counter[str] = Counter()
     for ex in examples:
         got = model.predict(ex.text)

@@ -87,14 +87,24 @@ def test_all_records_are_citable(assistant):
         assert norm(o.titolo) in norm(" ".join(record_strings(o)))
 
 
-@pytest.mark.parametrize(("name", "said"), [("Area Tecnica", "dell'Area Tecnica"), ("SETTORE ENTRATE", "del SETTORE ENTRATE"),
-                                            ("Polizia Locale", "della Polizia Locale"), ("Sportello unico", "dello Sportello unico"),
-                                            ("Unione dei Comuni", "dell'Unione dei Comuni"), ("Zona nord", "della Zona nord")])
-def test_a_sector_named_in_a_list_takes_its_article(name, said):
-    """'gli obiettivi dell'Area Tecnica', not 'del Area Tecnica': the article follows the sector's name."""
-    from assistant.types import Message  # noqa: PLC0415
+_ARTICLES = [("Area Tecnica", "dell'Area Tecnica"), ("SETTORE ENTRATE", "del SETTORE ENTRATE"),
+             ("Polizia Locale", "della Polizia Locale"), ("Sportello unico", "dello Sportello unico"),
+             ("Unione dei Comuni", "dell'Unione dei Comuni"), ("Zona nord", "della Zona nord")]
+
+
+@pytest.fixture(scope="module")
+def sectors_assistant():
+    """One generated plan whose sectors are named every way an article can go (one model for all)."""
     from tests.assistant.test_understanding import _generated  # noqa: PLC0415
 
-    records = [o.model_copy(update={"settore": name if i < 3 else "Servizio Ambiente"}) for i, o in enumerate(_generated(6))]
-    answer = Assistant(records).answer([Message(role="user", content=f"quali obiettivi ha {name}?")])
+    names = [name for name, _ in _ARTICLES]
+    return Assistant([o.model_copy(update={"settore": names[i // 2]}) for i, o in enumerate(_generated(2 * len(names)))])
+
+
+@pytest.mark.parametrize(("name", "said"), _ARTICLES)
+def test_a_sector_named_in_a_list_takes_its_article(sectors_assistant, name, said):
+    """'gli obiettivi dell'Area Tecnica', not 'del Area Tecnica': the article follows the sector's name."""
+    from assistant.types import Message  # noqa: PLC0415
+
+    answer = sectors_assistant.answer([Message(role="user", content=f"quali obiettivi ha {name}?")])
     assert said in answer.answer, answer.answer[:200]
