@@ -95,6 +95,8 @@ class LexiconData(_Strict):
     english_markers: list[str] = []
     deadline_cues: list[str] = []
     comparisons: dict[Literal["ge", "gt", "le", "lt"], list[str]] = {}
+    comparisons_after: dict[Literal["ge", "le"], list[str]] = {}
+    averages: list[str] = []
     negations: list[str] = []
     quantity_words: list[str] = []
     periods: dict[str, tuple[int, int]] = {}
@@ -142,6 +144,8 @@ class Lexicon:
     # 'settore scuola' -> the stored sector whose name holds 'scolastici' (when one does)
     sector_synonyms: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)  # by stems
     comparisons: dict[str, re.Pattern[str]] = field(default_factory=dict)  # 'ge'/'gt'/'le'/'lt' -> words before a number
+    comparisons_after: dict[str, re.Pattern[str]] = field(default_factory=dict)  # 'ge'/'le' -> words after it
+    averages: re.Pattern[str] = re.compile(r"(?!x)x")  # 'in media', 'peso medio': the mean, not the total
     negations: re.Pattern[str] = re.compile(r"(?!x)x")  # 'senza', 'non': a field named after one is empty
     quantity: re.Pattern[str] = re.compile(r"(?!x)x")  # 'quanti', 'how many': an amount is asked
     ordinals: dict[str, int] = field(default_factory=dict)  # 'secondo' -> 2, 'ultimo' -> -1
@@ -158,7 +162,8 @@ class Lexicon:
                 out.update(re.findall(r"[a-z0-9]+", text))
         for key, value in self.english.items():
             out.update(re.findall(r"[a-z0-9]+", key + " " + value))
-        for pat in (self.injection, self.injection_payload, self.classification_cues, self.place_cues):
+        for pat in (self.injection, self.injection_payload, self.classification_cues, self.place_cues, self.averages,
+                    self.universal, *self.comparisons_after.values()):
             out.update(re.findall(r"[a-z0-9]+", pat.pattern.replace("\\", " ")))
         return {w for w in out if len(w) > 1}
 
@@ -242,6 +247,8 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
         months={norm(k): v for k, v in data.months.items()},
         sector_cues=frozenset(norm(w) for w in data.sector_cues),
         comparisons={k: _pattern(v) for k, v in data.comparisons.items()},
+        comparisons_after={k: _pattern(v) for k, v in data.comparisons_after.items()},
+        averages=_pattern(data.averages),
         negations=_pattern(data.negations),
         quantity=_pattern(data.quantity_words),
         sector_synonyms={tuple(stem(w) for w in norm(k).split()): tuple(norm(v).split())

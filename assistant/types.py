@@ -68,6 +68,7 @@ class Plan(BaseModel):
     injection: bool = False
     direction: Literal["max", "min"] | None = None  # for intents "max" and "rank"
     top_n: int | None = None  # for intent "max": the N heaviest (lightest) instead of the ties at the extreme
+    average: bool = False  # for intent "sum": the mean weight per objective, beside the total
     confidence: float | None = None  # the question model's score for the intent
     context_words: list[str] = Field(default_factory=list)  # words only in the context before the question
     group_by: Literal["responsabile", "settore", "classificazione"] | None = None  # for intent "rank"

@@ -189,6 +189,11 @@ class ListsMixin:
         if ev.groups:
             return self._sum_groups(plan, ev, t, cites)
         desc = self._desc(plan, ev, t)
+        weighed = [o for o in ev.objectives if weight_rows(o, ev.year)[0] is not None]
+        if plan.average and weighed:  # the mean over the objectives that state a weight
+            lines = [t["average"].format(anno=ev.year or "", desc=desc, total=format_number(ev.total or 0.0),
+                                         n=len(weighed), mean=format_number(round((ev.total or 0.0) / len(weighed), 1)))]
+            return lines + self._weight_items(ev, t, cites, "sum_item")
         lines = [t["sum"].format(anno=ev.year or "", desc=desc, total=format_number(ev.total or 0.0),
                                  n=len(ev.objectives))]
         lines += self._weight_items(ev, t, cites, "sum_item")
@@ -226,6 +231,8 @@ class ListsMixin:
                                         n=len(sums), off=len(off))]
         for i, (value, total, n, marks) in enumerate(sums, 1):
             flag = t["sum_off"] if total != 100 else t["sum_ok"]
+            if plan.average and n:
+                flag += t["group_mean"].format(mean=format_number(round(total / n, 1)))
             lines.append(t["sum_group"].format(i=i, value=value or t["rank_none"], total=format_number(total), n=n,
                                                flag=flag, c=marks))
         return lines

@@ -184,6 +184,9 @@ _NUMBER_WORDS = {"due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6, "sette
                  "dieci": 10, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
 
 
+AFTER_NUMBER = 16  # characters after a weight where a comparison is read ('o più', 'or less')
+
+
 def asked_weight(text: str, lexicon: Lexicon) -> tuple[float | None, str]:
     """'obiettivi con peso 30%', 'che pesano almeno il 40 per cento': the weight a list question filters
     on, and how ('eq'; 'ge' at least, 'gt' more than; 'le' at most, 'lt' less than)."""
@@ -193,6 +196,9 @@ def asked_weight(text: str, lexicon: Lexicon) -> tuple[float | None, str]:
     before = text[max(0, found.start() - 25):found.start()]
     # the longest comparison words decide ('non più di' is not 'più di')
     said = [(len(m.group()), k) for k, pat in lexicon.comparisons.items() for m in pat.finditer(before)]
+    after = re.sub(r"^\s*(?:%|per\s*cento|percent)?", "", text[found.end():])[:AFTER_NUMBER]
+    said += [(len(m.group()), k) for k, pat in lexicon.comparisons_after.items() for m in pat.finditer(after)
+             if not after[:m.start()].strip()]  # right after it: 'il 50% o più'
     return float(found.group(1).replace(",", ".")), max(said)[1] if said else "eq"
 
 
@@ -397,6 +403,14 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         group_by = "settore"  # 'ci sono aree in cui...': the plan's own word for its sectors, no sector named
     if group_by == "settore" and filters.text:  # 'in quali aree i pesi non fanno 100?': the grouping, no topic
         filters.text = without_sector_kind(filters.text, catalog, lexicon)
+    average = lexicon.averages.search(text) is not None and "peso" in fields and (
+        intent in LIST_INTENTS or has_filter)
+    if average:  # 'in media quanto pesa un obiettivo dell'area tecnica?': the total over the count
+        intent, fields = "sum", ["peso"]
+        filters.present = [f for f in filters.present if f != "peso"]
+        filters.peso = None
+        said = set(tokens(lexicon.averages.pattern.replace("\\", " "))) - lexicon.stopwords
+        filters.text = " ".join(w for w in (filters.text or "").split() if norm(w).strip("?.,'") not in said) or None
     direction = ("min" if pred.direction == "min" else "max") if intent in ("rank", "max") else None
     if intent == "compare_years" and len(years) == 2:  # 'tra il 2023 e il 2025': the years between too
         years = list(range(min(years), max(years) + 1))
@@ -407,7 +421,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                 intent=intent, fields=fields, years=years, filters=filters,
                 objective_keys=[picked] if picked else list(context or []) if followup else [],
                 expanded_terms=expansions(topic, lexicon), injection=injection, direction=direction,
-                top_n=top_n(text) if intent == "max" else None, unsupported=unsupported,
+                top_n=top_n(text) if intent == "max" else None, unsupported=unsupported, average=average,
                 unknown_entities=links.unknown, followup=followup, confidence=round(pred.intent_p, 3),
                 names_set=bool(set(tokens(masked)) & objective_nouns()),
                 amount=counted if counted is not None and counted not in objective_nouns() else None,

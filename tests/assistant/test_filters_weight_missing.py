@@ -64,7 +64,10 @@ COMPARED = [("quali obiettivi pesano più del {w}%?", "gt"), ("obiettivi con pes
             ("quali obiettivi pesano almeno il {w}%?", "ge"), ("obiettivi con un peso non inferiore al {w}%", "ge"),
             ("obiettivi che pesano meno del {w}%", "lt"), ("obiettivi con peso inferiore al {w}%", "lt"),
             ("obiettivi con peso non più del {w}%", "le"), ("quali obiettivi pesano al massimo il {w}%?", "le"),
-            ("which objectives weigh more than {w}%?", "gt"), ("objectives weighing at most {w}%", "le")]
+            ("which objectives weigh more than {w}%?", "gt"), ("objectives weighing at most {w}%", "le"),
+            # the comparison after the value
+            ("quali obiettivi pesano il {w}% o più?", "ge"), ("obiettivi con peso del {w} per cento o meno", "le"),
+            ("objectives weighing {w}% or more", "ge")]
 
 
 @pytest.mark.parametrize(("template", "op"), COMPARED)
@@ -117,3 +120,25 @@ def test_some_indicator_without_a_target_is_not_every_indicator(question):
     asked = Assistant(records)
     assert ask(asked, question).objective_ids == [records[i].id for i in (1, 4, 6)]
     assert ask(asked, "quali obiettivi non hanno target per il 2027?").objective_ids == [records[6].id]
+
+
+@pytest.mark.parametrize("template", ["In media quanto pesa un obiettivo {of}?", "qual è il peso medio degli obiettivi {of}?",
+                                      "quanto pesano mediamente gli obiettivi {of}?",
+                                      "what is the average weight of the objectives {of}?"])
+def test_a_mean_weight_is_the_total_over_the_weighted_objectives(template):
+    """'in media', 'peso medio': the mean of the weights of the set asked (a sector's, or the plan's), not
+    its heaviest objective nor its total alone."""
+    from assistant.querying.records import format_number, weight_rows  # noqa: PLC0415
+    from tests.assistant.test_understanding import _generated  # noqa: PLC0415
+
+    records = _generated(9)
+    sector = records[0].settore
+    own = [i for i, o in enumerate(records) if o.settore == sector]
+    for i, weight in zip(own, ("10%", "20%", "45%"), strict=False):  # unlike weights: mean, max and total differ
+        records[i] = records[i].model_copy(update={"peso": weight})
+    asked = Assistant(records)
+    of = {"of": f"del settore {sector}" if not template.startswith("what") else f"of {sector}"}
+    weights = [w for o in records if o.settore == sector and (w := weight_rows(o, 2026)[0]) is not None]
+    answer = ask(asked, template.format(**of))
+    mean = format_number(round(sum(weights) / len(weights), 1))
+    assert f"{mean}%" in answer.answer and f"{len(weights)} " in answer.answer, answer.answer[:300]
