@@ -92,6 +92,21 @@ def has_field(obj: Objective, name: str, year: int | None = None) -> bool:
     return (year is None or name not in Indicator.model_fields) and stated(field_text(obj, name))
 
 
+def deadline_text(row: Indicator, lexicon: Lexicon) -> tuple[str, str] | None:
+    """(field, text) of a row's deadline: its 'scadenza', or a target that is one ('Entro il 30/06/2025')."""
+    if stated(row.scadenza):
+        return "scadenza", row.scadenza or ""
+    if row.target and lexicon.deadline_cues.search(norm(row.target)) and parse_deadline(row.target, lexicon):
+        return "target", row.target
+    return None
+
+
+def row_deadline(row: Indicator, lexicon: Lexicon) -> date | None:
+    """The date a row is due by (``deadline_text``)."""
+    found = deadline_text(row, lexicon)
+    return parse_deadline(found[1], lexicon) if found else None
+
+
 def record_strings(obj: Objective) -> Iterator[str]:
     """Every text of a record (card, indicator rows, status)."""
     for name in CARD_FIELDS:
@@ -266,7 +281,7 @@ class Catalog:
         self.known_words = KnownWords(frozenset(self.vocabulary), shared)
         self.speller = ScopeSpeller(self.known_words.own, shared_speller, protected=lexicon.stopwords)
         self.deadlines: dict[str, list[tuple[Indicator, date | None]]] = {
-            o.key: [(i, parse_deadline(i.scadenza, lexicon)) for i in o.indicatori] for o in self.records}
+            o.key: [(i, row_deadline(i, lexicon)) for i in o.indicatori] for o in self.records}
         self.years = sorted({y for o in self.records for y in o.anni})
         self.ages = {o.key: served_ages(o, lexicon) for o in self.records}
         self._model: Any = model

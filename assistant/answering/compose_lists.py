@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from assistant.catalog import REPORTED_IN_STATUS, field_text
+from assistant.catalog import REPORTED_IN_STATUS, deadline_text, field_text
 from assistant.querying.attainment import Assessment
 from assistant.querying.evidence import Evidence
 from assistant.querying.records import format_number, parse_weight, rows_with_weight, weight_rows
@@ -79,10 +79,11 @@ class ListsMixin:
             if obj.key in ev.assessed:
                 line += self._assessed_extra(plan, obj, ev.assessed[obj.key], t, cites)
             if plan.filters.scadenza_da:
-                for r in ev.rows.get(obj.key, []) or [r for r in obj.indicatori if r.scadenza]:
-                    if r.scadenza and self._in_range(obj, r, plan):
-                        line += t["item_extra"].format(label=self._label(plan, "scadenza"), value=r.scadenza,
-                                                       c=cites.add(obj, "scadenza", r.scadenza, r.anno))
+                for r in obj.indicatori:  # the rows due in the range, whatever rows the list holds
+                    due = deadline_text(r, self.lexicon)
+                    if due and self._in_range(obj, r, plan):
+                        line += t["item_extra"].format(label=self._label(plan, due[0]), value=_flat(due[1]),
+                                                       c=cites.add(obj, due[0], due[1], r.anno))
             lines.append(line)
         return lines
 

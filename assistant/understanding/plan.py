@@ -632,6 +632,8 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
         if rng:
             filters.scadenza_da, filters.scadenza_a = rng[0].isoformat(), rng[1].isoformat()
             filters.anno = None
+            # 'con scadenza nel secondo semestre': the range is the filter (a target can be the deadline)
+            filters.present = [f for f in filters.present if f != "scadenza"]
     if intent in LIST_INTENTS and "destinatari" in fields and content:
         filters.destinatari = " ".join(content)
     return filters

@@ -121,3 +121,27 @@ def test_what_the_card_does_not_state_is_looked_for_in_the_status(question: str)
     answer = Assistant(records).answer([Message(role="user", content=question)])
     assert answer.objective_ids[:1] == [records[2].id] and "Il Girasole" in answer.answer, answer.answer
     assert any(c.campo == "stato_attuazione" and "Il Girasole" in c.citazione for c in answer.citations)
+
+
+@pytest.mark.parametrize(("question", "months"), [
+    ("Quali obiettivi scadono entro giugno 2026?", (1, 6)),
+    ("Which objectives are due between April and September 2026?", (4, 9)),
+    ("obiettivi con scadenza nel secondo semestre 2026", (7, 12)),
+])
+def test_a_target_written_as_a_deadline_is_the_rows_deadline(question: str, months: tuple[int, int]) -> None:
+    """A plan with no 'scadenza' column writes its deadlines as targets ('Entro il 30/06/2026'): a list by
+    deadline finds them, and quotes the target it read the date from."""
+    from ingest.types import Indicator  # noqa: PLC0415
+
+    records = _generated(9)
+    due = {}
+    for i, month in enumerate([2, 5, 6, 8, 11, 12]):
+        day = "28" if month == 2 else "30"
+        text = f"Entro il {day}/{month:02d}/2026"
+        records[i] = records[i].model_copy(update={"indicatori": [
+            *records[i].indicatori, Indicator(anno=2026, indicatore="Approvazione del regolamento", target=text)]})
+        due[records[i].id] = (month, text)
+    answer = Assistant(records).answer([Message(role="user", content=question)])
+    expected = [k for k, (month, _) in due.items() if months[0] <= month <= months[1]]
+    assert answer.objective_ids == expected, answer.answer[:400]
+    assert all(due[k][1] in answer.answer for k in expected)
