@@ -124,8 +124,10 @@ class Composer(ListsMixin):
         if ev.widened:
             lines.insert(0, t["widened"])
         refused = ev.kind == "refusal" or (ev.kind == "list" and not ev.objectives and ev.suggestions != [])
-        if ev.kind in ("field", "status") and all(c.campo == "titolo" for c in cites.items):
-            refused = True  # every asked field is empty in the record: the plan does not say it
+        if ev.kind in ("field", "status") and all(
+                c.campo == "titolo" or (ev.status_fallback and c.campo == "stato_attuazione") for c in cites.items):
+            refused = True  # every asked field is empty in the record: the plan does not say it (a status
+            # quoted beside it is what the plan says instead, not the answer)
         multi = self.catalog.plans.multi
         if multi and not refused and ev.kind != "refusal":
             lines.insert(0, self._scope_note(plan, ev, t))

@@ -89,6 +89,7 @@ class Evidence:
     groups: list[tuple[str | None, list[Objective]]] = field(default_factory=list)  # rank: value -> objectives
     per_ente: list[tuple[str, Evidence]] = field(default_factory=list)  # sum/max over several entities: one each
     widened: bool = False  # a follow-up none of the objectives before answers, answered on the whole plan
+    status_fallback: bool = False  # a status quoted because the asked card field is empty (no answer by itself)
     judged_year: int | None = None  # a 'target raggiunto' filter judged from the statuses, for this year
     assessed: dict[str, list[Assessment]] = field(default_factory=dict)  # key -> its targets, judged
     unjudged: list[Objective] = field(default_factory=list)  # left out: the status tells neither way
@@ -408,6 +409,7 @@ def _about(plan: Plan, targets: list[Objective], concepts: list[Concept]) -> Evi
             ev.missing_years = missing
         ev.rows[obj.key] = _rows(obj, years, concepts, fields, plan.intent)
         ev.passages[obj.key] = _passages(obj, plan, concepts)
+        ev.status_fallback = ev.passages[obj.key].pop(FALLBACK, None) is not None or ev.status_fallback
     return ev
 
 
@@ -474,9 +476,14 @@ def _passages(obj: Objective, plan: Plan, concepts: list[Concept]) -> dict[str, 
             # something asked is not on the card ('a chi è stata data la concessione?' read as its addressees):
             # what the status says on the topic may answer it ('Concessione affidata ... all'ASD ...')
             found = best_sentences(status, concepts, 2) or ([status] if len(status) <= LONG_TEXT else [])
+            if found:
+                out[FALLBACK] = []
         if found:
             out["stato_attuazione"] = found
     return out
+
+
+FALLBACK = "_fallback"  # marks a status quoted only because the asked fields are empty
 
 
 def _beyond_title(obj: Objective, concepts: list[Concept]) -> list[Concept]:
