@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from assistant.answering.compose_lists import ListsMixin, _flat
-from assistant.catalog import REPORTED_IN_STATUS, ROW_FIELDS, Catalog, field_text
+from assistant.catalog import REPORTED_IN_STATUS, ROW_FIELDS, Catalog, deadline_text, field_text
 from assistant.lexicon import Lexicon
 from assistant.querying.evidence import Evidence, EvidenceKind
 from assistant.querying.records import format_number
@@ -306,7 +306,9 @@ class Composer(ListsMixin):
         out = []
         many = len({r.indicatore for r in rows}) > 1 or name != "indicatore"
         for r in rows:
-            value = getattr(r, name)
+            value, campo = getattr(r, name), name
+            if not value and name == "scadenza":  # a deadline the plan writes as the row's target
+                value, campo = ((deadline_text(r, self.lexicon) or ("", ""))[1], "target")
             if not value:
                 continue
             ind = ""
@@ -314,7 +316,7 @@ class Composer(ListsMixin):
                 ind = t["row_indicator"].format(indicatore=_flat(r.indicatore))
                 ind += " " + cites.add(obj, "indicatore", r.indicatore, r.anno)
             out.append(t["row_field"].format(label=self._label(plan, name).capitalize(), anno=r.anno or "",
-                                             ind=ind, value=_flat(value), c=cites.add(obj, name, value, r.anno)))
+                                             ind=ind, value=_flat(value), c=cites.add(obj, campo, value, r.anno)))
         return out
 
     def _status(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:

@@ -145,3 +145,15 @@ def test_a_target_written_as_a_deadline_is_the_rows_deadline(question: str, mont
     expected = [k for k, (month, _) in due.items() if months[0] <= month <= months[1]]
     assert answer.objective_ids == expected, answer.answer[:400]
     assert all(due[k][1] in answer.answer for k in expected)
+
+
+@pytest.mark.parametrize("question", ["Entro quando va approvato il regolamento della ludoteca comunale nel 2026?",
+                                      "Qual è la scadenza 2026 della nuova ludoteca comunale?",
+                                      "When is the 2026 deadline of the ludoteca comunale objective?"])
+def test_a_deadline_asked_of_one_objective_is_the_target_written_as_one(question: str) -> None:
+    """A plan with no 'scadenza' column: the deadline asked is the target that is one ('Entro il ...')."""
+    answer = _ask_of_one("Nuova ludoteca comunale", [
+        (2026, "Approvazione del regolamento della ludoteca", "Entro il 31/05/2026"),
+        (2026, "Bambini iscritti alla ludoteca", "150")], question)
+    assert not answer.refused and "Entro il 31/05/2026" in answer.answer, answer.answer
+    assert any(c.campo == "target" and c.citazione == "Entro il 31/05/2026" for c in answer.citations)
