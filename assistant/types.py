@@ -48,6 +48,7 @@ class Filters(BaseModel):
     missing_in_some: bool = False  # an indicator field empty on some indicator, not all ('almeno un indicatore senza')
     present: list[str] = Field(default_factory=list)  # fields that must be filled ("con uno stato")
     quoted: str | None = None  # a phrase the question quotes ("solo 'in corso di realizzazione'"): records writing it
+    quoted_in: list[str] = Field(default_factory=list)  # the fields it must be written in ('nello stato'), if named
     text: str | None = None
 
 

@@ -6,10 +6,10 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from assistant.catalog import REPORTED_IN_STATUS, ROW_FIELDS, Catalog, has_field, writes
+from assistant.catalog import REPORTED_IN_STATUS, ROW_FIELDS, Catalog, field_text, has_field, writes
 from assistant.querying.attainment import overall
 from assistant.types import Filters
-from ingest.text import norm, stated, stem, tokens
+from ingest.text import norm, stated, stem, tokens, writes_phrase
 from ingest.types import Indicator, Objective
 
 _PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%?")
@@ -94,7 +94,8 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         if not all(has_field(o, name, filters.anno) for name in present):
             continue
-        if filters.quoted and not writes(o, filters.quoted):
+        if filters.quoted and not (writes(o, filters.quoted) if not filters.quoted_in else any(
+                writes_phrase(field_text(o, f) or "", filters.quoted) for f in filters.quoted_in)):
             continue
         if filters.scadenza_da and filters.scadenza_a and not _in_range(
                 catalog, o, date.fromisoformat(filters.scadenza_da), date.fromisoformat(filters.scadenza_a)):

@@ -9,7 +9,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from assistant.lexicon import Lexicon
-from ingest.text import OTHER_LANGUAGES, italian_words, tokens, words_of
+from ingest.text import ITALIAN_MIN_COUNT, OTHER_LANGUAGES, italian_words, tokens, words_of
 
 EN_MIN_EVIDENCE = 8.0  # summed log-frequency advantage of a language over Italian for a question to be in it
 LANGUAGE_WORDS = 60  # the words a question's language is read from (a long text's first ones)
@@ -55,10 +55,19 @@ def translate(text: str, lexicon: Lexicon, language: str = "en") -> str:
     table, pattern = lexicon.translations[language]
 
     def concept_name(m: re.Match[str]) -> str:
+        if _italian(m.group(), lexicon):  # a name written in Italian inside the question stays as written
+            return m.group()
         named = [lexicon.synonyms[i] for i in lexicon.synonym_index[m.group()] if lexicon.synonyms[i].concept]
         return named[0].variants[0] if named and " " in m.group() else m.group()
 
     return pattern.sub(lambda m: table[m.group()], lexicon.synonym_pattern.sub(concept_name, text))
+
+
+def _italian(phrase: str, lexicon: Lexicon) -> bool:
+    """Whether every content word of a phrase is an Italian word ('nucleo di valutazione')."""
+    words = [w for w in phrase.split() if w not in lexicon.stopwords]
+    known = italian_words()
+    return bool(words) and all(known.get(w, 0) >= ITALIAN_MIN_COUNT for w in words)
 
 
 COGNATE_MIN_SCORE = 80  # character similarity (0-100) of a foreign word and a word of the records

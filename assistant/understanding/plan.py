@@ -341,6 +341,9 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         fields = [*fields, *(f for f in AMOUNT_FIELDS if f not in fields)]
     partial = catalog.partial_in(years[0] if len(years) == 1 else None)
     quoted = quoted_phrase(question)
+    mentioned_in: list[str] = []
+    if quoted is None and intent in ("list", "count"):
+        quoted, mentioned_in = mentioned_phrase(masked, lexicon)
     if intent in ("list", "count") and pred.polarity == "missing" and lexicon.negations.search(masked) and \
             not has_filter and quoted is None and \
             not set(fields) & partial and not negated_fields(masked, sorted({*fields, *partial}), lexicon) \
@@ -393,6 +396,9 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                        content, topic, catalog, lexicon, named, quoted)
     if intent in ("list", "count"):
         _quoted_filter(filters, quoted, [v for v in (links.settore, links.classificazione, *links.persons) if v])
+        if filters.quoted:
+            filters.quoted_in = mentioned_in
+            filters.present = [f for f in filters.present if f not in mentioned_in]
     filters.documenti, ambiguous, unknown_plan = _scope(scope_links, catalog, default_ente, previous)
     group_by = (grouped or (pred.group_by if pred.group_by != "none" else "responsabile")) if intent == "rank" \
         else None
@@ -435,6 +441,37 @@ _QUOTED = re.compile(r"""(?:(?<=[\s(:])|^)["'“‘«](.+?)["'”’»](?=[\s,.;
 def quoted_phrase(question: str) -> str | None:
     """A phrase of two words or more that the question quotes ('solo "in corso di realizzazione"')."""
     return next((m.group(1).strip() for m in _QUOTED.finditer(question) if len(tokens(m.group(1))) >= 2), None)
+
+
+MENTION_WORDS = 5  # a mentioned phrase longer than this is a question, not a name
+
+
+def mentioned_phrase(text: str, lexicon: Lexicon) -> tuple[str | None, list[str]]:
+    """What a list question says the records write, unquoted ('quali obiettivi citano la Pro Loco nello
+    stato di attuazione?'): the words after a mention verb up to a field's name or the end, function
+    words at either end aside, and the fields named after it."""
+    found = lexicon.mentions.search(text)
+    if not found:
+        return None, []
+    rest = re.split(r"[?.;!]", text[found.end():])[0]
+    fields = named_fields(rest, lexicon)
+    before = text[:found.start()].rstrip()
+    for name in named_fields(before, lexicon):  # 'lo stato di attuazione menziona ...': the verb's subject
+        if any(before.endswith(w) for w in field_words([name], lexicon)):
+            fields.append(name)
+    cut = len(rest)
+    for name in fields:
+        for w in field_words([name], lexicon):
+            m = re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", rest)
+            cut = min(cut, m.start()) if m else cut
+    words = tokens(rest[:cut])
+    while words and words[0] in lexicon.stopwords:
+        words.pop(0)
+    while words and words[-1] in lexicon.stopwords:
+        words.pop()
+    if not words or len(words) > MENTION_WORDS:
+        return None, []
+    return " ".join(words), fields
 
 
 def _a_value_not_a_title(phrase: str, catalog: Catalog) -> bool:

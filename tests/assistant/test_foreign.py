@@ -72,3 +72,26 @@ def test_a_glossary_name_in_another_language_is_read_whole():
             assert f" {group.variants[0]} " in f" {read} ", read
             checked += 1
     assert checked >= 20, checked
+
+
+def test_a_glossary_name_written_in_italian_stays_as_written():
+    """An English question quoting an Italian name ('the Nucleo di valutazione') keeps it: the concept's
+    first name is for names in the question's own language only. Every Italian glossary name of two or
+    more Italian words, read in an English question."""
+    from assistant.understanding.language import translate  # noqa: PLC0415
+    from ingest.text import ITALIAN_MIN_COUNT, italian_words, norm  # noqa: PLC0415
+
+    lexicon = load_lexicon()
+    italian = italian_words()
+    checked = 0
+    for group in lexicon.synonyms:
+        if not group.concept:
+            continue
+        for name in group.variants[1:]:
+            words = [w for w in name.split() if w not in lexicon.stopwords]
+            if len(name.split()) < 2 or not words or not all(italian.get(w, 0) >= ITALIAN_MIN_COUNT for w in words):
+                continue
+            read = translate(norm(f"which objectives mention the {name}?"), lexicon, "en")
+            assert f" {name}?" in f" {read}", (name, read)
+            checked += 1
+    assert checked >= 50, checked

@@ -157,3 +157,25 @@ def test_a_deadline_asked_of_one_objective_is_the_target_written_as_one(question
         (2026, "Bambini iscritti alla ludoteca", "150")], question)
     assert not answer.refused and "Entro il 31/05/2026" in answer.answer, answer.answer
     assert any(c.campo == "target" and c.citazione == "Entro il 31/05/2026" for c in answer.citations)
+
+
+@pytest.mark.parametrize(("question", "field"), [
+    ("Quali obiettivi citano la {p}?", None), ("Quanti obiettivi parlano della {p}?", None),
+    ("Which objectives mention the {p}?", None),
+    ("In quali obiettivi lo stato di attuazione menziona la {p}?", "stato_attuazione"),
+])
+def test_a_phrase_the_records_are_said_to_write_is_found_word_for_word(question: str, field: str | None) -> None:
+    """'quali obiettivi citano la Consulta giovani?': what follows a mention verb is a phrase to find as
+    if quoted, in the field named after it when one is ('nello stato di attuazione')."""
+    from ingest.types import StatoAttuazione  # noqa: PLC0415
+
+    records = _generated(9)
+    phrase = "Consulta giovani"
+    records[1] = records[1].model_copy(update={"stato_attuazione": StatoAttuazione(
+        data="2026-06-30", testo=f"Avviato il tavolo con la {phrase} e le scuole.")})
+    records[4] = records[4].model_copy(update={"destinatari": f"Cittadini e {phrase}"})
+    records[6] = records[6].model_copy(update={"stato_attuazione": StatoAttuazione(
+        data="2026-06-30", testo="Consulta comunale convocata; giovani coinvolti nel progetto.")})
+    answer = Assistant(records).answer([Message(role="user", content=question.format(p=phrase))])
+    expected = [records[1].id] if field else [records[1].id, records[4].id]
+    assert answer.objective_ids == expected, answer.answer[:300]
