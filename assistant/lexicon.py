@@ -61,8 +61,9 @@ class ConceptsData(_Strict):
 
 
 class ForeignData(_Strict):
-    """The schema of ``foreign.yaml``: Spanish, French and German words and phrases -> Italian."""
+    """The schema of ``foreign.yaml``: English, Spanish, French and German words and phrases -> Italian."""
 
+    en: dict[str, str] = {}
     es: dict[str, str] = {}
     fr: dict[str, str] = {}
     de: dict[str, str] = {}
@@ -240,8 +241,9 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
         english=english,
         english_pattern=_pattern(list(english)),
         translations={lang: (table, _pattern(list(table))) for lang, table in
-                      {"en": english, **{lang: {norm(k): norm(v) for k, v in t.items()}
-                                         for lang, t in tables.items()}}.items()},
+                      {**{lang: {norm(k): norm(v) for k, v in t.items()} for lang, t in tables.items()},
+                       # English: the table of foreign.yaml, the domain phrases of lexicon.yaml winning
+                       "en": {**{norm(k): norm(v) for k, v in tables["en"].items()}, **english}}.items()},
         indicator_fields=tuple(data.indicator_fields),
         field_labels=data.field_labels,
         unsupported=unsupported,

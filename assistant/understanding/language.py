@@ -60,7 +60,14 @@ def translate(text: str, lexicon: Lexicon, language: str = "en") -> str:
         named = [lexicon.synonyms[i] for i in lexicon.synonym_index[m.group()] if lexicon.synonyms[i].concept]
         return named[0].variants[0] if named and " " in m.group() else m.group()
 
-    return pattern.sub(lambda m: table[m.group()], lexicon.synonym_pattern.sub(concept_name, text))
+    # the glossary's names, as read above, are not translated again word by word ('all'estero')
+    out, start = [], 0
+    for m in lexicon.synonym_pattern.finditer(text):
+        if " " not in m.group():
+            continue
+        out += [pattern.sub(lambda w: table[w.group()], text[start:m.start()]), concept_name(m)]
+        start = m.end()
+    return "".join([*out, pattern.sub(lambda w: table[w.group()], text[start:])])
 
 
 def _italian(phrase: str, lexicon: Lexicon) -> bool:

@@ -14,7 +14,8 @@ from ingest.types import Objective
 
 ROOT = Path(__file__).resolve().parents[2]
 ROCCAFELICE = ROOT / "samples" / "piao_roccafelice_2025_performance.gold.json"
-ASK = {"es": "¿Quién es el responsable de {k}?", "fr": "Qui est responsable de {k} ?", "de": "Wer ist für {k} zuständig?"}
+ASK = {"es": "¿Quién es el responsable de {k}?", "fr": "Qui est responsable de {k} ?", "de": "Wer ist für {k} zuständig?",
+       "en": "Who is responsible for the {k}?"}
 
 
 def _cases(records, lexicon):
