@@ -11,11 +11,14 @@
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import math
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +28,10 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
+# trained question models shared by the session's processes (servers started by tests), removed after it
+_MODELS = tempfile.mkdtemp(prefix="piao-models-")
+os.environ["PIAO_MODEL_CACHE"] = _MODELS
+atexit.register(shutil.rmtree, _MODELS, ignore_errors=True)
 
 from ingest.settings import Settings, get_settings  # noqa: E402
 from ingest.types import Objective  # noqa: E402

@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import pickle
 import re
 import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -232,14 +235,70 @@ def _fingerprint(records: Sequence[Objective]) -> str:
     return h.hexdigest()
 
 
+MODEL_CACHE_ENV = "PIAO_MODEL_CACHE"  # a folder for trained models ('' for none); default <data dir>/models
+MODEL_CACHE_FILES = 8  # trained models kept on disk, the most recently written
+
+
+def model_cache_dir() -> Path | None:
+    """Where trained models are kept between processes (a server restart, a second worker)."""
+    value = os.environ.get(MODEL_CACHE_ENV)
+    if value is not None:
+        return Path(value) if value.strip() else None
+    return Path(os.environ.get("PIAO_DATA_DIR", "data")) / "models"
+
+
+@lru_cache(maxsize=1)
+def _code_version() -> str:
+    """What a trained model depends on besides the records: the assistant's code and data files and the
+    libraries' versions (a change to any retrains)."""
+    import sklearn  # noqa: PLC0415
+
+    h = hashlib.sha256(f"{sklearn.__version__} {np.__version__}".encode())
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted([*root.rglob("*.py"), *root.rglob("*.yaml"), root.parent / "ingest" / "text.py"]):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _load(path: Path) -> QuestionModel | None:
+    try:
+        with open(path, "rb") as fh:
+            found = pickle.load(fh)  # noqa: S301 - a file this code wrote into the data folder
+        return found if isinstance(found, QuestionModel) else None
+    except Exception:  # noqa: BLE001 - a damaged or old file: trained again
+        logger.warning("question model cache %s unreadable: training again", path)
+        return None
+
+
+def _save(path: Path, found: QuestionModel) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(found, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # whole or not at all, for a reader in another process
+        kept = sorted(path.parent.glob("*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[MODEL_CACHE_FILES:]:  # the newest few (each some tens of MB)
+            old.unlink(missing_ok=True)
+    except OSError as err:
+        logger.warning("question model not cached in %s: %s", path.parent, err)
+
+
 def model_for(records: Sequence[Objective]) -> QuestionModel:
-    """The model trained on the corpus of these records (cached by their values)."""
+    """The model trained on the corpus of these records: cached by their values in memory, and on disk
+    (``model_cache_dir``) for other processes and restarts."""
     key = _fingerprint(records)
     with _LOCK:
         found = _CACHE.get(key)
         if found is None:
-            found = QuestionModel([generate(records, seed=SEED + i) for i in range(MEMBERS)])
-            logger.info("question model trained in %.1f s", found.seconds)
+            folder = model_cache_dir()
+            path = folder / f"{key[:24]}-{_code_version()}.pkl" if folder is not None else None
+            found = _load(path) if path is not None and path.exists() else None
+            if found is None:
+                found = QuestionModel([generate(records, seed=SEED + i) for i in range(MEMBERS)])
+                logger.info("question model trained in %.1f s", found.seconds)
+                if path is not None:
+                    _save(path, found)
             if len(_CACHE) >= _CACHE_SIZE:
                 _CACHE.pop(next(iter(_CACHE)))
             _CACHE[key] = found

@@ -738,3 +738,28 @@ def test_two_indicators_named_in_other_forms_of_their_words_both_answer(rocca: l
     answer = Assistant(records).answer([Message(role="user", content=question)])
     assert answer.objective_ids == [records[3].id], answer.answer
     assert first in answer.answer and second in answer.answer, answer.answer
+
+
+def test_a_trained_model_is_kept_on_disk_for_other_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A restart or a second worker loads the model trained for the same records instead of training it
+    again; a damaged file is trained again and replaced; '' keeps nothing on disk."""
+    from assistant.understanding import model as question_model  # noqa: PLC0415
+
+    records = _generated(4)
+    monkeypatch.setenv("PIAO_MODEL_CACHE", str(tmp_path))
+    monkeypatch.setattr(question_model, "_CACHE", {})
+    first = question_model.model_for(records)
+    files = list(tmp_path.glob("*.pkl"))
+    assert len(files) == 1
+    monkeypatch.setattr(question_model, "_CACHE", {})  # another process: nothing in memory
+    again = question_model.model_for(records)
+    assert again is not first and again.seconds == first.seconds  # read back, not trained
+    assert again.predict("chi segue la biblioteca ragazzi?").intent == first.predict("chi segue la biblioteca ragazzi?").intent
+    files[0].write_bytes(b"not a model")
+    monkeypatch.setattr(question_model, "_CACHE", {})
+    retrained = question_model.model_for(records)
+    assert retrained.seconds != first.seconds and files[0].stat().st_size > 1000
+    monkeypatch.setenv("PIAO_MODEL_CACHE", "")
+    monkeypatch.setattr(question_model, "_CACHE", {})
+    question_model.model_for(_generated(5))
+    assert len(list(tmp_path.glob("*.pkl"))) == 1
