@@ -133,9 +133,15 @@ def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon
     """'settore X' ('X office' in English) where X names no stored sector: a first word of some variant,
     the usual office name of a heading, or the sector whose objectives are about X."""
     # in English the name comes before its head, and the head may be the plan's own word ('technical area')
-    cues = OFFICE_CUES if language == "it" else OFFICE_CUES | sector_heads([s.name for s in catalog.sectors])
+    heads = sector_heads([s.name for s in catalog.sectors])
+    cues = OFFICE_CUES | heads
     for i, (w, _, _) in enumerate(words):
         if w not in cues:
+            continue
+        if language == "it" and w not in OFFICE_CUES:  # 'l'area finanziaria': part of a name, nothing else
+            _part_of_a_name(words, i, catalog, lexicon, links, language)
+            if links.settore:
+                return
             continue
         near = words[i + 1:i + 3] if language == "it" else words[max(0, i - 2):i][::-1]
         named: list[tuple[str, int, int]] = []
@@ -154,6 +160,9 @@ def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon
                 links.settore, links.sector_span = sector.name, span
                 links.spans.append(span)
                 return
+        _part_of_a_name(words, i, catalog, lexicon, links, language)
+        if links.settore:
+            return
         # 'ufficio tributi', 'settore urbanistica': the sector whose objectives are about those words
         for n in range(len(after), 0, -1):
             found = catalog.sector_of_words(after[:n] if language == "it" else after[-n:], SUBJECT_SHARE)
@@ -165,6 +174,44 @@ def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon
             links.unknown.append("settore " + " ".join(after))
             links.spans.append(span)
         return
+
+
+NAME_KEY = 5  # letters a word of a sector's name and a word of the question share ('finanziaria', 'finanze')
+
+
+def _key(word: str) -> str:
+    return word[:NAME_KEY]
+
+
+def _part_of_a_name(words: list[tuple[str, int, int]], i: int, catalog: Catalog, lexicon: Lexicon, links: Links,
+                    language: str) -> None:
+    """'l'area finanziaria', 'the finance area': the plan's word for its sectors with some words of one
+    sector's name (in its order, in other forms), when they are in one sector's name only ('Area
+    Economico-Finanziaria')."""
+    near = words[i + 1:i + 3] if language == "it" else words[max(0, i - 2):i][::-1]
+    named: list[tuple[str, int, int]] = []
+    for x in near:
+        if x[0] in lexicon.stopwords or x[0].isdigit():
+            break
+        named.append(x)
+    if language != "it":
+        named = named[::-1]
+    for n in range(len(named), 0, -1):  # the longest run of words that names one sector
+        part = named[:n] if language == "it" else named[-n:]
+        keys = [_key(x[0]) for x in part]
+        found = [s for s in catalog.sectors if any(_in_order(keys, [_key(w) for w in v]) for v in s.variants)]
+        if len(found) == 1:
+            ends = [words[i], *part]
+            span = (min(e[1] for e in ends), max(e[2] for e in ends))
+            links.settore, links.sector_span = found[0].name, span
+            links.spans.append(span)
+            return
+
+
+def _in_order(keys: list[str], name: list[str]) -> bool:
+    """Whether the keys occur in the name's keys in this order (others may stand between)."""
+    it = iter(name)
+    return all(any(k == w for w in it) for k in keys)
 
 
 def link_persons(text: str, original: str, catalog: Catalog, links: Links) -> None:

@@ -763,3 +763,20 @@ def test_a_trained_model_is_kept_on_disk_for_other_processes(tmp_path: Path, mon
     monkeypatch.setattr(question_model, "_CACHE", {})
     question_model.model_for(_generated(5))
     assert len(list(tmp_path.glob("*.pkl"))) == 1
+
+
+@pytest.mark.parametrize(("question", "sector"), [
+    ("Quanti obiettivi ha l'area finanziaria?", "Area Economico-Finanziaria"),
+    ("quali sono gli obiettivi dell'area demografici?", "Area Servizi Demografici e Sociali"),
+    ("How many objectives does the finance area have?", "Area Economico-Finanziaria"),
+    ("Elenca gli obiettivi dell'area sport", "Area Cultura e Sport"),
+    ("Quali obiettivi riguardano le aree verdi?", None),
+])
+def test_a_sector_named_by_part_of_its_name(question: str, sector: str | None) -> None:
+    """The plan's word for its sectors with some words of one sector's name, in other forms ('l'area
+    finanziaria' for 'Area Economico-Finanziaria', 'the finance area'), names that sector when no other
+    sector's name holds them; words in no sector's name name none."""
+    names = ["Area Economico-Finanziaria", "Area Servizi Demografici e Sociali", "Area Cultura e Sport"]
+    records = [o.model_copy(update={"settore": names[i % 3]}) for i, o in enumerate(_generated(9))]
+    p = plan(Assistant(records), question)
+    assert p.filters.settore == sector, p.filters
