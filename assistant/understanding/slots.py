@@ -143,12 +143,7 @@ def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon
             if links.settore:
                 return
             continue
-        near = words[i + 1:i + 3] if language == "it" else words[max(0, i - 2):i][::-1]
-        named: list[tuple[str, int, int]] = []
-        for x in near:
-            if x[0] in lexicon.stopwords:
-                break
-            named.append(x)
+        named = _named_near(words, i, lexicon, language)
         if not named:
             continue
         after = [x for x, _, _ in (named if language == "it" else named[::-1])]
@@ -176,6 +171,19 @@ def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon
         return
 
 
+def _named_near(words: list[tuple[str, int, int]], i: int, lexicon: Lexicon, language: str
+                ) -> list[tuple[str, int, int]]:
+    """The words naming what the sector word at ``i`` heads: up to two after it ('settore tributi'), before
+    it in English ('tax office', nearest first), up to a function word."""
+    near = words[i + 1:i + 3] if language == "it" else words[max(0, i - 2):i][::-1]
+    named: list[tuple[str, int, int]] = []
+    for x in near:
+        if x[0] in lexicon.stopwords:
+            break
+        named.append(x)
+    return named
+
+
 NAME_KEY = 5  # letters a word of a sector's name and a word of the question share ('finanziaria', 'finanze')
 
 
@@ -188,12 +196,7 @@ def _part_of_a_name(words: list[tuple[str, int, int]], i: int, catalog: Catalog,
     """'l'area finanziaria', 'the finance area': the plan's word for its sectors with some words of one
     sector's name (in its order, in other forms), when they are in one sector's name only ('Area
     Economico-Finanziaria')."""
-    near = words[i + 1:i + 3] if language == "it" else words[max(0, i - 2):i][::-1]
-    named: list[tuple[str, int, int]] = []
-    for x in near:
-        if x[0] in lexicon.stopwords or x[0].isdigit():
-            break
-        named.append(x)
+    named = _named_near(words, i, lexicon, language)
     if language != "it":
         named = named[::-1]
     for n in range(len(named), 0, -1):  # the longest run of words that names one sector
