@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
@@ -287,9 +288,6 @@ class Catalog:
         self._model: Any = model
         self._model_lock = threading.Lock()
         self._assessed: dict[tuple[str, int], list[Assessment] | None] = {}
-        # the years whose targets the statuses judge ('target raggiunto' read from what they report)
-        self.judged_years = frozenset(y for y in self.years if any(
-            a.verdict != "unknown" for o in self.records for a in self.assessments(o, y) or []))
 
     def sector_of_words(self, words: Sequence[str], share: float) -> str | None:
         """The sector whose objectives are about these words: the one holding two or more, and at least
@@ -326,6 +324,13 @@ class Catalog:
                 1 for o in self.records if has_field(o, f, year)) < len(self.records))
             self._partial_in[year] = self.partial_fields | in_year | judged
         return self._partial_in[year]
+
+    @cached_property
+    def judged_years(self) -> frozenset[int]:
+        """The years whose targets the statuses judge ('target raggiunto' read from what they report); read
+        on the first question that needs it, not at start-up."""
+        return frozenset(y for y in self.years if any(
+            a.verdict != "unknown" for o in self.records for a in self.assessments(o, y) or []))
 
     def assessments(self, obj: Objective, year: int) -> list[Assessment] | None:
         """The targets of the year, judged from the record's status (``attainment.assess``)."""
