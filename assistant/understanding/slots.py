@@ -196,14 +196,15 @@ def _part_of_a_name(words: list[tuple[str, int, int]], i: int, catalog: Catalog,
     """'l'area finanziaria', 'the finance area': the plan's word for its sectors with some words of one
     sector's name (in its order, in other forms), when they are in one sector's name only ('Area
     Economico-Finanziaria')."""
-    named = _named_near(words, i, lexicon, language)
-    if language != "it":
-        named = named[::-1]
-    for n in range(len(named), 0, -1):  # the longest run of words that names one sector
-        part = named[:n] if language == "it" else named[-n:]
+    named = _named_near(words, i, lexicon, language)[::1 if language == "it" else -1]
+    # after 'settore'/'ufficio' every word named must be in the name ('settore politiche sociali' names
+    # no sector, it is reported unknown); after the plan's own word ('area') its first words may be
+    runs = [named] if words[i][0] in OFFICE_CUES else [
+        named[:n] if language == "it" else named[-n:] for n in range(len(named), 0, -1)]
+    for part in runs:
         keys = [_key(x[0]) for x in part]
         found = [s for s in catalog.sectors if any(_in_order(keys, [_key(w) for w in v]) for v in s.variants)]
-        if len(found) == 1:
+        if part and len(found) == 1:
             ends = [words[i], *part]
             span = (min(e[1] for e in ends), max(e[2] for e in ends))
             links.settore, links.sector_span = found[0].name, span

@@ -771,6 +771,7 @@ def test_a_trained_model_is_kept_on_disk_for_other_processes(tmp_path: Path, mon
     ("How many objectives does the finance area have?", "Area Economico-Finanziaria"),
     ("Elenca gli obiettivi dell'area sport", "Area Cultura e Sport"),
     ("Quali obiettivi riguardano le aree verdi?", None),
+    ("Quanti obiettivi ha il settore cultura giovani?", None),  # after 'settore' every word must be in the name
 ])
 def test_a_sector_named_by_part_of_its_name(question: str, sector: str | None) -> None:
     """The plan's word for its sectors with some words of one sector's name, in other forms ('l'area
