@@ -21,6 +21,7 @@ from datetime import date
 from typing import Literal
 
 from assistant.lexicon import Lexicon
+from assistant.understanding.dates import safe_date
 from ingest.text import norm, stated, stem, tokens
 from ingest.types import Indicator, Objective
 
@@ -52,13 +53,11 @@ class Target:
 class Reading:
     value: float | date
     clause: str  # the status sentence it is read from, as written
-    score: int  # indicator stems among its words
 
 
 @dataclass(frozen=True)
 class Assessment:
     row: Indicator
-    target: Target | None
     reading: Reading | None
     verdict: Verdict
 
@@ -69,10 +68,7 @@ def _number(whole: str, decimals: str | None) -> float:
 
 def _date(m: re.Match[str]) -> date | None:
     d, mo, y = (int(g) for g in m.groups())
-    try:
-        return date(y, mo, d)
-    except ValueError:
-        return None
+    return safe_date(y, mo, d)
 
 
 def parse_target(text: str | None) -> Target | None:
@@ -106,17 +102,6 @@ def covered_year(obj: Objective) -> int | None:
     except ValueError:
         return None
     return d.year if (d.month, d.day) == (12, 31) else d.year - 1
-
-
-def _clauses(text: str) -> list[tuple[int, str]]:
-    out, start = [], 0
-    for m in _CLAUSE.finditer(text):
-        if m.start() > start:
-            out.append((start, text[start:m.start()]))
-        start = m.end()
-    if start < len(text):
-        out.append((start, text[start:]))
-    return out
 
 
 def _values(clause: str) -> tuple[list[tuple[int, int, date]], list[re.Match[str]]]:
@@ -179,7 +164,7 @@ def read_value(status: str, row: Indicator, target: Target, lexicon: Lexicon) ->
     if not wanted:
         return None
     found: list[tuple[int, float, Reading]] = []
-    for _, clause in _clauses(status):
+    for clause in filter(None, _CLAUSE.split(status)):
         cands, bounds = _candidates(clause, target.kind, lexicon)
         for start, end, value in cands:
             left_end = max((e for s, e in bounds if e <= start), default=0)
@@ -189,7 +174,7 @@ def read_value(status: str, row: Indicator, target: Target, lexicon: Lexicon) ->
             score = len(wanted & set(left + right))
             if score:
                 found.append((score, _closeness(wanted, left) + _closeness(wanted, right),
-                              Reading(value, clause.strip(), score)))
+                              Reading(value, clause.strip())))
     if not found:
         return None
     best = max((score, near) for score, near, _ in found)
@@ -218,7 +203,7 @@ def assess(obj: Objective, year: int, lexicon: Lexicon) -> list[Assessment] | No
         target = parse_target(r.target)
         reading = read_value(status, r, target, lexicon) if target and status else None
         verdict: Verdict = _verdict(target, reading.value) if target and reading else "unknown"
-        out.append(Assessment(r, target, reading, verdict))
+        out.append(Assessment(r, reading, verdict))
     return out
 
 

@@ -408,8 +408,8 @@ def _about(plan: Plan, targets: list[Objective], concepts: list[Concept]) -> Evi
                 return _refuse("year", ", ".join(str(y) for y in years), targets)
             ev.missing_years = missing
         ev.rows[obj.key] = _rows(obj, years, concepts, fields, plan.intent)
-        ev.passages[obj.key] = _passages(obj, plan, concepts)
-        ev.status_fallback = ev.passages[obj.key].pop(FALLBACK, None) is not None or ev.status_fallback
+        ev.passages[obj.key], fallback = _passages(obj, plan, concepts)
+        ev.status_fallback = ev.status_fallback or fallback
     return ev
 
 
@@ -447,8 +447,11 @@ def _rows(obj: Objective, years: list[int], concepts: list[Concept], fields: lis
     return rows
 
 
-def _passages(obj: Objective, plan: Plan, concepts: list[Concept]) -> dict[str, list[str]]:
+def _passages(obj: Objective, plan: Plan, concepts: list[Concept]) -> tuple[dict[str, list[str]], bool]:
+    """Field -> the sentences to quote, and whether the status is quoted only because asked fields are
+    empty (what the plan says instead, not the answer)."""
     out: dict[str, list[str]] = {}
+    fallback = False
     status = field_text(obj, "stato_attuazione")
     if status and (plan.intent in ("status", "describe", "guidance") or "stato_attuazione" in plan.fields):
         if plan.intent == "guidance":
@@ -476,14 +479,10 @@ def _passages(obj: Objective, plan: Plan, concepts: list[Concept]) -> dict[str, 
             # something asked is not on the card ('a chi è stata data la concessione?' read as its addressees):
             # what the status says on the topic may answer it ('Concessione affidata ... all'ASD ...')
             found = best_sentences(status, concepts, 2) or ([status] if len(status) <= LONG_TEXT else [])
-            if found:
-                out[FALLBACK] = []
+            fallback = bool(found)
         if found:
             out["stato_attuazione"] = found
-    return out
-
-
-FALLBACK = "_fallback"  # marks a status quoted only because the asked fields are empty
+    return out, fallback
 
 
 def _beyond_title(obj: Objective, concepts: list[Concept]) -> list[Concept]:

@@ -12,7 +12,7 @@ _DMY = re.compile(r"(?<!\d)(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)")
 _YEAR = re.compile(r"(?<![\d.,/])(20\d{2})(?![\d.,/]\d)")
 
 
-def _safe_date(y: int, m: int, d: int) -> date | None:
+def safe_date(y: int, m: int, d: int) -> date | None:
     if y < 100:
         y += 2000
     try:
@@ -37,7 +37,7 @@ def parse_deadline(text: str | None, lexicon: Lexicon) -> date | None:
     found = _DMY.search(text)
     if found:
         d, m, y = (int(g) for g in found.groups())
-        return _safe_date(y, m, d)
+        return safe_date(y, m, d)
     n = norm(text)
     years = _YEAR.findall(n)
     if not years:
@@ -64,7 +64,7 @@ def question_years(text: str) -> list[int]:
 def question_range(text: str, lexicon: Lexicon, default_year: int | None) -> tuple[date, date] | None:
     """A date range named in a normalised question: 'tra luglio e settembre 2023', 'entro giugno',
     'nel secondo semestre 2023', 'dal 01/07/2023 al 30/09/2023'."""
-    dates = [dt for dt in (_safe_date(int(y), int(m), int(d)) for d, m, y in _DMY.findall(text)) if dt]
+    dates = [dt for dt in (safe_date(int(y), int(m), int(d)) for d, m, y in _DMY.findall(text)) if dt]
     if len(dates) >= 2:
         return min(dates), max(dates)
     years = question_years(text)

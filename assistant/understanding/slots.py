@@ -108,9 +108,7 @@ def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, li
                     best = (len(variant), sector.name, i - (1 if cued else 0), end)
                 i, end = _find_name(words, variant, lexicon.function_words, i + 1)
     if best:
-        links.settore = best[1]
-        links.sector_span = (words[best[2]][1], words[best[3] - 1][2])
-        links.spans.append(links.sector_span)
+        _link(links, best[1], (words[best[2]][1], words[best[3] - 1][2]))
         return
     _unknown_sector(words, catalog, lexicon, links, language)  # English names X before the cue: 'tax office'
 
@@ -147,13 +145,11 @@ def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon
         if not named:
             continue
         after = [x for x, _, _ in (named if language == "it" else named[::-1])]
-        ends = [words[i], *named]
-        span = (min(e[1] for e in ends), max(e[2] for e in ends))
+        span = _span(words[i], named)
         target = _sector_synonym(after, lexicon)
         for sector in catalog.sectors:
             if any(v[:len(after)] == tuple(after) or (target and set(target) <= set(v)) for v in sector.variants):
-                links.settore, links.sector_span = sector.name, span
-                links.spans.append(span)
+                _link(links, sector.name, span)
                 return
         _part_of_a_name(words, i, catalog, lexicon, links, language)
         if links.settore:
@@ -162,8 +158,8 @@ def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon
         for n in range(len(after), 0, -1):
             found = catalog.sector_of_words(after[:n] if language == "it" else after[-n:], SUBJECT_SHARE)
             if found is not None:
-                links.settore, links.by_subject, links.sector_span = found, span, span
-                links.spans.append(span)
+                _link(links, found, span)
+                links.by_subject = span
                 return
         if w in ("settore", "settori") and language == "it":  # 'settore polizia locale': none in the plan
             links.unknown.append("settore " + " ".join(after))
@@ -205,11 +201,19 @@ def _part_of_a_name(words: list[tuple[str, int, int]], i: int, catalog: Catalog,
         keys = [_key(x[0]) for x in part]
         found = [s for s in catalog.sectors if any(_in_order(keys, [_key(w) for w in v]) for v in s.variants)]
         if part and len(found) == 1:
-            ends = [words[i], *part]
-            span = (min(e[1] for e in ends), max(e[2] for e in ends))
-            links.settore, links.sector_span = found[0].name, span
-            links.spans.append(span)
+            _link(links, found[0].name, _span(words[i], part))
             return
+
+
+def _span(cue: tuple[str, int, int], named: list[tuple[str, int, int]]) -> tuple[int, int]:
+    """The characters a sector word and the words it heads cover."""
+    ends = [cue, *named]
+    return min(e[1] for e in ends), max(e[2] for e in ends)
+
+
+def _link(links: Links, name: str, span: tuple[int, int]) -> None:
+    links.settore, links.sector_span = name, span
+    links.spans.append(span)
 
 
 def _in_order(keys: list[str], name: list[str]) -> bool:
