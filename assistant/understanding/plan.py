@@ -17,14 +17,14 @@ from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Language, Mode, Plan
 from assistant.understanding.dates import question_range, question_years
 from assistant.understanding.language import cognates, detect_language, translate
-from assistant.understanding.model import Prediction
+from assistant.understanding.model import FIELD_SECOND, Prediction
 from assistant.understanding.phrasings import (
     load_phrasings,
     objective_nouns,
     phrasing_words,
     superlative_stems,
 )
-from assistant.understanding.slots import link_all, mask
+from assistant.understanding.slots import Links, link_all, mask
 from ingest.text import ITALIAN_MIN_COUNT, italian_words, norm, proper_names, stem, tokens, writes_phrase
 
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
@@ -285,6 +285,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         links = replace(links, settore=None, by_subject=None, spans=[s for s in links.spans if s != links.by_subject])
     years = question_years(text)
     masked = mask(text, links.spans)
+    pred = _fields_beside_values(pred, catalog, masked, links)
     picked = None
     if previous is not None and previous.intent in LIST_INTENTS and context:
         # 'il secondo a che punto è?', 'and the last one?': an item of the list just given
@@ -326,6 +327,11 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # 'che pesano meno del 30%', 'non più del 20%': a weight compared with a value is a filter, not a superlative
         intent, fields = "list", [*fields, *(["peso"] if "peso" not in fields else [])]
     counted = counted_noun(masked, lexicon)
+    if intent == "max" and counted is not None and counted not in objective_nouns() and not has_filter \
+            and stem(counted) not in {stem(w) for w in field_words(["peso"], lexicon)}:
+        # 'quanti incontri minimo?', 'quante ore al massimo?': the bound of an amount an objective measures,
+        # not the objective of least or most weight
+        intent, fields = "field", [*(f for f in fields if f != "peso"), *AMOUNT_FIELDS]
     grouped = group_counted(counted, catalog, lexicon)
     if grouped is not None and not has_filter:
         # 'quante aree ci sono?', 'quanti responsabili?': the groups counted, each with its objectives
@@ -604,6 +610,17 @@ def _is_followup(pred: Prediction, intent: str, context: list[str] | None, has_f
         return False
     return intent in ("field", "status", "describe", "compare_years") or (
         intent in LIST_INTENTS and intent != "rank" and not names_objectives and after_set)
+
+
+def _fields_beside_values(pred: Prediction, catalog: Catalog, masked: str, links: Links) -> Prediction:
+    """The prediction without the fields read only from the words of a classification or sector named
+    ('classificati come prevenzione della corruzione' asks no anti-corruption link): the fields the
+    model no longer reads once those words are blanked out are dropped."""
+    if not pred.fields or not (links.classificazione or links.sector_span):
+        return pred
+    beside = catalog.model.predict(masked).field_p
+    kept = [f for f in pred.fields if beside.get(f, 0.0) >= FIELD_SECOND]
+    return pred if kept == pred.fields else replace(pred, fields=kept)
 
 
 def _scope(links: ScopeLinks, catalog: Catalog, default_ente: str | None,

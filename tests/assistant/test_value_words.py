@@ -1,0 +1,91 @@
+"""Words that belong to something else than the field they sound like.
+
+- A classification named in the question is a filter by its value; its words ask no field
+  ('classificati come prevenzione della corruzione' asks no anti-corruption link).
+- A bound on an amount ('quanti bambini al massimo', 'quanti incontri minimo') asks that amount, not the
+  objective of most or least weight.
+
+Proved on Roccafelice's records (one row per objective, no classification) and on a copy of them given
+classifications and anti-corruption links that disagree.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from ingest.types import Objective
+
+ROOT = Path(__file__).resolve().parents[2]
+ROCCAFELICE = ROOT / "samples" / "piao_roccafelice_2025_performance.gold.json"
+
+
+def _records() -> list[Objective]:
+    return [Objective.model_validate(r) for r in json.loads(ROCCAFELICE.read_text(encoding="utf-8"))]
+
+
+def _cited_titles(answer: str, records: list[Objective]) -> set[str]:
+    return {o.id for o in records if o.titolo in answer}
+
+
+@pytest.fixture(scope="module")
+def rocca() -> tuple[Assistant, list[Objective]]:
+    records = _records()
+    return Assistant(records), records
+
+
+@pytest.fixture(scope="module")
+def classified() -> tuple[Assistant, list[Objective]]:
+    """Two objectives classified 'Prevenzione della corruzione' with no anti-corruption link; two others
+    with a link and another classification."""
+    records = _records()
+    by_id = {o.id: o for o in records}
+    changes = {
+        "area-economico-finanziaria-1": {"classificazione": "Prevenzione della corruzione"},
+        "area-tecnica-2": {"classificazione": "Prevenzione della corruzione"},
+        "area-amministrativa-e-risorse-umane-2": {"classificazione": "Efficienza",
+                                                  "anticorruzione": "Misura di trasparenza del PTPCT"},
+        "area-servizi-al-cittadino-1": {"classificazione": "Efficacia",
+                                        "anticorruzione": "Rotazione dei controlli"},
+    }
+    out = [by_id[o.id].model_copy(update=changes.get(o.id, {})) for o in records]
+    return Assistant(out), out
+
+
+@pytest.mark.parametrize("question", [
+    "Quali obiettivi sono classificati come prevenzione della corruzione?",
+    "quali obiettivi hanno la classificazione prevenzione della corruzione",
+    "Elenco degli obiettivi di prevenzione della corruzione",
+])
+def test_a_classification_named_is_a_filter_by_its_value_only(classified, question):
+    assistant, records = classified
+    answer = assistant.ask(question).answer
+    assert _cited_titles(answer, records) == {"area-economico-finanziaria-1", "area-tecnica-2"}, answer
+
+
+def test_a_field_named_beside_the_classification_still_filters(classified):
+    assistant, records = classified
+    answer = assistant.ask("Quali obiettivi hanno un raccordo con il piano anticorruzione?").answer
+    assert _cited_titles(answer, records) == {"area-amministrativa-e-risorse-umane-2",
+                                              "area-servizi-al-cittadino-1"}, answer
+
+
+@pytest.mark.parametrize(("question", "objective", "value"), [
+    ("nido: quanti bambini al massimo in lista d'attesa nel 2026?", "area-scuola-sport-e-turismo-1", "≤ 8"),
+    ("permesso di costruire: in quanti giorni al massimo va rilasciato nel 2026?", "area-tecnica-2", "≤ 50"),
+    ("SUE, quante pratiche edilizie digitali minimo nel 2027?", "area-tecnica-2", "100%"),
+])
+def test_a_bound_on_an_amount_asks_that_amount(rocca, question, objective, value):
+    assistant, records = rocca
+    answer = assistant.ask(question).answer
+    assert "peso" not in answer.lower().split("\n")[0], answer  # no ranking by weight
+    assert _cited_titles(answer, records) == {objective}, answer
+    assert value in answer, answer
+
+
+def test_the_superlative_of_the_weights_stays_a_superlative(rocca):
+    assistant, _ = rocca
+    answer = assistant.ask("Quale obiettivo dell'Area Tecnica pesa di meno?").answer
+    assert "20%" in answer and "PEBA" in answer, answer
