@@ -43,6 +43,7 @@ from assistant.querying.retrieve import (
     sentences,
 )
 from assistant.scope import asked_dates, date_matches
+from assistant.understanding.dates import parse_deadline
 from assistant.types import Filters, Plan
 from ingest.text import norm, stem, tokens
 from ingest.types import Indicator, Objective, Passage
@@ -130,7 +131,7 @@ def gather(plan: Plan, catalog: Catalog, retriever: Retriever, lexicon: Lexicon)
     stale = _status_date_missing(plan, targets, catalog)
     if stale:
         return _refuse("status_date", stale, targets[:1])
-    return _about(plan, targets, concepts)
+    return _about(plan, targets, concepts, lexicon)
 
 
 def _names_date(obj: Objective, asked: tuple[int | None, int], question: str) -> bool:
@@ -370,7 +371,7 @@ def _unsupported(plan: Plan, targets: list[Objective], retriever: Retriever, lex
                     rule.answer_pattern.search(text) for text in record_strings(obj)) or _measured(
                     plan, obj, asked, len(asked) < len(concepts)):
                 return _about(plan.model_copy(update={"intent": "describe", "unsupported": None}), [obj],
-                              retriever.concepts(plan.filters.text or "", plan.context_words))
+                              retriever.concepts(plan.filters.text or "", plan.context_words), lexicon)
     label = rule.label.get(plan.language, rule.label["it"])
     return _refuse("unsupported", label, targets[:3])
 
@@ -381,7 +382,7 @@ def _states_none(targets: list[Objective], fields: list[str], years: list[int]) 
     return bool(fields) and not any(has_field(o, f, y) for o in targets for f in fields for y in years or [None])
 
 
-def _about(plan: Plan, targets: list[Objective], concepts: list[Concept]) -> Evidence:
+def _about(plan: Plan, targets: list[Objective], concepts: list[Concept], lexicon: Lexicon) -> Evidence:
     fields = list(plan.fields) or (["target"] if plan.intent == "compare_years" else [])
     years = plan.years if plan.intent in ("field", "compare_years") else []
     if plan.mode == "citizen" and plan.intent == "field" and plan.amount is None and \
@@ -408,7 +409,7 @@ def _about(plan: Plan, targets: list[Objective], concepts: list[Concept]) -> Evi
                 return _refuse("year", ", ".join(str(y) for y in years), targets)
             ev.missing_years = missing
         ev.rows[obj.key] = _rows(obj, years, concepts, fields, plan.intent)
-        ev.passages[obj.key], fallback = _passages(obj, plan, concepts)
+        ev.passages[obj.key], fallback = _passages(obj, plan, concepts, lexicon)
         ev.status_fallback = ev.status_fallback or fallback
     return ev
 
@@ -447,7 +448,8 @@ def _rows(obj: Objective, years: list[int], concepts: list[Concept], fields: lis
     return rows
 
 
-def _passages(obj: Objective, plan: Plan, concepts: list[Concept]) -> tuple[dict[str, list[str]], bool]:
+def _passages(obj: Objective, plan: Plan, concepts: list[Concept], lexicon: Lexicon,
+              ) -> tuple[dict[str, list[str]], bool]:
     """Field -> the sentences to quote, and whether the status is quoted only because asked fields are
     empty (what the plan says instead, not the answer)."""
     out: dict[str, list[str]] = {}
@@ -470,6 +472,13 @@ def _passages(obj: Objective, plan: Plan, concepts: list[Concept]) -> tuple[dict
         text = field_text(obj, name)
         if name != "stato_attuazione" and text:
             out[name] = [text]
+    if status and plan.intent == "field" and "scadenza" in plan.fields and "stato_attuazione" not in out:
+        # 'quando esce il bando?': beside the deadline planned, what the status says of when ('in previsione
+        # nel secondo semestre 2023', 'approvato il 27/04/2023'): its sentences that date something
+        dated = [s for s in sentences(status) if parse_deadline(s, lexicon)]
+        if dated:
+            out["stato_attuazione"] = [s for s in dated if s in best_sentences(" ".join(dated), concepts, 2)] \
+                or dated[:2]
     if status and plan.intent == "field" and "stato_attuazione" not in out:
         # the status may say what is asked in words other than the objective's own ('con quale delibera
         # è stato approvato?' -> 'approvato con delibera n. 36 del 27/04/2023'): its sentences that do
@@ -525,7 +534,7 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
             # fields asked of it when no objectives were asked for ('che target ha il SUE per il 2026?')
             one = "field" if plan.intent == "list" and plan.fields and not plan.names_set else "describe"
             return _about(plan.model_copy(update={"intent": one}), records,
-                          retriever.concepts(plan.filters.text or "", plan.context_words))
+                          retriever.concepts(plan.filters.text or "", plan.context_words), retriever.lexicon)
     year = plan.filters.anno or default_year(records)
     ev = Evidence(kind=plan.intent, objectives=records, fields=list(plan.fields), year=year)
     if subset is None and REPORTED_IN_STATUS & {*plan.filters.missing, *plan.filters.present}:

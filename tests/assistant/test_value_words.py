@@ -11,6 +11,7 @@ classifications and anti-corruption links that disagree.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,37 @@ def test_the_superlative_of_the_weights_stays_a_superlative(rocca):
     assistant, _ = rocca
     answer = assistant.ask("Quale obiettivo dell'Area Tecnica pesa di meno?").answer
     assert "20%" in answer and "PEBA" in answer, answer
+
+
+@pytest.fixture(scope="module")
+def with_deadlines() -> tuple[Assistant, list[Objective]]:
+    """Roccafelice's records with a deadline column: every row due by the end of its year."""
+    records = [o.model_copy(update={"indicatori": [r.model_copy(update={"scadenza": f"31/12/{r.anno}"})
+                                                   for r in o.indicatori]}) for o in _records()]
+    return Assistant(records), records
+
+
+def test_a_when_question_gets_the_deadline_and_what_the_status_dates(with_deadlines):
+    """'entro quando ...?': the deadline planned, and the status's sentences that date something (when it
+    was done or is expected), not its other sentences."""
+    from assistant.lexicon import load_lexicon
+    from assistant.querying.retrieve import sentences
+    from assistant.understanding.dates import parse_deadline
+
+    assistant, records = with_deadlines
+    lexicon = load_lexicon()
+    checked = 0
+    for obj in records:
+        status = obj.stato_attuazione.testo if obj.stato_attuazione else ""
+        split = sentences(status or "")
+        dated = [s for s in split if parse_deadline(s, lexicon)]
+        undated = [s for s in split if not re.search(r"\b20\d\d\b", s) and len(s) > 30]  # no year at all
+        if not dated or not undated:
+            continue
+        answer = assistant.ask(f"{obj.titolo.split(':')[0]}: entro quando va fatto?").answer
+        assert f"31/12/{obj.indicatori[0].anno}" in answer, answer
+        quoted = answer[answer.index("Stato di attuazione"):] if "Stato di attuazione" in answer else ""
+        assert any(s[:40] in quoted for s in dated), answer
+        assert not any(s[:40] in quoted for s in undated), answer
+        checked += 1
+    assert checked >= 4
