@@ -43,8 +43,8 @@ from assistant.querying.retrieve import (
     sentences,
 )
 from assistant.scope import asked_dates, date_matches
-from assistant.understanding.dates import parse_deadline
 from assistant.types import Filters, Plan
+from assistant.understanding.dates import parse_deadline
 from ingest.text import norm, stem, tokens
 from ingest.types import Indicator, Objective, Passage
 
