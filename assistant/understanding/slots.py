@@ -190,7 +190,7 @@ def _key(word: str) -> str:
 def _part_of_a_name(words: list[tuple[str, int, int]], i: int, catalog: Catalog, lexicon: Lexicon, links: Links,
                     language: str) -> None:
     """'l'area finanziaria', 'the finance area': the plan's word for its sectors with some words of one
-    sector's name (in its order, in other forms), when they are in one sector's name only ('Area
+    sector's name (in any order, in other forms), when they are in one sector's name only ('Area
     Economico-Finanziaria')."""
     named = _named_near(words, i, lexicon, language)[::1 if language == "it" else -1]
     # after 'settore'/'ufficio' every word named must be in the name ('settore politiche sociali' names
@@ -199,7 +199,7 @@ def _part_of_a_name(words: list[tuple[str, int, int]], i: int, catalog: Catalog,
         named[:n] if language == "it" else named[-n:] for n in range(len(named), 0, -1)]
     for part in runs:
         keys = [_key(x[0]) for x in part]
-        found = [s for s in catalog.sectors if any(_in_order(keys, [_key(w) for w in v]) for v in s.variants)]
+        found = [s for s in catalog.sectors if any(_in_name(keys, [_key(w) for w in v]) for v in s.variants)]
         if part and len(found) == 1:
             _link(links, found[0].name, _span(words[i], part))
             return
@@ -216,10 +216,10 @@ def _link(links: Links, name: str, span: tuple[int, int]) -> None:
     links.spans.append(span)
 
 
-def _in_order(keys: list[str], name: list[str]) -> bool:
-    """Whether the keys occur in the name's keys in this order (others may stand between)."""
-    it = iter(name)
-    return all(any(k == w for w in it) for k in keys)
+def _in_name(keys: list[str], name: list[str]) -> bool:
+    """Whether the keys are all the name's, each once, in any order ('turismo, scuola e sport' for 'Scuola,
+    Sport e Turismo'; others may stand between)."""
+    return len(set(keys)) == len(keys) and set(keys) <= set(name)
 
 
 def link_persons(text: str, original: str, catalog: Catalog, links: Links) -> None:
@@ -311,12 +311,56 @@ def _left_out(text: str, links: Links, lexicon: Lexicon) -> None:
         links.sector_excluded, links.exclusion = True, found[-1].span()
 
 
+_NAME_JOINERS = frozenset({"e", "ed", "and"})  # words that join a name's words ('sport, scuola e turismo')
+
+
+def _grow_sector_span(text: str, catalog: Catalog, lexicon: Lexicon, links: Links, language: str) -> None:
+    """The span of a sector linked by some words of its name, grown over the other words of that name
+    beside it ('the school, sport and tourism area' linked by 'tourism area': all of it), so that none is
+    left as a topic. Only spaces, commas and 'e' / 'and' may part them, and in English function words too:
+    in Italian a name word after a preposition is a topic ('dell'area scuola sul turismo')."""
+    if links.settore is None or links.sector_span is None:
+        return
+    sector = next((s for s in catalog.sectors if s.name == links.settore), None)
+    if sector is None:
+        return
+    keys = {_key(w) for v in sector.variants for w in v if w not in lexicon.function_words}
+    joiners = _NAME_JOINERS | (lexicon.function_words if language == "en" else frozenset())
+    words = _words(text)
+    inside = [k for k, (_, a, b) in enumerate(words) if a >= links.sector_span[0] and b <= links.sector_span[1]]
+    if not inside:
+        return
+
+    def reach(pos: int, step: int) -> int:
+        last, j = pos, pos + step
+        while 0 <= j < len(words):
+            gap = text[words[j][2]:words[j + 1][1]] if step < 0 else text[words[j - 1][2]:words[j][1]]
+            if gap.strip(" ,"):
+                break
+            if _key(words[j][0]) in keys:
+                last = j
+            elif words[j][0] not in joiners:
+                break
+            j += step
+        return last
+
+    lo, hi = reach(inside[0], -1), reach(inside[-1], 1)
+    grown = (min(words[lo][1], links.sector_span[0]), max(words[hi][2], links.sector_span[1]))
+    if grown == links.sector_span:
+        return
+    links.spans = [grown if sp == links.sector_span else sp for sp in links.spans]
+    if links.by_subject == links.sector_span:
+        links.by_subject = grown
+    links.sector_span = grown
+
+
 def link_all(text: str, original: str, catalog: Catalog, lexicon: Lexicon, language: str = "it") -> Links:
     """Every entity of a normalised question."""
     links = Links()
     link_persons(text, original, catalog, links)
     link_classification(text, catalog, lexicon, links)
     link_sector(text, original, catalog, lexicon, links, language)
+    _grow_sector_span(text, catalog, lexicon, links, language)
     _left_out(text, links, lexicon)
     if not (links.persons or links.settore or links.classificazione or links.unknown):
         name = unknown_name(original, catalog)
