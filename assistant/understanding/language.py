@@ -36,9 +36,25 @@ def detect_language(text: str, lexicon: Lexicon) -> str:
 def _evidence(word: str, language: str) -> float:
     """How much more frequent a word is in a language than in Italian (log10 of per-billion rates)."""
     total, total_it = _total(language), _total("it")
-    rate = words_of(language).get(word, 0) / total * 1e9
+    rate = _count(word, language) / total * 1e9
     rate_it = italian_words().get(word, 0) / total_it * 1e9
     return math.log10(rate + 1) - math.log10(rate_it + 1)
+
+
+PLURAL_ENDINGS = {"es": ("es", "s"), "fr": ("s", "x"), "en": ("es", "s"), "de": ("en", "n", "e", "s")}
+
+
+def _count(word: str, language: str) -> int:
+    """A word's frequency in a language's list; a plural the list lacks counts as its singular (some lists
+    hold few inflected forms: 'objetivos', 'servicios', 'escolares')."""
+    words = words_of(language)
+    found = words.get(word, 0)
+    for ending in PLURAL_ENDINGS.get(language, ()) if not found else ():
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            found = words.get(word[:-len(ending)], 0)
+            if found:
+                break
+    return found
 
 
 @lru_cache(maxsize=8)
@@ -53,6 +69,8 @@ def translate(text: str, lexicon: Lexicon, language: str = "en") -> str:
     if language not in lexicon.translations:
         return text
     table, pattern = lexicon.translations[language]
+    if language == "de":
+        text = decompound(text, table)
 
     def concept_name(m: re.Match[str]) -> str:
         if _italian(m.group(), lexicon):  # a name written in Italian inside the question stays as written
@@ -68,6 +86,33 @@ def translate(text: str, lexicon: Lexicon, language: str = "en") -> str:
         out += [pattern.sub(lambda w: table[w.group()], text[start:m.start()]), concept_name(m)]
         start = m.end()
     return "".join([*out, pattern.sub(lambda w: table[w.group()], text[start:])])
+
+
+COMPOUND_MIN = 8  # letters of a word worth splitting
+PART_MIN = 3  # letters of each part of a compound
+LINKS = ("", "s", "es", "n", "en", "e")  # what joins a German compound's parts ('Verkehrs-amt')
+
+
+def decompound(text: str, table: dict[str, str]) -> str:
+    """German compounds the table lacks, read as their two parts the table has, head first as Italian
+    writes it ('finanzabteilung' -> 'settore finanze', 'schulgarten' -> 'giardino scuola')."""
+
+    def split(m: re.Match[str]) -> str:
+        word = m.group()
+        if len(word) < COMPOUND_MIN or word in table:
+            return word
+        for i in range(len(word) - PART_MIN, PART_MIN - 1, -1):  # the longest modifier first
+            head, modifier = word[i:], word[:i]
+            if head not in table:
+                continue
+            for link in LINKS:
+                base = modifier[:-len(link)] if link and modifier.endswith(link) else modifier if not link else None
+                found = next((table[b] for b in (base, f"{base}en", f"{base}e", f"{base}n") if b and b in table), None)
+                if base and len(base) >= PART_MIN and found:
+                    return f"{table[head]} {found}"
+        return word
+
+    return re.sub(r"[a-z]+", split, text)
 
 
 def _italian(phrase: str, lexicon: Lexicon) -> bool:

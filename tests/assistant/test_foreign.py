@@ -96,3 +96,43 @@ def test_a_glossary_name_written_in_italian_stays_as_written():
             assert f" {name}?" in f" {read}", (name, read)
             checked += 1
     assert checked >= 50, checked
+
+
+def test_german_compounds_are_read_as_their_parts():
+    """A compound the German table lacks is read as two entries it has, head first as Italian writes it
+    ('Finanz-abteilung' -> 'settore finanze'), with or without a linking letter ('Verkehrs-amt'). Generated:
+    pairs of the table's single nouns joined into compounds it does not list."""
+    import random
+
+    from assistant.understanding.language import decompound
+
+    table = load_lexicon().translations["de"][0]
+    nouns = sorted(k for k, v in table.items() if k.isalpha() and len(k) >= 5 and " " not in v and k[0] not in "aeiou")
+    rng = random.Random(7)
+    checked, right = 0, 0
+    for _ in range(300):
+        modifier, head = rng.sample(nouns, 2)
+        for link in ("", "s"):
+            compound = modifier + link + head
+            if compound in table:
+                continue
+            checked += 1
+            right += decompound(compound, table) == f"{table[head]} {table[modifier]}"
+    assert checked >= 300 and right >= 0.9 * checked, (right, checked)
+    assert decompound("verwaltungsverfahren", table) == "verwaltungsverfahren"  # listed whole: not split
+
+
+@pytest.mark.parametrize(("language", "template"), [("es", "¿Cuántos {k} tiene el ayuntamiento?"),
+                                                    ("fr", "Combien de {k} a la commune ?")])
+def test_a_question_full_of_plurals_is_read_in_its_language(language, template):
+    """Word lists of other languages hold few plurals ('objetivos', 'servicios'): a plural counts as its
+    singular, so a short question whose nouns are plural is still recognised. Generated: every plural of
+    the language's table."""
+    from assistant.understanding.language import detect_language
+    from ingest.text import norm
+
+    lexicon = load_lexicon()
+    table = lexicon.translations[language][0]
+    plurals = [k for k in table if k.isalpha() and len(k) >= 7 and k.endswith("s") and k[:-1] in table]
+    found = [detect_language(norm(template.format(k=k)), lexicon) for k in plurals]
+    assert len(plurals) >= 20 and found.count(language) >= 0.9 * len(plurals), (found.count(language), len(plurals))
