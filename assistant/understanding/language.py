@@ -85,7 +85,18 @@ def translate(text: str, lexicon: Lexicon, language: str = "en") -> str:
             continue
         out += [pattern.sub(lambda w: table[w.group()], text[start:m.start()]), concept_name(m)]
         start = m.end()
-    return "".join([*out, pattern.sub(lambda w: table[w.group()], text[start:])])
+    return contract("".join([*out, pattern.sub(lambda w: table[w.group()], text[start:])]))
+
+
+_PREPOSITIONS = {"di": "de", "a": "a", "da": "da", "in": "ne", "su": "su"}
+_ARTICLES = {"il": "l", "lo": "llo", "la": "lla", "i": "i", "gli": "gli", "le": "lle"}
+_JOINED = re.compile(r"\b(di|a|da|in|su) (il|lo|la|i|gli|le)\b")
+
+
+def contract(text: str) -> str:
+    """A preposition and an article translated word by word joined as Italian writes them ('su i rifiuti'
+    -> 'sui rifiuti', 'di il' -> 'del'), so that names written with them are found ('tassa sui rifiuti')."""
+    return _JOINED.sub(lambda m: _PREPOSITIONS[m.group(1)] + _ARTICLES[m.group(2)], text)
 
 
 COMPOUND_MIN = 8  # letters of a word worth splitting

@@ -136,3 +136,17 @@ def test_a_question_full_of_plurals_is_read_in_its_language(language, template):
     plurals = [k for k in table if k.isalpha() and len(k) >= 7 and k.endswith("s") and k[:-1] in table]
     found = [detect_language(norm(template.format(k=k)), lexicon) for k in plurals]
     assert len(plurals) >= 20 and found.count(language) >= 0.9 * len(plurals), (found.count(language), len(plurals))
+
+
+def test_prepositions_translated_apart_are_joined_as_italian_writes_them():
+    """'sur les déchets' becomes 'su i rifiuti' word by word: joined into 'sui rifiuti', every glossary name
+    written with a joined preposition and article is found again. Generated: each such name, split apart."""
+    from assistant.understanding.language import contract
+
+    splits = {f"{p}{a}": f"{pp} {aa}" for pp, p in (("di", "de"), ("a", "a"), ("da", "da"), ("in", "ne"), ("su", "su"))
+              for aa, a in (("il", "l"), ("lo", "llo"), ("la", "lla"), ("i", "i"), ("gli", "gli"), ("le", "lle"))}
+    names = {v for s in load_lexicon().synonyms for v in s.variants if any(w in splits for w in v.split())}
+    assert len(names) >= 10
+    for name in names:
+        apart = " ".join(splits.get(w, w) for w in name.split())
+        assert contract(apart) == name, (apart, name)
