@@ -289,9 +289,16 @@ def _amount_of_it(plan: Plan, concepts: list[Concept], retriever: Retriever) -> 
     if plan.amount is None:
         return False
     counted = [c for c in concepts if c.word == plan.amount]
-    if counted and not retriever.known(counted[0]):
+    if counted and not retriever.known(counted[0]) and not _counts_it(plan.normalized, retriever.lexicon):
         return False  # counting something the records never name is a new subject
     return not any(retriever.known(c) for c in concepts if c.word != plan.amount)
+
+
+def _counts_it(text: str, lexicon: Lexicon) -> bool:
+    """'quanti ne hanno piantati?': the clitic after the amount word counts what was talked about, and the
+    word after it is what was done to it, not a new subject."""
+    found = lexicon.quantity.search(text)
+    return found is not None and re.match(r"\s+ne\b", text[found.end():]) is not None
 
 
 def far_in_meaning(s: Scored, language: str) -> bool:

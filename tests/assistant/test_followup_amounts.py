@@ -1,0 +1,42 @@
+"""'quanti ne hanno fatti?' right after an answer about one objective: the clitic 'ne' counts what was
+talked about, and the verb after it (a word the records may never write) is no new subject.
+
+Proved on Roccafelice's records: every objective, followed by an amount asked with verbs no record writes.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Message
+from ingest.types import Objective
+
+ROOT = Path(__file__).resolve().parents[2]
+ROCCAFELICE = ROOT / "samples" / "piao_roccafelice_2025_performance.gold.json"
+FOLLOWUPS = [("e quanti ne hanno sistemati?", "sistemati"), ("quante ne sono state smaltite finora?", "smaltite"),
+             ("e quanti ne hanno combinati nel 2025?", "combinati")]
+
+
+@pytest.fixture(scope="module")
+def rocca() -> tuple[Assistant, list[Objective]]:
+    records = [Objective.model_validate(r) for r in json.loads(ROCCAFELICE.read_text(encoding="utf-8"))]
+    return Assistant(records), records
+
+
+@pytest.mark.parametrize(("followup", "verb"), FOLLOWUPS)
+def test_an_amount_of_it_stays_on_the_objective(rocca, followup, verb):
+    assistant, records = rocca
+    assert not any(verb[:-1] in json.dumps(o.model_dump(), ensure_ascii=False).lower() for o in records)
+    wrong = []
+    for obj in records:
+        history = [Message(role="user", content=f"parlami dell'obiettivo «{obj.titolo}»")]
+        first = assistant.answer(history)
+        if first.refused or first.objective_ids != [obj.id]:
+            continue
+        history += [Message(role="assistant", content=first.answer), Message(role="user", content=followup)]
+        answer = assistant.answer(history)
+        if answer.refused or answer.objective_ids != [obj.id]:
+            wrong.append((obj.id, answer.answer[:120]))
+    assert len(wrong) <= 1, wrong
