@@ -108,6 +108,7 @@ class LexiconData(_Strict):
     exclusions: list[str] = []
     inclusions: list[str] = []
     universal_quantifiers: list[str] = []
+    others: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ class Lexicon:
     exclusions: re.Pattern[str] = re.compile(r"(?!x)x")  # 'tranne', 'fuori da': the sector named next is left out
     inclusions: re.Pattern[str] = re.compile(r"(?!x)x")  # 'anche' before an exclusion: the others as well, none left out
     universal: re.Pattern[str] = re.compile(r"(?!x)x")  # 'tutte le pratiche': a whole, a share of 100%
+    others: re.Pattern[str] = re.compile(r"(?!x)x")  # 'altri', 'what else': besides the one talked about
 
     def words(self) -> set[str]:
         """Every word the lexicon knows (protected from typo correction)."""
@@ -274,6 +276,7 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
         exclusions=_pattern(data.exclusions),
         inclusions=_pattern(data.inclusions),
         universal=_pattern(data.universal_quantifiers),
+        others=_pattern(data.others),
     )
 
 

@@ -397,9 +397,14 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # and so does a phrase this plan never writes: another plan's title)
         fields = [*fields, "stato_attuazione"] if intent == "status" and "stato_attuazione" not in fields else fields
         intent = "list"
+    person = _the_other_objectives_of(previous, context, catalog, lexicon, pred, masked, intent, has_filter or own_topic)
+    if person is not None:
+        intent, fields, followup = "count" if intent == "count" else "list", [], False
     # the words leaving a sector out ('non dell'area tecnica') negate no field
     filters = _filters(mask(text, [links.exclusion] if links.exclusion else []), intent, fields, pred, years, links,
                        content, topic, catalog, lexicon, named, quoted)
+    if person is not None:
+        filters.responsabile = person
     if intent in ("list", "count"):
         _quoted_filter(filters, quoted, [v for v in (links.settore, links.classificazione, *links.persons) if v])
         if filters.quoted:
@@ -610,6 +615,24 @@ def _is_followup(pred: Prediction, intent: str, context: list[str] | None, has_f
         return False
     return intent in ("field", "status", "describe", "compare_years") or (
         intent in LIST_INTENTS and intent != "rank" and not names_objectives and after_set)
+
+
+OTHERS_OF_THE_PERSON = 0.2  # the model's reading of the responsible among the fields, for 'cos'altro segue?'
+
+
+def _the_other_objectives_of(previous: Plan | None, context: list[str] | None, catalog: Catalog, lexicon: Lexicon,
+                             pred: Prediction, masked: str, intent: str, named_something: bool) -> str | None:
+    """The person whose other objectives a turn asks for, right after an answer about one objective, naming
+    nothing itself ('chi segue il nido?' then 'quali altri obiettivi segue?', 'e cos'altro segue?'): the
+    responsible of that objective, when the turn before asked who it was or this one asks who answers."""
+    if previous is None or not context or len(context) != 1 or named_something or not lexicon.others.search(masked):
+        return None
+    if intent not in ("list", "count", "rank", "field", "describe"):
+        return None
+    if "responsabile" not in previous.fields and pred.field_p.get("responsabile", 0.0) < OTHERS_OF_THE_PERSON:
+        return None
+    found = catalog.get(list(context))
+    return found[0].responsabile if found and found[0].responsabile else None
 
 
 def _fields_beside_values(pred: Prediction, catalog: Catalog, masked: str, links: Links) -> Prediction:

@@ -40,3 +40,31 @@ def test_an_amount_of_it_stays_on_the_objective(rocca, followup, verb):
         if answer.refused or answer.objective_ids != [obj.id]:
             wrong.append((obj.id, answer.answer[:120]))
     assert len(wrong) <= 1, wrong
+
+
+@pytest.mark.parametrize("then", ["quali altri obiettivi segue?", "e cos'altro segue?", "segue anche altri obiettivi?"])
+def test_the_other_objectives_of_the_person_just_named(rocca, then):
+    """'chi segue X?' then 'quali altri obiettivi segue?': the objectives of the person answering for X."""
+    assistant, records = rocca
+    checked = 0
+    for obj in records:
+        mine = {o.id for o in records if o.responsabile == obj.responsabile}
+        history = [Message(role="user", content=f"chi segue l'obiettivo «{obj.titolo}»?")]
+        first = assistant.answer(history)
+        if first.objective_ids != [obj.id]:
+            continue
+        history += [Message(role="assistant", content=first.answer), Message(role="user", content=then)]
+        answer = assistant.answer(history)
+        assert set(answer.objective_ids) == mine, (obj.responsabile, answer.answer[:300])
+        checked += 1
+    assert checked >= 15
+
+
+def test_other_objectives_after_a_summary_are_not_one_persons(rocca):
+    assistant, records = rocca
+    obj = records[0]
+    history = [Message(role="user", content=f"parlami dell'obiettivo «{obj.titolo}»")]
+    history += [Message(role="assistant", content=assistant.answer(history).answer),
+                Message(role="user", content="quali altri obiettivi ci sono?")]
+    answer = assistant.answer(history)
+    assert len(answer.objective_ids) > sum(o.responsabile == obj.responsabile for o in records), answer.answer[:300]
