@@ -98,6 +98,7 @@ class LexiconData(_Strict):
     comparisons: dict[Literal["ge", "gt", "le", "lt"], list[str]] = {}
     comparisons_after: dict[Literal["ge", "le"], list[str]] = {}
     averages: list[str] = []
+    totals: list[str] = []
     mentions: list[str] = []
     negations: list[str] = []
     quantity_words: list[str] = []
@@ -149,6 +150,7 @@ class Lexicon:
     comparisons: dict[str, re.Pattern[str]] = field(default_factory=dict)  # 'ge'/'gt'/'le'/'lt' -> words before a number
     comparisons_after: dict[str, re.Pattern[str]] = field(default_factory=dict)  # 'ge'/'le' -> words after it
     averages: re.Pattern[str] = re.compile(r"(?!x)x")  # 'in media', 'peso medio': the mean, not the total
+    totals: re.Pattern[str] = re.compile(r"(?!x)x")  # 'in tutto', 'messi insieme': a total is asked, no topic
     mentions: re.Pattern[str] = re.compile(r"(?!x)x")  # 'citano', 'parla di': what follows is written in the records
     negations: re.Pattern[str] = re.compile(r"(?!x)x")  # 'senza', 'non': a field named after one is empty
     quantity: re.Pattern[str] = re.compile(r"(?!x)x")  # 'quanti', 'how many': an amount is asked
@@ -167,7 +169,7 @@ class Lexicon:
                 out.update(re.findall(r"[a-z0-9]+", text))
         for key, value in self.english.items():
             out.update(re.findall(r"[a-z0-9]+", key + " " + value))
-        for pat in (self.injection, self.injection_payload, self.classification_cues, self.place_cues, self.averages,
+        for pat in (self.injection, self.injection_payload, self.classification_cues, self.place_cues, self.averages, self.totals,
                     self.mentions,
                     self.universal, *self.comparisons_after.values()):
             out.update(re.findall(r"[a-z0-9]+", pat.pattern.replace("\\", " ")))
@@ -256,6 +258,7 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
         comparisons={k: _pattern(v) for k, v in data.comparisons.items()},
         comparisons_after={k: _pattern(v) for k, v in data.comparisons_after.items()},
         averages=_pattern(data.averages),
+        totals=_pattern(data.totals),
         mentions=_pattern(data.mentions),
         negations=_pattern(data.negations),
         quantity=_pattern(data.quantity_words),

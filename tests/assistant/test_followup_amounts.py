@@ -68,3 +68,21 @@ def test_other_objectives_after_a_summary_are_not_one_persons(rocca):
                 Message(role="user", content="quali altri obiettivi ci sono?")]
     answer = assistant.answer(history)
     assert len(answer.objective_ids) > sum(o.responsabile == obj.responsabile for o in records), answer.answer[:300]
+
+
+@pytest.mark.parametrize("then", ["e quanto pesano messi insieme?", "presi insieme quanto pesano?",
+                                  "e sommati quanto pesano?", "quanto pesano nel complesso?"])
+def test_a_total_after_a_list_is_over_that_list(rocca, then):
+    """'quanto pesano messi insieme?' after a person's objectives: the words saying a total are no topic,
+    even where a record writes them ('Messi a dimora 132 nuovi alberi')."""
+    assistant, records = rocca
+    people = {o.responsabile for o in records if sum(p.responsabile == o.responsabile for p in records) >= 2
+              and not o.responsabile.startswith("Responsabile")}  # a person, not a role (a role names its area)
+    for person in sorted(people):
+        mine = [o for o in records if o.responsabile == person]
+        history = [Message(role="user", content=f"quali obiettivi ha {person}?")]
+        history += [Message(role="assistant", content=assistant.answer(history).answer),
+                    Message(role="user", content=then)]
+        answer = assistant.answer(history)
+        total = sum(int(o.peso.rstrip("%")) for o in mine)
+        assert f"{total}%" in answer.answer and set(answer.objective_ids) == {o.id for o in mine}, (person, answer.answer)
