@@ -310,6 +310,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                       if i not in ("compare_years", "unknown"))
         if intent == "status" and "stato_attuazione" not in fields:
             fields.insert(0, "stato_attuazione")
+    if intent == "status" and REPORTED_IN_STATUS & set(named):
+        intent = "field"  # 'has it reached its 2025 target?': the outcome named, judged from the status
     # right after an answer about one objective, an amount naming nothing else is of that objective
     # ('mi parli del nido?' then 'quanti posti in più ci saranno?')
     after_one = previous is not None and previous.intent not in LIST_INTENTS and len(context or []) == 1
@@ -501,6 +503,19 @@ def _quoted_filter(filters: Filters, phrase: str | None, linked: Sequence[str]) 
     filters.text = " ".join(w for w in tokens(filters.text or "") if w not in words) or None
 
 
+@lru_cache(maxsize=64)
+def _reversed_label(label: str, function_words: frozenset[str]) -> re.Pattern[str]:
+    """A label of two content words in any inflection, the other way round or with up to two words between
+    ('target raggiunto' in 'ha raggiunto il target', 'reached its 2025 target', 'i target sono stati
+    raggiunti'); never for one word."""
+    words = [w for w in label.split() if w not in function_words]
+    if len(words) != 2 or label.count(" ") != 1:
+        return re.compile(r"(?!x)x")
+    first, second = (re.escape(w[:-2] if len(w) >= 7 else w[:-1] if len(w) >= 5 else w) for w in words)
+    gap = r"(?:\s+[\w']+){0,2}?\s+"
+    return re.compile(rf"(?<![a-z])(?:{second}[a-z]*{gap}{first}|{first}[a-z]*{gap}{second})[a-z]*(?![a-z])")
+
+
 def named_fields(text: str, lexicon: Lexicon) -> list[str]:
     """Fields the question names by their own label ('target e peso?', 'la baseline'): the labels answers
     use (``field_labels``), a longer label winning over one inside it ('target intermedio')."""
@@ -508,6 +523,7 @@ def named_fields(text: str, lexicon: Lexicon) -> list[str]:
     for name, label in lexicon.field_labels.get("it", {}).items():
         for variant in {norm(re.sub(r"\(.*?\)", "", label)).strip(), name.replace("_", " ")}:
             found += [(m.start(), m.end(), name) for m in re.finditer(rf"(?<![a-z]){re.escape(variant)}(?![a-z])", text)]
+            found += [(m.start(), m.end(), name) for m in _reversed_label(variant, lexicon.function_words).finditer(text)]
     keep = [f for f in found if not any(o[0] <= f[0] and f[1] <= o[1] and (o[1] - o[0]) > (f[1] - f[0]) for o in found)]
     return list(dict.fromkeys(name for _, _, name in sorted(keep) if name not in ("settore", "titolo")))
 

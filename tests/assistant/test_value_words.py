@@ -124,3 +124,22 @@ def test_a_when_question_gets_the_deadline_and_what_the_status_dates(with_deadli
         assert not any(s[:40] in quoted for s in undated), answer
         checked += 1
     assert checked >= 4
+
+
+ENGLISH_TOPICS = {"area-scuola-sport-e-turismo-2": "the summer camps", "area-tecnica-4": "the tree census",
+                  "area-servizi-al-cittadino-1": "the online change of residence",
+                  "area-tecnica-2": "the building permits", "area-amministrativa-e-risorse-umane-1": "transparency"}
+
+
+@pytest.mark.parametrize("template", ["Has the town reached its 2025 target for {t}?",
+                                      "Did {t} reach the 2025 targets?", "{t}: were the 2025 targets reached?"])
+def test_a_two_word_field_named_the_other_way_round(rocca, template):
+    """'target raggiunto' named as 'raggiunto il target', 'reached its target': the label's two words in the
+    other order or apart, in other forms, name the field, and the outcome is judged from the status (a
+    status question's reading gives way to it)."""
+    assistant, records = rocca
+    by_id = {o.id: o for o in records}
+    for key, topic in ENGLISH_TOPICS.items():
+        assert by_id[key].stato_attuazione is not None
+        answer = assistant.ask(template.format(t=topic)).answer
+        assert re.search(r"target (?:met|missed)|cannot tell", answer), (topic, answer[:300])
