@@ -101,6 +101,7 @@ class LexiconData(_Strict):
     totals: list[str] = []
     mentions: list[str] = []
     negations: list[str] = []
+    negations_after: list[str] = []
     quantity_words: list[str] = []
     periods: dict[str, tuple[int, int]] = {}
     age_groups: dict[str, tuple[int, int]] = {}
@@ -153,6 +154,7 @@ class Lexicon:
     totals: re.Pattern[str] = re.compile(r"(?!x)x")  # 'in tutto', 'messi insieme': a total is asked, no topic
     mentions: re.Pattern[str] = re.compile(r"(?!x)x")  # 'citano', 'parla di': what follows is written in the records
     negations: re.Pattern[str] = re.compile(r"(?!x)x")  # 'senza', 'non': a field named after one is empty
+    negations_after: re.Pattern[str] = re.compile(r"(?!x)x")  # 'vuoto', 'mancante': a field named before one is empty
     quantity: re.Pattern[str] = re.compile(r"(?!x)x")  # 'quanti', 'how many': an amount is asked
     ordinals: dict[str, int] = field(default_factory=dict)  # 'secondo' -> 2, 'ultimo' -> -1
     some: re.Pattern[str] = re.compile(r"(?!x)x")  # 'almeno un indicatore': some rows, not all
@@ -261,6 +263,7 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
         totals=_pattern(data.totals),
         mentions=_pattern(data.mentions),
         negations=_pattern(data.negations),
+        negations_after=_pattern(data.negations_after),
         quantity=_pattern(data.quantity_words),
         sector_synonyms={tuple(stem(w) for w in norm(k).split()): tuple(norm(v).split())
                          for k, v in data.sector_synonyms.items()},

@@ -589,11 +589,14 @@ def negated_fields(text: str, fields: Sequence[str], lexicon: Lexicon, strict: b
     """The asked fields named shortly after a negation ('non hanno uno stato di attuazione'); ``strict``:
     with only function words between ('senza alcun target', not 'non hanno raggiunto il target')."""
     ends = [m.end() for m in lexicon.negations.finditer(text)]
+    afters = [m.start() for m in lexicon.negations_after.finditer(text)]  # 'lo stato di attuazione vuoto'
     out = []
     for name in fields:
-        spots = [m.start() for w in field_words([name], lexicon) for m in re.finditer(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text)]
-        if any(0 <= spot - end <= NEGATION_GAP and not _CLAUSE_END.search(text[end:spot])
-               and (not strict or _function_words(text[end:spot], lexicon)) for spot in spots for end in ends):
+        found = [m for w in field_words([name], lexicon) for m in re.finditer(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text)]
+        if any(0 <= m.start() - end <= NEGATION_GAP and not _CLAUSE_END.search(text[end:m.start()])
+               and (not strict or _function_words(text[end:m.start()], lexicon)) for m in found for end in ends) \
+                or any(0 <= after - m.end() <= NEGATION_GAP and _function_words(text[m.end():after], lexicon)
+                       for m in found for after in afters):
             out.append(name)
     return out
 
@@ -681,7 +684,8 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
     if intent in LIST_INTENTS:
         asked = [f for f in fields if f != "peso" or intent in ("list", "count")]
         # the model reads 'missing' where the text has a negation ('senza', 'non', 'without') or not at all
-        polarity = pred.polarity if pred.polarity != "missing" or lexicon.negations.search(text) else "none"
+        polarity = pred.polarity if pred.polarity != "missing" or lexicon.negations.search(text) \
+            or lexicon.negations_after.search(text) else "none"
         negated = (negated_fields(text, asked, lexicon) or negated_fields(text, sorted(partial), lexicon)
                    or negated_fields(text, FIELDS, lexicon, strict=True)) if intent in ("list", "count") else []
         if negated:  # 'senza alcun target per il 2027': a field named after a negation
@@ -727,6 +731,6 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
             filters.anno = None
             # 'con scadenza nel secondo semestre': the range is the filter (a target can be the deadline)
             filters.present = [f for f in filters.present if f != "scadenza"]
-    if intent in LIST_INTENTS and "destinatari" in fields and content:
+    if intent in LIST_INTENTS and "destinatari" in fields and content and "destinatari" not in filters.missing:
         filters.destinatari = " ".join(content)
     return filters

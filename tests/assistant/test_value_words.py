@@ -143,3 +143,34 @@ def test_a_two_word_field_named_the_other_way_round(rocca, template):
         assert by_id[key].stato_attuazione is not None
         answer = assistant.ask(template.format(t=topic)).answer
         assert re.search(r"target (?:met|missed)|cannot tell", answer), (topic, answer[:300])
+
+
+@pytest.fixture(scope="module")
+def partly_filled() -> tuple[Assistant, dict[str, set[str]]]:
+    """Roccafelice's records with addressees, contributors and a strategic objective on some only; which
+    records leave each field empty."""
+    records = _records()
+    fills = {"destinatari": ("Famiglie residenti", 0, 7), "contributor": ("Ufficio ragioneria", 5, 11),
+             "obiettivo_strategico": ("Comune digitale e vicino", 10, 16)}
+    out = []
+    for i, obj in enumerate(records):
+        out.append(obj.model_copy(update={f: v for f, (v, a, b) in fills.items() if a <= i < b}))
+    empty = {f: {o.id for o in out if not getattr(o, f)} for f in fills}
+    empty["stato_attuazione"] = {o.id for o in out if not (o.stato_attuazione and o.stato_attuazione.testo)}
+    return Assistant(out), empty
+
+
+LABELS = {"destinatari": "i destinatari", "contributor": "il contributor", "obiettivo_strategico": "l'obiettivo strategico",
+          "stato_attuazione": "lo stato di attuazione"}
+
+
+@pytest.mark.parametrize("adjective", ["vuoto", "mancante", "non compilato", "in bianco"])
+def test_a_field_said_empty_after_its_name_is_a_filter(partly_filled, adjective):
+    """'lo stato di attuazione vuoto', 'i destinatari mancanti': a word after the field saying it is empty
+    filters the records leaving it empty (`negations_after`), as 'senza' before it does."""
+    assistant, empty = partly_filled
+    for name, label in LABELS.items():
+        said = adjective if not label.startswith("i ") else {"vuoto": "vuoti", "mancante": "mancanti",
+                                                             "non compilato": "non compilati"}.get(adjective, adjective)
+        answer = assistant.ask(f"quali obiettivi hanno {label} {said}?")
+        assert set(answer.objective_ids) == empty[name], (label, said, answer.answer[:300])
