@@ -389,6 +389,11 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # 'in quale obiettivo è indicato il personale coinvolto?': no objective named, a field only some
         # state: the objectives stating it, each with its value (the words left name no value either)
         intent, content = "list", []
+    if intent in ("field", "status", "describe") and not (followup or has_filter) \
+            and set(tokens(masked)) & objective_nouns() \
+            and negated_fields(masked, sorted({*fields, *catalog.partial_fields}), lexicon, strict=True):
+        # 'obiettivi senza stato di avanzamento': objectives named, a field some leave empty said missing
+        intent = "list"
     unsupported = pred.oos if intent == "unknown" and pred.oos != "none" else None
     if intent == "unknown" and unsupported is None:
         intent = "describe"

@@ -174,3 +174,14 @@ def test_a_field_said_empty_after_its_name_is_a_filter(partly_filled, adjective)
                                                              "non compilato": "non compilati"}.get(adjective, adjective)
         answer = assistant.ask(f"quali obiettivi hanno {label} {said}?")
         assert set(answer.objective_ids) == empty[name], (label, said, answer.answer[:300])
+
+
+@pytest.mark.parametrize("question", ["obiettivi senza stato di avanzamento", "obiettivi senza stato",
+                                      "schede prive di stato di attuazione", "obiettivi senza alcun monitoraggio"])
+def test_objectives_without_a_field_read_as_a_lookup_are_a_list(rocca, question):
+    """'obiettivi senza stato di avanzamento', which the model may read as a status lookup: objectives named
+    and a field some records leave empty said missing make it the list of those records."""
+    assistant, records = rocca
+    empty = {o.id for o in records if not (o.stato_attuazione and o.stato_attuazione.testo)}
+    answer = assistant.ask(question)
+    assert set(answer.objective_ids) == empty, answer.answer[:300]
