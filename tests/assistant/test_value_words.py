@@ -185,3 +185,18 @@ def test_objectives_without_a_field_read_as_a_lookup_are_a_list(rocca, question)
     empty = {o.id for o in records if not (o.stato_attuazione and o.stato_attuazione.testo)}
     answer = assistant.ask(question)
     assert set(answer.objective_ids) == empty, answer.answer[:300]
+
+
+@pytest.mark.parametrize(("status_date", "asked", "refused"), [
+    ("2025-12-31", "a metà anno", True), ("2025-12-31", "a fine anno", False),
+    ("2025-06-30", "a fine anno", True), ("2025-06-30", "a metà anno", False)])
+def test_the_middle_and_the_end_of_a_year_are_monitoring_dates(status_date, asked, refused):
+    """'a metà anno', 'a fine anno' name a status date (30 June, 31 December): a status asked at one the
+    plan does not report is refused with the date it has. Roccafelice's records, their status dated as given."""
+    records = [o.model_copy(update={"stato_attuazione": o.stato_attuazione.model_copy(update={"data": status_date})})
+               if o.stato_attuazione else o for o in _records()]
+    assistant = Assistant(records)
+    reported = [o for o in records if o.stato_attuazione and o.stato_attuazione.testo]
+    wrong = [o.id for o in reported
+             if assistant.ask(f"{asked} a che punto era l'obiettivo «{o.titolo}»?").refused != refused]
+    assert len(wrong) <= 1, wrong
