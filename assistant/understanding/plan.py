@@ -564,7 +564,7 @@ def _monitoring(pred: Prediction, intent: str, asked: list[str]) -> bool:
     asked, by the model's reading or by name ('a che punto era a settembre?'), not when a need has a month
     in it ('non ho trovato posto al nido per settembre') or the status is only added to an amount; a list
     keeps them ('lo stato al 31/12')."""
-    return intent in LIST_INTENTS or pred.intent == "status" or "stato_attuazione" in [*pred.fields, *asked]
+    return intent in LIST_INTENTS or "status" in (pred.intent, intent) or "stato_attuazione" in [*pred.fields, *asked]
 
 
 _NOT_AN_ITEM = r"(?:semestre|trimestre|quadrimestre|bimestre|anno|mese|half|quarter|year|time|volta)"

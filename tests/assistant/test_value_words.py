@@ -200,3 +200,14 @@ def test_the_middle_and_the_end_of_a_year_are_monitoring_dates(status_date, aske
     wrong = [o.id for o in reported
              if assistant.ask(f"{asked} a che punto era l'obiettivo «{o.titolo}»?").refused != refused]
     assert len(wrong) <= 1, wrong
+
+
+@pytest.mark.parametrize("asked", ["a ottobre 2025 {t} era uscito?", "nel settembre 2025 {t} era finito?"])
+def test_a_status_at_a_month_and_year_the_plan_lacks_is_refused(rocca, asked):
+    """A status asked at a month of a named year: the year may make the model read a comparison of years,
+    and the turn ends a status lookup all the same; the month is its monitoring date, which Roccafelice
+    (status at 31/12/2025) does not report."""
+    assistant, records = rocca
+    reported = [o for o in records if o.stato_attuazione and o.stato_attuazione.testo]
+    answered = [o.id for o in reported if not assistant.ask(asked.format(t=o.titolo.split(":")[0].lower())).refused]
+    assert len(answered) <= 1, answered
