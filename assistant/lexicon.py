@@ -99,6 +99,7 @@ class LexiconData(_Strict):
     comparisons_after: dict[Literal["ge", "le"], list[str]] = {}
     averages: list[str] = []
     totals: list[str] = []
+    plan_parts: list[str] = []
     mentions: list[str] = []
     negations: list[str] = []
     negations_after: list[str] = []
@@ -152,6 +153,7 @@ class Lexicon:
     comparisons_after: dict[str, re.Pattern[str]] = field(default_factory=dict)  # 'ge'/'le' -> words after it
     averages: re.Pattern[str] = re.compile(r"(?!x)x")  # 'in media', 'peso medio': the mean, not the total
     totals: re.Pattern[str] = re.compile(r"(?!x)x")  # 'in tutto', 'messi insieme': a total is asked, no topic
+    plan_parts: re.Pattern[str] = re.compile(r"(?!x)x")  # 'la sezione performance': the document itself, no topic
     mentions: re.Pattern[str] = re.compile(r"(?!x)x")  # 'citano', 'parla di': what follows is written in the records
     negations: re.Pattern[str] = re.compile(r"(?!x)x")  # 'senza', 'non': a field named after one is empty
     negations_after: re.Pattern[str] = re.compile(r"(?!x)x")  # 'vuoto', 'mancante': a field named before one is empty
@@ -171,7 +173,7 @@ class Lexicon:
                 out.update(re.findall(r"[a-z0-9]+", text))
         for key, value in self.english.items():
             out.update(re.findall(r"[a-z0-9]+", key + " " + value))
-        for pat in (self.injection, self.injection_payload, self.classification_cues, self.place_cues, self.averages, self.totals,
+        for pat in (self.injection, self.injection_payload, self.classification_cues, self.place_cues, self.averages, self.totals, self.plan_parts,
                     self.mentions,
                     self.universal, *self.comparisons_after.values()):
             out.update(re.findall(r"[a-z0-9]+", pat.pattern.replace("\\", " ")))
@@ -261,6 +263,7 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
         comparisons_after={k: _pattern(v) for k, v in data.comparisons_after.items()},
         averages=_pattern(data.averages),
         totals=_pattern(data.totals),
+        plan_parts=_pattern(data.plan_parts),
         mentions=_pattern(data.mentions),
         negations=_pattern(data.negations),
         negations_after=_pattern(data.negations_after),

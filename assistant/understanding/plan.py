@@ -284,7 +284,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # 'chi segue l'ufficio IAT?': of one objective, the office's words are its topic, not a sector filter
         links = replace(links, settore=None, by_subject=None, spans=[s for s in links.spans if s != links.by_subject])
     years = question_years(text)
-    masked = mask(text, links.spans + [m.span() for m in lexicon.totals.finditer(text)])  # 'messi insieme': no topic
+    # 'messi insieme', 'la sezione performance': a total asked, the document named, no topic
+    masked = mask(text, links.spans + [m.span() for pat in (lexicon.totals, lexicon.plan_parts) for m in pat.finditer(text)])
     pred = _fields_beside_values(pred, catalog, masked, links)
     picked = None
     if previous is not None and previous.intent in LIST_INTENTS and context:

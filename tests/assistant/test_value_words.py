@@ -211,3 +211,14 @@ def test_a_status_at_a_month_and_year_the_plan_lacks_is_refused(rocca, asked):
     reported = [o for o in records if o.stato_attuazione and o.stato_attuazione.testo]
     answered = [o.id for o in reported if not assistant.ask(asked.format(t=o.titolo.split(":")[0].lower())).refused]
     assert len(answered) <= 1, answered
+
+
+@pytest.mark.parametrize("part", ["nella sezione performance", "nella sezione della performance del PIAO",
+                                  "nella sottosezione 2.2"])
+def test_the_plan_named_by_its_part_is_no_topic(rocca, part):
+    """'quante aree ci sono nella sezione performance?': the words naming the document's performance part
+    (`plan_parts`) are no topic, even where records write 'sezione' ('nuova sezione' of the nursery)."""
+    assistant, records = rocca
+    answer = assistant.ask(f"quante aree ci sono {part}?").answer
+    sectors = {o.settore for o in records}
+    assert f"{len(records)} in tutto, {len(sectors)} settori" in answer, answer[:200]
