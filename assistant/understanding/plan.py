@@ -311,8 +311,9 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                       if i not in ("compare_years", "unknown"))
         if intent == "status" and "stato_attuazione" not in fields:
             fields.insert(0, "stato_attuazione")
-    if intent == "status" and REPORTED_IN_STATUS & set(named):
-        intent = "field"  # 'has it reached its 2025 target?': the outcome named, judged from the status
+    if intent in ("status", "guidance") and REPORTED_IN_STATUS & set(named):
+        # 'has it reached its 2025 target?': the outcome named, judged from the status
+        intent, fields = "field", fields or sorted(REPORTED_IN_STATUS & set(named))
     # right after an answer about one objective, an amount naming nothing else is of that objective
     # ('mi parli del nido?' then 'quanti posti in più ci saranno?')
     after_one = previous is not None and previous.intent not in LIST_INTENTS and len(context or []) == 1
