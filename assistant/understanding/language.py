@@ -117,9 +117,11 @@ def decompound(text: str, table: dict[str, str]) -> str:
             if head not in table:
                 continue
             for link in LINKS:
-                base = modifier[:-len(link)] if link and modifier.endswith(link) else modifier if not link else None
-                found = next((table[b] for b in (base, f"{base}en", f"{base}e", f"{base}n") if b and b in table), None)
-                if base and len(base) >= PART_MIN and found:
+                base = modifier[:len(modifier) - len(link)]
+                if not modifier.endswith(link) or len(base) < PART_MIN:
+                    continue
+                found = next((table[b] for b in (base, f"{base}en", f"{base}e", f"{base}n") if b in table), None)
+                if found:
                     return f"{table[head]} {found}"
         return word
 
