@@ -84,6 +84,15 @@ def field_text(obj: Objective, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def written_in(obj: Objective, name: str, year: int | None = None) -> str:
+    """All a record writes in a field: the card field or status, or every indicator row's value of that
+    field (of the year when one is given)."""
+    if name in Indicator.model_fields:
+        return "\n".join(str(getattr(r, name)) for r in obj.indicatori
+                         if (year is None or r.anno == year) and stated(getattr(r, name)))
+    return field_text(obj, name) or ""
+
+
 def has_field(obj: Objective, name: str, year: int | None = None) -> bool:
     """Whether a record states a field (on the card, in the status, or on any indicator row; on a row of
     the year when one is given: 'senza target per il 2027')."""

@@ -36,6 +36,7 @@ class Unsupported:
     name: str
     label: dict[str, str]
     answer_pattern: re.Pattern[str] | None = None
+    asked_unit: re.Pattern[str] | None = None  # a question naming this unit asks this kind, whatever else it says
 
 
 class _Strict(BaseModel):
@@ -73,6 +74,7 @@ class _UnsupportedEntry(_Strict):
     name: str
     label: dict[str, str]
     answer_pattern: str | None = None
+    asked_unit: str | None = None
 
 
 class LexiconData(_Strict):
@@ -101,6 +103,8 @@ class LexiconData(_Strict):
     totals: list[str] = []
     plan_parts: list[str] = []
     mentions: list[str] = []
+    mention_nouns: list[str] = []
+    month_positions: list[str] = []
     negations: list[str] = []
     negations_after: list[str] = []
     quantity_words: list[str] = []
@@ -155,6 +159,8 @@ class Lexicon:
     totals: re.Pattern[str] = re.compile(r"(?!x)x")  # 'in tutto', 'messi insieme': a total is asked, no topic
     plan_parts: re.Pattern[str] = re.compile(r"(?!x)x")  # 'la sezione performance': the document itself, no topic
     mentions: re.Pattern[str] = re.compile(r"(?!x)x")  # 'citano', 'parla di': what follows is written in the records
+    mention_nouns: re.Pattern[str] = re.compile(r"(?!x)x")  # 'la parola', 'il termine': the words after it, as written
+    month_positions: re.Pattern[str] = re.compile(r"(?!x)x")  # 'fine' in 'a fine giugno': part of the date
     negations: re.Pattern[str] = re.compile(r"(?!x)x")  # 'senza', 'non': a field named after one is empty
     negations_after: re.Pattern[str] = re.compile(r"(?!x)x")  # 'vuoto', 'mancante': a field named before one is empty
     quantity: re.Pattern[str] = re.compile(r"(?!x)x")  # 'quanti', 'how many': an amount is asked
@@ -174,7 +180,7 @@ class Lexicon:
         for key, value in self.english.items():
             out.update(re.findall(r"[a-z0-9]+", key + " " + value))
         for pat in (self.injection, self.injection_payload, self.classification_cues, self.place_cues, self.averages, self.totals, self.plan_parts,
-                    self.mentions,
+                    self.mentions, self.mention_nouns,
                     self.universal, *self.comparisons_after.values()):
             out.update(re.findall(r"[a-z0-9]+", pat.pattern.replace("\\", " ")))
         return {w for w in out if len(w) > 1}
@@ -237,8 +243,8 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
     groups = ConceptsData.model_validate(concepts).concepts if concepts is not None else []
     synonyms, syn_index = _synonyms(data.synonyms, groups)
     english = {norm(k): norm(v) for k, v in data.english.items()}
-    unsupported = tuple(Unsupported(u.name, dict(u.label), re.compile(u.answer_pattern) if u.answer_pattern else None)
-                        for u in data.unsupported)
+    unsupported = tuple(Unsupported(u.name, dict(u.label), re.compile(u.answer_pattern) if u.answer_pattern else None,
+                                    re.compile(u.asked_unit) if u.asked_unit else None) for u in data.unsupported)
     stop = {norm(w) for w in STOPWORDS_ITALIAN} | {norm(w) for w in data.fillers}
     return Lexicon(
         synonyms=synonyms,
@@ -265,6 +271,8 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
         totals=_pattern(data.totals),
         plan_parts=_pattern(data.plan_parts),
         mentions=_pattern(data.mentions),
+        mention_nouns=_pattern(data.mention_nouns),
+        month_positions=_pattern(data.month_positions),
         negations=_pattern(data.negations),
         negations_after=_pattern(data.negations_after),
         quantity=_pattern(data.quantity_words),

@@ -37,6 +37,7 @@ class Filters(BaseModel):
     settore_escluso: bool = False  # the sector is the one left out ('tranne quelli dei lavori pubblici')
     classificazione: str | None = None
     responsabile: str | None = None
+    altri_responsabili: list[str] = Field(default_factory=list)  # more people named ('Landini e Morandini'): any of them
     pnrr: bool | None = None
     anno: int | None = None
     scadenza_da: str | None = None  # ISO date

@@ -212,7 +212,7 @@ class Composer(ListsMixin):
                          f.classificazione)
             out += t["desc_class"].format(value=value)
         if f.responsabile:
-            out += t["desc_person"].format(value=f.responsabile)
+            out += t["desc_person"].format(value=t["and"].join((f.responsabile, *f.altri_responsabili)))
         if f.pnrr:
             out += t["desc_pnrr"]
         if f.destinatari:

@@ -371,7 +371,9 @@ def _unsupported(plan: Plan, targets: list[Objective], retriever: Retriever, lex
             asked = _beyond_title(obj, concepts)
             status = [s for s in sentences(field_text(obj, "stato_attuazione") or "") if rule.answer_pattern.search(s)]
             if status:  # text of the answer's form in the status: quoted
-                others = [f for f in plan.fields if f != "stato_attuazione"]  # asked besides ('chi lo segue e...')
+                # asked besides ('chi lo segue e...'); not the places of an amount the status is quoted for
+                others = [f for f in plan.fields if f != "stato_attuazione" and not (
+                    plan.amount is not None and f in AMOUNT_FIELDS)]
                 return Evidence(kind="field", objectives=[obj], fields=[*others, "stato_attuazione"],
                                 passages={obj.key: {"stato_attuazione": status[:3]}})
             if (not asked or retriever.coverage(asked, obj.key) >= ASKED_COVERAGE) and any(

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from assistant.catalog import REPORTED_IN_STATUS, ROW_FIELDS, Catalog, field_text, has_field, writes
+from assistant.catalog import REPORTED_IN_STATUS, ROW_FIELDS, Catalog, field_text, has_field, writes, written_in
 from assistant.querying.attainment import overall
 from assistant.types import Filters
 from ingest.text import norm, stated, stem, tokens, writes_phrase
@@ -69,7 +69,8 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         if filters.classificazione and not _class_match(o.classificazione, filters.classificazione, exact_class):
             continue
-        if filters.responsabile and norm(filters.responsabile) not in norm(o.responsabile or ""):
+        if filters.responsabile and not any(norm(p) in norm(o.responsabile or "")
+                                            for p in (filters.responsabile, *filters.altri_responsabili)):
             continue
         if filters.pnrr and not has_field(o, "pnrr"):
             continue
@@ -95,7 +96,7 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
         if not all(has_field(o, name, filters.anno) for name in present):
             continue
         if filters.quoted and not (writes(o, filters.quoted) if not filters.quoted_in else any(
-                writes_phrase(field_text(o, f) or "", filters.quoted) for f in filters.quoted_in)):
+                writes_phrase(written_in(o, f, filters.anno), filters.quoted) for f in filters.quoted_in)):
             continue
         if filters.scadenza_da and filters.scadenza_a and not _in_range(
                 catalog, o, date.fromisoformat(filters.scadenza_da), date.fromisoformat(filters.scadenza_a)):

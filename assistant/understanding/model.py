@@ -47,6 +47,7 @@ SEED = 13  # of the first member's corpus; the others take the next seeds
 MEMBERS = 3  # models averaged: 3 halve the readings that move from one corpus to another (evals in docs)
 # where a question's clauses meet: punctuation, or a conjunction between words
 _SEGMENTS = re.compile(r"\s*[,;:?!]\s*|\s+(?:e|ed|and|oppure|o|or)\s+", re.IGNORECASE)
+_PUNCTUATION = re.compile(r"\s*[,;:?!]\s*")
 _HEADS = ("intent", "refers_back", "oos", "polarity", "group_by", "direction")
 
 
@@ -172,11 +173,12 @@ class QuestionModel:
             self._recent[key] = found
         return found
 
-    def segment_fields(self, text: str) -> list[str]:
+    def segment_fields(self, text: str, conjunctions: bool = True) -> list[str]:
         """The fields asked clause by clause ('responsabile, peso e risultato 2025?'), in the order asked:
         in a question asking several things each field is read where it is asked, not drowned by the
-        others. Empty for a question of one clause. ``text`` as written (accents kept: 'è' is no 'e')."""
-        parts = [norm(p) for p in _SEGMENTS.split(text) if p.strip()]
+        others. Empty for a question of one clause. ``text`` as written (accents kept: 'è' is no 'e'); a text
+        whose accents are gone (a translation) is parted at punctuation only (``conjunctions=False``)."""
+        parts = [norm(p) for p in (_SEGMENTS if conjunctions else _PUNCTUATION).split(text) if p.strip()]
         if not 2 <= len(parts) <= MAX_SEGMENTS:  # one clause; or a long text, which is no list of questions
             return []
         out: list[str] = []

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 
-from assistant.catalog import AMOUNT_FIELDS, FIELDS, REPORTED_IN_STATUS, ROW_FIELDS, Catalog, writes
+from assistant.catalog import AMOUNT_FIELDS, FIELDS, REPORTED_IN_STATUS, ROW_FIELDS, Catalog, field_text, writes
 from assistant.lexicon import Lexicon
 from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Language, Mode, Plan
@@ -75,9 +75,28 @@ def counted_noun(text: str, lexicon: Lexicon) -> str | None:
     return next((w for w in tokens(text[found.end():]) if w not in lexicon.function_words and not w.isdigit()), None)
 
 
+def label_words(lexicon: Lexicon) -> frozenset[str]:
+    """The words of the fields' own labels ('contributor'): a foreign question writing one names the field,
+    it is no cognate of a record's word."""
+    return _label_words(tuple(lexicon.field_labels.get("it", {}).items()))
+
+
+@lru_cache(maxsize=8)
+def _label_words(labels: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    return frozenset(w for name, label in labels for w in tokens(f"{label} {name.replace('_', ' ')}"))
+
+
+def month_positions_out(text: str, lexicon: Lexicon) -> str:
+    """The text with the words placing a date in the month named next blanked ('a fine giugno'), same length."""
+    return re.sub(rf"(?:{lexicon.month_positions.pattern})(?=\s+(?:{lexicon.month_pattern.pattern}))",
+                  lambda m: " " * len(m.group()), text)
+
+
 def topic_text(text: str, lexicon: Lexicon) -> str:
     """What is left of a question once years, month names and deadline words are removed (the words of
-    asking stay: retrieval weighs them down, see ``Retriever.concepts``)."""
+    asking stay: retrieval weighs them down, see ``Retriever.concepts``); a word placing the date in its
+    month ('a fine giugno') goes with the month."""
+    text = month_positions_out(text, lexicon)
     for pat in (lexicon.deadline_cues, lexicon.month_pattern):
         text = pat.sub(" ", text)
     text = re.sub(r"(?<![\d.,/])20\d{2}(?![\d.,/]\d)", " ", text)
@@ -111,6 +130,7 @@ def without_asking(text: str, catalog: Catalog, lexicon: Lexicon, naming: frozen
     """The text with the words of asking blanked ('chi se ne occupa', 'a che punto è'), except those that
     name a topic in the records' titles ('personale', 'trasparenza') or sit inside a synonym phrase; the
     words ``naming`` an asked field ('senza collegamento al PNRR') are blanked all the same."""
+    text = month_positions_out(text, lexicon)  # 'a fine giugno': the month may be a word of asking, so is its place
     keep = [m.span() for m in lexicon.synonym_pattern.finditer(text)]
     asking = phrasing_words()
 
@@ -272,7 +292,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     if written_in != "it":
         text = translate(text, lexicon, written_in)
     if written_in != "it":
-        text = cognates(text, catalog.vocabulary, written_in)
+        text = cognates(text, catalog.vocabulary | label_words(lexicon), written_in)
+    translated = text
     if as_written is None:  # Italian: typos corrected (another language's words are no Italian typos)
         text = catalog.speller.correct_text(text, keep=proper_names(source), names=catalog.name_words)
     pred = catalog.model.predict(as_written if as_written is not None else text)
@@ -303,6 +324,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         context_words += [w for w in content if w not in catalog.vocabulary and w not in context_words]
     has_filter = bool(links.settore or links.persons or links.classificazione or links.unknown)
     segmented = catalog.model.segment_fields(source)
+    if as_written is not None:  # another language: its clauses read in the Italian they translate to as well
+        segmented += [f for f in catalog.model.segment_fields(translated, conjunctions=False) if f not in segmented]
     # several fields read clause by clause make a lookup of those fields; a single one only adds to it
     asked = list(dict.fromkeys([*named, *(segmented if len(segmented) >= 2 or pred.intent != "describe" else [])]))
     intent, fields = _intent(pred, years, has_filter, bool(content), asked, lexicon.indicator_fields)
@@ -344,8 +367,9 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         and intent not in ("list", "sum", "count", "rank", "unknown")
     if amount and set(fields) <= AMOUNT_OPEN | set(AMOUNT_FIELDS):
         # 'quanti alberi entro il 2025?', 'how many children signed up?': an amount of one objective, which its
-        # baseline states (at the start), target (planned), or its status reports (reached)
-        intent, fields = "field", list(AMOUNT_FIELDS)
+        # baseline states (at the start), target (planned), or its status reports (reached); a deadline asked
+        # in a clause of its own stays asked ('quanti posti in più, e entro quando?')
+        intent, fields = "field", [*AMOUNT_FIELDS, *(f for f in segmented if f in AMOUNT_OPEN - set(AMOUNT_FIELDS))]
     elif amount and intent == "field" and counted not in naming and not set(fields) & AMOUNT_STATED:
         # 'peso e quante verifiche?': the weight, and the amount planned and reported
         fields = [*fields, *(f for f in AMOUNT_FIELDS if f not in fields)]
@@ -354,6 +378,13 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     mentioned_in: list[str] = []
     if quoted is None and intent in ("list", "count"):
         quoted, mentioned_in = mentioned_phrase(masked, lexicon)
+    valued = _sector_as_value(text, links, catalog, lexicon) if quoted is None and intent in ("list", "count") else None
+    if valued is not None:
+        # 'quali obiettivi hanno come contributor il Settore Vita della Comunità?': the sector is what that
+        # field writes, not the sector of the objectives
+        quoted, mentioned_in = valued
+        links = replace(links, settore=None, sector_span=None)
+        has_filter = bool(links.persons or links.classificazione or links.unknown)
     if intent in ("list", "count") and pred.polarity == "missing" and lexicon.negations.search(masked) and \
             not has_filter and quoted is None and \
             not set(fields) & partial and not negated_fields(masked, sorted({*fields, *partial}), lexicon) \
@@ -397,6 +428,12 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # 'obiettivi senza stato di avanzamento': objectives named, a field some leave empty said missing
         intent = "list"
     unsupported = pred.oos if intent == "unknown" and pred.oos != "none" else None
+    if unsupported is None and intent != "unknown" and (intent not in LIST_INTENTS or not (
+            has_filter or set(tokens(masked)) & objective_nouns())):
+        # 'introito del canone, in euro?': the unit of a kind's answer named; answered where the record
+        # states a value of that form, else refused as that kind
+        unsupported = next((u.name for u in lexicon.unsupported if u.asked_unit and u.asked_unit.search(text)), None)
+        intent = "describe" if unsupported and intent in LIST_INTENTS else intent  # no list of objectives named
     if intent == "unknown" and unsupported is None:
         intent = "describe"
     if intent in ("status", "field", "describe") and not followup and quoted is not None \
@@ -417,8 +454,10 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     if intent in ("list", "count"):
         _quoted_filter(filters, quoted, [v for v in (links.settore, links.classificazione, *links.persons) if v])
         if filters.quoted:
-            filters.quoted_in = mentioned_in
-            filters.present = [f for f in filters.present if f not in mentioned_in]
+            # the fields named beside a quote are where it is written ('target espressi come "entro il..."'),
+            # not fields that must be filled besides
+            filters.quoted_in = mentioned_in or [f for f in FIELDS if f in named or f in filters.present]
+            filters.present = [f for f in filters.present if f not in filters.quoted_in]
     filters.documenti, ambiguous, unknown_plan = _scope(scope_links, catalog, default_ente, previous)
     group_by = (grouped or (pred.group_by if pred.group_by != "none" else "responsabile")) if intent == "rank" \
         else None
@@ -458,9 +497,21 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
 _QUOTED = re.compile(r"""(?:(?<=[\s(:])|^)["'“‘«](.+?)["'”’»](?=[\s,.;:?!)]|$)""")
 
 
+_GAPS = re.compile(r"\.{2,}|…|<[^<>]*>|\[[^\[\]]*\]")  # where a quote leaves words out ('entro il <data>')
+
+
 def quoted_phrase(question: str) -> str | None:
-    """A phrase of two words or more that the question quotes ('solo "in corso di realizzazione"')."""
-    return next((m.group(1).strip() for m in _QUOTED.finditer(question) if len(tokens(m.group(1))) >= 2), None)
+    """A phrase of two words or more that the question quotes ('solo "in corso di realizzazione"'); an
+    ellipsis or a placeholder ('"entro il..."', "'entro il <data>'") only says the text goes on there.
+    A single word counts only between double quotes or guillemets ('la parola "bando"'): a single quote
+    may be an apostrophe."""
+    for m in _QUOTED.finditer(question):
+        # the longest part between ellipses and placeholders ('... entro il <data>'): the words as written
+        phrase = max((p.strip() for p in _GAPS.split(m.group(1))), key=lambda p: len(tokens(p)))
+        words = tokens(phrase)
+        if len(words) >= 2 or (len(words) == 1 and len(words[0]) >= 3 and m.group(0)[0] in '"“«'):
+            return phrase
+    return None
 
 
 MENTION_WORDS = 5  # a mentioned phrase longer than this is a question, not a name
@@ -471,6 +522,9 @@ def mentioned_phrase(text: str, lexicon: Lexicon) -> tuple[str | None, list[str]
     stato di attuazione?'): the words after a mention verb up to a field's name or the end, function
     words at either end aside, and the fields named after it."""
     found = lexicon.mentions.search(text)
+    noun = lexicon.mention_nouns.search(text, found.end() if found else 0)
+    if noun and (not found or not text[found.end():noun.start()].strip()):
+        found = noun  # 'citano la parola bando', 'il cui stato contiene il termine bando': the word after the noun
     if not found:
         return None, []
     rest = re.split(r"[?.;!]", text[found.end():])[0]
@@ -521,6 +575,35 @@ def _reversed_label(label: str, function_words: frozenset[str]) -> re.Pattern[st
     first, second = (re.escape(w[:-2] if len(w) >= 7 else w[:-1] if len(w) >= 5 else w) for w in words)
     gap = r"(?:\s+[\w']+){0,2}?\s+"
     return re.compile(rf"(?<![a-z])(?:{second}[a-z]*{gap}{first}|{first}[a-z]*{gap}{second})[a-z]*(?![a-z])")
+
+
+# fields whose values name offices or groups: a sector named as their value is no sector filter
+VALUED_BY_SECTORS = ("contributor", "stakeholder", "personale_coinvolto", "destinatari")
+_OWNER_WORDS = frozenset({"di", "del", "della", "dello", "dell", "dei", "degli", "delle", "nel", "nella", "nello",
+                          "nell", "nei", "negli", "nelle", "in", "of", "from"})
+VALUE_WINDOW = 4  # a field's name among this many words on either side of the sector named as its value
+
+
+def _sector_as_value(text: str, links: Links, catalog: Catalog, lexicon: Lexicon) -> tuple[str, list[str]] | None:
+    """(the sector's own words, [field]) when a list names a sector beside a field that some record fills
+    with that sector's name ('come contributor il Settore X', 'il settore X tra gli stakeholder'), and no
+    word before the sector makes it the objectives' own ('del settore X', 'in the X area')."""
+    if links.settore is None or links.sector_span is None:
+        return None
+    a, b = links.sector_span
+    before, after = tokens(text[:a]), tokens(text[b:])
+    if before and before[-1] in _OWNER_WORDS or len(before) >= 2 and before[-2] in _OWNER_WORDS and \
+            before[-1] in ("the", "l", "lo", "la", "il"):
+        return None
+    core = " ".join(tokens(without_sector_kind(links.settore, catalog, lexicon) or "")) or None
+    if core is None:
+        return None
+    near = set(before[-VALUE_WINDOW:]) | set(after[:VALUE_WINDOW])
+    for name in VALUED_BY_SECTORS:
+        if near & field_words([name], lexicon) and any(writes_phrase(field_text(o, name) or "", core)
+                                                      for o in catalog.records):
+            return core, [name]
+    return None
 
 
 def named_fields(text: str, lexicon: Lexicon) -> list[str]:
@@ -686,7 +769,8 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
              content: list[str], topic: str, catalog: Catalog, lexicon: Lexicon, named: Sequence[str] = (),
              quoted: str | None = None) -> Filters:
     filters = Filters(settore=links.settore, settore_escluso=links.sector_excluded, classificazione=links.classificazione,
-                      responsabile=links.persons[0] if links.persons else None, text=topic or None)
+                      responsabile=links.persons[0] if links.persons else None, text=topic or None,
+                      altri_responsabili=list(links.persons[1:]) if intent in LIST_INTENTS else [])
     partial = catalog.partial_in(years[0] if len(years) == 1 else None)
     if intent in LIST_INTENTS:
         asked = [f for f in fields if f != "peso" or intent in ("list", "count")]
