@@ -6,7 +6,14 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from assistant.catalog import REPORTED_IN_STATUS, ROW_FIELDS, Catalog, field_text, has_field, writes, written_in
+from assistant.catalog import (
+    REPORTED_IN_STATUS,
+    ROW_FIELDS,
+    Catalog,
+    has_field,
+    writes,
+    written_in,
+)
 from assistant.querying.attainment import overall
 from assistant.types import Filters
 from ingest.text import norm, stated, stem, tokens, writes_phrase

@@ -11,7 +11,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 
-from assistant.catalog import AMOUNT_FIELDS, FIELDS, REPORTED_IN_STATUS, ROW_FIELDS, Catalog, field_text, writes
+from assistant.catalog import (
+    AMOUNT_FIELDS,
+    FIELDS,
+    REPORTED_IN_STATUS,
+    ROW_FIELDS,
+    Catalog,
+    field_text,
+    writes,
+)
 from assistant.lexicon import Lexicon
 from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Language, Mode, Plan
