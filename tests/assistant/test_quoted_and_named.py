@@ -7,7 +7,8 @@
 - A sector named as the value of a field that names offices ('come contributor l'Area Tecnica') is what
   that field writes, not the objectives' own sector.
 - A question naming euros about one objective is answered from the sentences stating euros, and refused
-  when the objective states none, whatever the model read.
+  when the objective states none, whatever the model read; money the Comune gives to families ('il comune
+  dà dei soldi per lo sport?') is a benefit asked, not a budget.
 - The word placing a date in its month ('a fine dicembre') is no topic; a deadline asked in a clause of
   its own beside an amount stays asked.
 
@@ -155,3 +156,12 @@ def test_the_place_of_a_month_is_no_topic(path: Path, first: str, then: str, exp
 def test_a_deadline_asked_beside_an_amount_stays_asked(rocca, question: str) -> None:
     plan, _ = rocca[0].plan([Message(role="user", content=question)])
     assert plan.amount is not None and "scadenza" in plan.fields and "target" in plan.fields, plan
+
+
+@pytest.mark.parametrize("question", [
+    "mia nipote fa nuoto ma costa tanto il comune da dei soldi alle famiglie per lo sport dei ragazzi",
+    "lo sport per i ragazzi costa troppo, il comune da soldi alle famiglie?",
+])
+def test_money_given_to_families_is_a_benefit_not_a_budget(rocca, question: str) -> None:
+    answer = rocca[0].ask(question, mode="citizen")
+    assert not answer.refused and "Dote sport" in answer.answer, answer.answer
