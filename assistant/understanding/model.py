@@ -29,6 +29,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
 from assistant.understanding.generate import Example, Values, generate
+from assistant.understanding.injection import InjectionModel
 from ingest.text import norm
 from ingest.types import Objective
 
@@ -155,9 +156,11 @@ class QuestionModel:
     """Trained heads, averaged over members each trained on a corpus generated with its own seed: one
     corpus's random fills move a single model's readings, the mean of several much less."""
 
-    def __init__(self, corpora: Sequence[Sequence[Example]]) -> None:
+    def __init__(self, corpora: Sequence[Sequence[Example]], values: Values | None = None) -> None:
+        """``values``: the records' values, for the injection clause model (none without them)."""
         start = time.perf_counter()
         self.members = [_Member(examples) for examples in corpora]
+        self.injection = InjectionModel.for_values(values, corpora[0]) if values is not None and corpora else None
         self._recent: dict[str, Prediction] = {}  # normalised question -> labels (read-only, shared)
         self.seconds = time.perf_counter() - start
 
@@ -297,7 +300,7 @@ def model_for(records: Sequence[Objective]) -> QuestionModel:
             path = folder / f"{key[:24]}-{_code_version()}.pkl" if folder is not None else None
             found = _load(path) if path is not None and path.exists() else None
             if found is None:
-                found = QuestionModel([generate(records, seed=SEED + i) for i in range(MEMBERS)])
+                found = QuestionModel([generate(records, seed=SEED + i) for i in range(MEMBERS)], Values.of(records))
                 logger.info("question model trained in %.1f s", found.seconds)
                 if path is not None:
                     _save(path, found)
