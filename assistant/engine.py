@@ -26,6 +26,7 @@ from assistant.querying.retrieve import DenseSearch, FallbackDense, Retriever
 from assistant.scope import PlanDoc, _docs_from_records
 from assistant.types import Answer, Message, Mode, Plan
 from assistant.understanding.clauses import about_first, asks_apart, clauses, joined_fields, joined_set
+from assistant.understanding.language import warm_languages
 from assistant.understanding.plan import understand
 from ingest.errors import StoreError
 from ingest.types import Objective, Passage
@@ -115,6 +116,8 @@ class Assistant:
         if importlib.util.find_spec("assistant.answering.llm") is not None:
             llm = importlib.import_module("assistant.answering.llm").build_rewriter(settings)
             planner = importlib.import_module("assistant.understanding.llm_plan").build_planner(settings)
+        # the word lists of foreign questions, read in the background: the first such question waits for none
+        threading.Thread(target=warm_languages, name="piao-languages", daemon=True).start()
         return cls(dense=dense, llm=llm, store=store, default_ente=settings.ente,
                    cache_size=settings.scope_cache_size, prefetch=settings.scope_prefetch, planner=planner)
 

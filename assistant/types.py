@@ -45,6 +45,8 @@ class Filters(BaseModel):
     destinatari: str | None = None
     peso: float | None = None  # objectives with this weight (in %), in the year if one is given
     peso_op: Literal["eq", "ge", "gt", "le", "lt"] = "eq"  # 'almeno il 40%' ge, 'più del 40%' gt, 'non oltre il 20%' le
+    indicatori: int | None = None  # objectives measured by this many distinct indicators ('un solo indicatore')
+    indicatori_op: Literal["eq", "ge", "gt", "le", "lt"] = "eq"
     missing: list[str] = Field(default_factory=list)  # fields that must be empty ("senza stato di attuazione")
     missing_in_some: bool = False  # an indicator field empty on some indicator, not all ('almeno un indicatore senza')
     present: list[str] = Field(default_factory=list)  # fields that must be filled ("con uno stato")

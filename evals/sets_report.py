@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import Assistant
+from assistant.understanding.language import warm_languages
 from evals.harness import run_eval
 from ingest.types import Objective
 
@@ -35,6 +36,7 @@ def _cases(path: Path, split: str) -> list[dict[str, Any]]:
 
 def report(sets: Path, split: str, dense: bool, failures: bool) -> dict[str, dict[str, Any]]:
     """Metrics per set file (and per kind), printed as they come."""
+    warm_languages()  # as the server does at start-up: no question waits for the foreign word lists
     assistants: dict[str, Assistant] = {}
     out: dict[str, dict[str, Any]] = {}
     embedder = None

@@ -221,6 +221,11 @@ class Composer(ListsMixin):
             key = {"ge": "desc_peso_min", "gt": "desc_peso_over", "le": "desc_peso_max",
                    "lt": "desc_peso_under"}.get(f.peso_op, "desc_peso")
             out += t[key].format(value=format_number(f.peso))
+        if f.indicatori is not None:
+            if f.indicatori == 1 and f.indicatori_op == "eq":
+                out += t["desc_indicator_one"]
+            else:
+                out += t["desc_indicators"].format(value=t["compare"][f.indicatori_op].format(value=f.indicatori))
         in_year = f.anno and ev.kind in ("list", "count")
         judged = REPORTED_IN_STATUS if ev.judged_year is not None else frozenset()
         present = [m for m in f.present if m not in judged]

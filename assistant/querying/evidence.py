@@ -147,9 +147,20 @@ def _names_date(obj: Objective, asked: tuple[int | None, int], question: str) ->
     return False
 
 
+_DAY_MONTH_YEAR = re.compile(r"(?<![\d/.-])\d{1,2}[/.-]\d{1,2}[/.-](20\d{2})(?![\d/.-])")
+
+
+def _dated_year(text: str, lexicon: Lexicon) -> str | None:
+    """The year written with a date the question names ('al 30/06/2024', 'a giugno 2024'): the status's
+    year too; none for a year named elsewhere ('il regolamento del 2017')."""
+    found = _DAY_MONTH_YEAR.search(text) or re.search(
+        rf"(?:{lexicon.month_pattern.pattern})\s+(?:del\s+|of\s+)?(20\d{{2}})\b", text)
+    return found.group(1) if found else None
+
+
 def _status_date_missing(plan: Plan, targets: list[Objective], catalog: Catalog) -> str:
-    """'a che punto era al 30 giugno?' when the plan states the status at other dates only: those dates
-    ('al 31/12/2025'), else ''."""
+    """'a che punto era al 30 giugno?' (or 'al 30 giugno 2024') when the plan states the status at other
+    dates only: those dates ('al 31/12/2025'), else ''."""
     if not plan.asked_dates or not targets or not (plan.intent == "status" or "stato_attuazione" in plan.fields):
         return ""
     obj = targets[0]
@@ -157,7 +168,8 @@ def _status_date_missing(plan: Plan, targets: list[Objective], catalog: Catalog)
     dates = [e.data for e in catalog.plans.statuses(obj) if e.data and e.testo]  # a date with no text states nothing
     if not dates and obj.stato_attuazione and obj.stato_attuazione.data and obj.stato_attuazione.testo:
         dates = [obj.stato_attuazione.data]
-    if not asked or not dates or any(date_matches(d, asked) for d in dates):
+    year = _dated_year(plan.normalized, catalog.lexicon)
+    if not asked or not dates or any(date_matches(d, asked) and (year is None or d.startswith(year)) for d in dates):
         return ""
     return ", ".join("al " + "/".join(reversed(d.split("-"))) for d in dates)
 
@@ -601,7 +613,7 @@ def _structured(f: Filters, year: bool = True) -> bool:
     """Whether a list has filters besides its topic (a sector, a person, a weight, a field filled or empty...,
     the year unless ``year`` is false)."""
     return any((f.settore, f.classificazione, f.responsabile, f.pnrr, f.destinatari, f.scadenza_da, f.missing,
-                f.present, f.quoted, f.peso is not None, year and f.anno))
+                f.present, f.quoted, f.peso is not None, f.indicatori is not None, year and f.anno))
 
 
 def _by_topic(plan: Plan, records: list[Objective], retriever: Retriever) -> list[Objective]:

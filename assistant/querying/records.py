@@ -85,6 +85,10 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue  # 'senza target per il 2027' includes the objectives with no row for 2027
         if filters.destinatari and not _contains_words(o.destinatari, filters.destinatari):
             continue
+        if filters.indicatori is not None and not COMPARE.get(filters.indicatori_op, operator.eq)(
+                len({norm(i.indicatore) for i in o.indicatori if i.indicatore and (
+                    filters.anno is None or i.anno == filters.anno)}), filters.indicatori):
+            continue
         if filters.peso is not None and not _has_weight(o, filters.peso, filters.anno, filters.peso_op):
             continue
         missing, present = filters.missing, filters.present

@@ -70,7 +70,8 @@ _ASKS_AGAIN = re.compile(r"(?:quant[oaie]|qual[ei]?|how many|which)\b")
 def _names_objectives(plan: Plan) -> bool:
     f = plan.filters
     return plan.names_set or any(
-        (f.settore, f.responsabile, f.classificazione, f.pnrr is not None, f.missing, f.present, f.peso is not None))
+        (f.settore, f.responsabile, f.classificazione, f.pnrr is not None, f.missing, f.present, f.peso is not None,
+         f.indicatori is not None))
 
 
 def about_first(second: Plan, first: Plan, keys: list[str], lexicon: Lexicon, vocabulary: Collection[str]) -> Plan:

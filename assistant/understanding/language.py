@@ -57,6 +57,13 @@ def _count(word: str, language: str) -> int:
     return found
 
 
+def warm_languages() -> None:
+    """Load the other languages' word lists now (a server does it in the background at start-up), so that
+    the first question that needs them does not wait seconds for them."""
+    for language in OTHER_LANGUAGES:
+        _total(language)
+
+
 @lru_cache(maxsize=8)
 def _total(language: str) -> int:
     return sum(words_of(language).values())

@@ -213,7 +213,49 @@ _NUMBER_WORDS = {"due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6, "sette
                  "dieci": 10, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
 
 
+_ONE = r"un solo|un unico|uno solo|solo uno|solo un|un singolo|singolo|unico|a single|only one|one single"
+_INDICATOR_COUNT = re.compile(
+    rf"\b(?:({_ONE})|(\d{{1,2}}|due|tre|quattro|cinque|two|three|four|five|un|uno|one|a|an)|"
+    r"(piu|diversi|vari|molti|several|multiple|more|many))\s+(?:[a-z]+\s+)?(?:indicator[ei]|indicators?)\b")
+_SINGLE_INDICATOR = re.compile(rf"\b({_ONE})\s+(?:indicator[ei]|indicators?)\b")
+_ARTICLE_ONE = frozenset({"un", "uno", "one", "a", "an"})  # a number only after a comparison ('più di un')
+
+
+def asked_indicator_count(text: str, lexicon: Lexicon) -> tuple[int | None, str, tuple[int, int] | None]:
+    """'misurati da un solo indicatore', 'con più di due indicatori', 'with several indicators': how many
+    distinct indicators a list asks its objectives to have, the comparison, and where it is said."""
+    single = _SINGLE_INDICATOR.search(text)
+    if single is not None:  # 'un solo indicatore', 'a single indicator'
+        return 1, "eq", single.span()
+    found = _INDICATOR_COUNT.search(text)
+    if found is None:
+        return None, "eq", None
+    if found.group(3):  # 'più indicatori', 'several indicators': more than one; 'uno o più' is any
+        one_or = re.search(r"\b(?:uno|una|un|one|1)\s+(?:o|or)\s*$", text[:found.start()])
+        return (None, "eq", None) if one_or else (1, "gt", found.span())
+    word = found.group(2) or ""
+    n = 1 if found.group(1) or word in _ARTICLE_ONE else int(word) if word.isdigit() else _NUMBER_WORDS[word]
+    before = text[max(0, found.start() - 25):found.start()]
+    said = [(len(m.group()), k) for k, pat in lexicon.comparisons.items() for m in pat.finditer(before)
+            if not before[m.end():].strip()]  # right before the number
+    if word in _ARTICLE_ONE and not said:  # 'hanno un indicatore sul tempo medio': an article, no count
+        return None, "eq", None
+    if said and n == 1 and max(said)[1] == "ge":  # 'almeno un indicatore senza target': some rows, no count
+        return None, "eq", None
+    if said:
+        start = max(found.start() - 25, 0) + min(m.start() for pat in lexicon.comparisons.values()
+                                                 for m in pat.finditer(before) if not before[m.end():].strip())
+        return n, max(said)[1], (start, found.end())
+    return n, "eq", found.span()
+
+
 AFTER_NUMBER = 16  # characters after a weight where a comparison is read ('o più', 'or less')
+
+
+def topic_without(topic: str | None, said: str) -> str | None:
+    """The topic without the words of a phrase said as a filter."""
+    words = set(tokens(said))
+    return " ".join(w for w in tokens(topic or "") if w not in words) or None
 
 
 def asked_weight(text: str, lexicon: Lexicon) -> tuple[float | None, str]:
@@ -396,6 +438,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         fields = [*fields, *(f for f in AMOUNT_FIELDS if f not in fields)]
     partial = catalog.partial_in(years[0] if len(years) == 1 else None)
     quoted = quoted_phrase(question)
+    if quoted is not None and _a_label(quoted, lexicon):
+        quoted = None  # 'la colonna "Target raggiunto" compilata': a field named in quotes, no text sought
     mentioned_in: list[str] = []
     if quoted is None and intent in ("list", "count"):
         quoted, mentioned_in = mentioned_phrase(masked, lexicon)
@@ -448,6 +492,9 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
             and negated_fields(masked, sorted({*fields, *catalog.partial_fields}), lexicon, strict=True):
         # 'obiettivi senza stato di avanzamento': objectives named, a field some leave empty said missing
         intent = "list"
+    if intent in ("field", "status", "describe") and not followup and set(tokens(masked)) & objective_nouns() \
+            and asked_indicator_count(masked, lexicon)[0] is not None:
+        intent = "list"  # 'obiettivi misurati da un solo indicatore': objectives named, how many indicators said
     unsupported = pred.oos if intent == "unknown" and pred.oos != "none" else None
     if unsupported is None and intent != "unknown" and (intent not in LIST_INTENTS or not (
             has_filter or set(tokens(masked)) & objective_nouns())):
@@ -569,6 +616,12 @@ def mentioned_phrase(text: str, lexicon: Lexicon) -> tuple[str | None, list[str]
     return " ".join(words), fields
 
 
+def _a_label(phrase: str, lexicon: Lexicon) -> bool:
+    """Whether a phrase is only the name of a field ('"Target raggiunto"', '"stakeholder"')."""
+    named = named_fields(norm(phrase), lexicon)
+    return bool(named) and set(tokens(phrase)) <= field_words(named, lexicon) | lexicon.stopwords
+
+
 def _a_value_not_a_title(phrase: str, catalog: Catalog) -> bool:
     """Whether some record writes a phrase, in a field other than a title, and no title does."""
     return any(writes(o, phrase) for o in catalog.records) and not any(writes_phrase(o.titolo, phrase) for o in catalog.records)
@@ -632,7 +685,10 @@ def named_fields(text: str, lexicon: Lexicon) -> list[str]:
     use (``field_labels``), a longer label winning over one inside it ('target intermedio')."""
     found: list[tuple[int, int, str]] = []
     for name, label in lexicon.field_labels.get("it", {}).items():
-        for variant in {norm(re.sub(r"\(.*?\)", "", label)).strip(), name.replace("_", " ")}:
+        whole = norm(re.sub(r"\(.*?\)", "", label)).strip()
+        # a label of two names ('contributor / stakeholder intermedi') is named by either
+        parts = {p.strip() for p in whole.split("/")} if "/" in whole else set()
+        for variant in {whole, name.replace("_", " "), *(p for p in parts if p)}:
             found += [(m.start(), m.end(), name) for m in re.finditer(rf"(?<![a-z]){re.escape(variant)}(?![a-z])", text)]
             found += [(m.start(), m.end(), name) for m in _reversed_label(variant, lexicon.function_words).finditer(text)]
     keep = [f for f in found if not any(o[0] <= f[0] and f[1] <= o[1] and (o[1] - o[0]) > (f[1] - f[0]) for o in found)]
@@ -701,13 +757,19 @@ def negated_fields(text: str, fields: Sequence[str], lexicon: Lexicon, strict: b
     with only function words between ('senza alcun target', not 'non hanno raggiunto il target')."""
     ends = [m.end() for m in lexicon.negations.finditer(text)]
     afters = [m.start() for m in lexicon.negations_after.finditer(text)]  # 'lo stato di attuazione vuoto'
+    # or just before it: 'hanno vuota la casella contributor', 'lasciano vuoto il campo'
+    befores = [m.end() for m in lexicon.negations_after.finditer(text)]
     out = []
     for name in fields:
-        found = [m for w in field_words([name], lexicon) for m in re.finditer(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text)]
+        # the word for the objectives themselves names no field ('obiettivo' of 'obiettivo strategico')
+        found = [m for w in field_words([name], lexicon) - objective_nouns()
+                 for m in re.finditer(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text)]
         if any(0 <= m.start() - end <= NEGATION_GAP and not _CLAUSE_END.search(text[end:m.start()])
                and (not strict or _function_words(text[end:m.start()], lexicon)) for m in found for end in ends) \
                 or any(0 <= after - m.end() <= NEGATION_GAP and _function_words(text[m.end():after], lexicon)
-                       for m in found for after in afters):
+                       for m in found for after in afters) \
+                or any(0 <= m.start() - end <= NEGATION_GAP and len(tokens(text[end:m.start()])) <= 3
+                       and not _CLAUSE_END.search(text[end:m.start()]) for m in found for end in befores):
             out.append(name)
     return out
 
@@ -818,6 +880,11 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
             filters.missing_in_some = bool(set(asked) & ROW_FIELDS) and lexicon.some.search(text) is not None
         elif polarity == "present" and intent in ("list", "count"):
             filters.present = [f for f in asked if f in filterable]
+        if intent in ("list", "count"):
+            filters.indicatori, filters.indicatori_op, said = asked_indicator_count(text, lexicon)
+            if said is not None:  # the count is the filter, not a topic, nor the indicator field asked
+                filters.text = topic_without(filters.text, text[said[0]:said[1]])
+                filters.present = [f for f in filters.present if f != "indicatore"]
         if "peso" in fields and intent in ("list", "count"):
             filters.peso, filters.peso_op = asked_weight(text, lexicon)
             if filters.peso is not None:  # the weight and its comparison are the filter, not the topic
