@@ -168,7 +168,7 @@ def english_words() -> dict[str, int]:
 OTHER_LANGUAGES = ("en", "es", "fr", "de")  # languages a question may come in, besides Italian
 
 
-@lru_cache(maxsize=len(OTHER_LANGUAGES))
+@lru_cache(maxsize=len(OTHER_LANGUAGES) + 1)  # and Italian
 def words_of(language: str) -> dict[str, int]:
     """A language's words and their frequency counts (loaded on first use: 25-110 MB each)."""
     return italian_words() if language == "it" else english_words() if language == "en" else _word_list(language)
