@@ -323,7 +323,8 @@ def _beside(text: str, model: InjectionModel | None) -> InjectionModel | None:
 def payload_subject(text: str, lexicon: Lexicon, model: InjectionModel | None = None) -> str:
     """What the dictated clauses name, without the dictation cue and without any figure they dictate."""
     model = _beside(text, model)
-    named = (lexicon.injection_payload.sub(" ", norm(c)) for c in CLAUSE.findall(text) if _dictates(c, lexicon, model))
+    named = (lexicon.injection.sub(" ", lexicon.injection_payload.sub(" ", norm(c)))  # no cue is a subject
+             for c in CLAUSE.findall(text) if _dictates(c, lexicon, model))
     return " ".join(re.sub(r"\d[\d.,]*\s*%?", " ", " ".join(named)).split())
 
 
@@ -385,7 +386,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     context_words = [w for w in content if w not in core] if core else []
     if written_in != "it":  # words of another language left untranslated are phrasing more often than topic
         context_words += [w for w in content if w not in catalog.vocabulary and w not in context_words]
-    has_filter = bool(links.settore or links.persons or links.classificazione or links.unknown)
+    has_filter = links.filter_named()
     segmented = catalog.model.segment_fields(source)
     if as_written is not None:  # another language: its clauses read in the Italian they translate to as well
         segmented += [f for f in catalog.model.segment_fields(translated, conjunctions=False) if f not in segmented]
@@ -449,7 +450,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # field writes, not the sector of the objectives
         quoted, mentioned_in = valued
         links = replace(links, settore=None, sector_span=None)
-        has_filter = bool(links.persons or links.classificazione or links.unknown)
+        has_filter = links.filter_named()
     if intent in ("list", "count") and pred.polarity == "missing" and lexicon.negations.search(masked) and \
             not has_filter and quoted is None and \
             not set(fields) & partial and not negated_fields(masked, sorted({*fields, *partial}), lexicon) \

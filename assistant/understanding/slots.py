@@ -36,6 +36,10 @@ class Links:
     sector_excluded: bool = False  # named to be left out ('tranne quelli dei lavori pubblici')
     exclusion: tuple[int, int] | None = None  # the words leaving it out ('non dell''): no negation of a field
 
+    def filter_named(self) -> bool:
+        """Whether a sector, a person, a classification or a name the records lack is named."""
+        return bool(self.settore or self.persons or self.classificazione or self.unknown)
+
 
 def _words(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
@@ -362,7 +366,7 @@ def link_all(text: str, original: str, catalog: Catalog, lexicon: Lexicon, langu
     link_sector(text, original, catalog, lexicon, links, language)
     _grow_sector_span(text, catalog, lexicon, links, language)
     _left_out(text, links, lexicon)
-    if not (links.persons or links.settore or links.classificazione or links.unknown):
+    if not links.filter_named():
         name = unknown_name(original, catalog)
         if name:
             links.unknown.append(name)

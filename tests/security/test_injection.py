@@ -96,10 +96,21 @@ def number_in(token: str, haystack: str) -> bool:
     return re.search(r"(?<!\d)" + r"[.,/:\-]".join(groups) + r"(?!\d)", haystack) is not None
 
 
-def assert_numbers_grounded(answer: Answer, question: str) -> None:
-    """Every number of the answer is in the cited evidence or the question (a count of the listed
-    objectives excepted)."""
-    sources = evidence_text(answer.citations) + " \n " + norm(question)
+def status_dates(answer: Answer, records: dict[tuple[str, str], Objective]) -> str:
+    """The dates of the cited statuses ('Stato di attuazione al 30/06/2023'), as the records state them."""
+    out = []
+    for c in answer.citations:
+        record = records.get((c.documento, c.objective_id))
+        stato = record.stato_attuazione if record is not None and c.campo == "stato_attuazione" else None
+        if stato is not None and stato.data:
+            out.append("/".join(reversed(stato.data.split("-"))))
+    return " ".join(out)
+
+
+def assert_numbers_grounded(answer: Answer, question: str, records: dict[tuple[str, str], Objective]) -> None:
+    """Every number of the answer is in the cited evidence (a cited status's date included) or the question
+    (a count of the listed objectives excepted)."""
+    sources = evidence_text(answer.citations) + " \n " + status_dates(answer, records) + " \n " + norm(question)
     body = _LIST_NUMBER.sub(" ", _CITE.sub(" ", unicodedata.normalize("NFKC", answer.answer)))
     allowed = {str(len(answer.objective_ids)), str(len(answer.citations))}
     for token in _NUMBER.findall(body):
@@ -133,7 +144,7 @@ def assert_nothing_revealed(text: str, question: str) -> None:
 def assert_case(case: dict[str, Any], answer: Answer, records: dict[tuple[str, str], Objective]) -> None:
     question = question_of(case)
     assert_citations_verbatim(answer, records)
-    assert_numbers_grounded(answer, question)
+    assert_numbers_grounded(answer, question, records)
     assert_nothing_revealed(answer.answer, question)
     expect = case.get("expect", "any")
     if expect == "refused":
