@@ -235,18 +235,26 @@ def asked_indicator_count(text: str, lexicon: Lexicon) -> tuple[int | None, str,
         return (None, "eq", None) if one_or else (1, "gt", found.span())
     word = found.group(2) or ""
     n = 1 if found.group(1) or word in _ARTICLE_ONE else int(word) if word.isdigit() else _NUMBER_WORDS[word]
-    before = text[max(0, found.start() - 25):found.start()]
-    said = [(len(m.group()), k) for k, pat in lexicon.comparisons.items() for m in pat.finditer(before)
-            if not before[m.end():].strip()]  # right before the number
+    said = _compared_before(text, found.start(), lexicon, adjacent=True)
     if word in _ARTICLE_ONE and not said:  # 'hanno un indicatore sul tempo medio': an article, no count
         return None, "eq", None
     if said and n == 1 and max(said)[1] == "ge":  # 'almeno un indicatore senza target': some rows, no count
         return None, "eq", None
     if said:
-        start = max(found.start() - 25, 0) + min(m.start() for pat in lexicon.comparisons.values()
-                                                 for m in pat.finditer(before) if not before[m.end():].strip())
-        return n, max(said)[1], (start, found.end())
+        return n, max(said)[1], (min(start for _, _, start in said), found.end())
     return n, "eq", found.span()
+
+
+COMPARISON_WINDOW = 25  # characters before a number where the words comparing it are read
+
+
+def _compared_before(text: str, at: int, lexicon: Lexicon, adjacent: bool = False) -> list[tuple[int, str, int]]:
+    """(length, 'ge'/'gt'/'le'/'lt', start) of the comparison words before position ``at`` ('più di',
+    'almeno'); ``adjacent``: only those right before it."""
+    lo = max(0, at - COMPARISON_WINDOW)
+    before = text[lo:at]
+    return [(len(m.group()), k, lo + m.start()) for k, pat in lexicon.comparisons.items()
+            for m in pat.finditer(before) if not adjacent or not before[m.end():].strip()]
 
 
 AFTER_NUMBER = 16  # characters after a weight where a comparison is read ('o più', 'or less')
@@ -264,9 +272,8 @@ def asked_weight(text: str, lexicon: Lexicon) -> tuple[float | None, str]:
     found = _WEIGHT_VALUE.search(text) or re.search(r"\bpes\w*\s+(?:di\s+|del\s+|pari\s+al?\s+)?(\d{1,3})\b", text)
     if not found or float(found.group(1).replace(",", ".")) > 100:
         return None, "eq"
-    before = text[max(0, found.start() - 25):found.start()]
     # the longest comparison words decide ('non più di' is not 'più di')
-    said = [(len(m.group()), k) for k, pat in lexicon.comparisons.items() for m in pat.finditer(before)]
+    said = [(size, k) for size, k, _ in _compared_before(text, found.start(), lexicon)]
     after = re.sub(r"^\s*(?:%|per\s*cento|percent)?", "", text[found.end():])[:AFTER_NUMBER]
     said += [(len(m.group()), k) for k, pat in lexicon.comparisons_after.items() for m in pat.finditer(after)
              if not after[:m.start()].strip()]  # right after it: 'il 50% o più'
@@ -635,8 +642,7 @@ def _quoted_filter(filters: Filters, phrase: str | None, linked: Sequence[str]) 
     if phrase is None or any(set(tokens(phrase)) <= set(tokens(v)) for v in linked):
         return
     filters.quoted = phrase
-    words = set(tokens(phrase))
-    filters.text = " ".join(w for w in tokens(filters.text or "") if w not in words) or None
+    filters.text = topic_without(filters.text, phrase)
 
 
 @lru_cache(maxsize=64)
