@@ -766,28 +766,38 @@ def negated_fields(text: str, fields: Sequence[str], lexicon: Lexicon, strict: b
     afters = [m.start() for m in lexicon.negations_after.finditer(text)]  # 'lo stato di attuazione vuoto'
     # or just before it: 'hanno vuota la casella contributor', 'lasciano vuoto il campo'
     befores = [m.end() for m in lexicon.negations_after.finditer(text)]
-    out = []
+    naming = field_words(FIELDS, lexicon)
+    fired: dict[str, set[str]] = {}
     for name in fields:
         # the word for the objectives themselves names no field ('obiettivo' of 'obiettivo strategico')
         found = [m for w in field_words([name], lexicon) - objective_nouns()
                  for m in re.finditer(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text)]
-        if any(0 <= m.start() - end <= NEGATION_GAP and not _CLAUSE_END.search(text[end:m.start()])
-               and (not strict or _function_words(text[end:m.start()], lexicon)) for m in found for end in ends) \
-                or any(0 <= after - m.end() <= NEGATION_GAP and _function_words(text[m.end():after], lexicon)
-                       for m in found for after in afters) \
-                or any(0 <= m.start() - end <= NEGATION_GAP and len(tokens(text[end:m.start()])) <= 3
-                       and not _CLAUSE_END.search(text[end:m.start()]) for m in found for end in befores):
-            out.append(name)
-    return out
+        for m in found:
+            if any(0 <= m.start() - end <= NEGATION_GAP and not _CLAUSE_END.search(text[end:m.start()])
+                   and (not strict or _function_words(text[end:m.start()], lexicon)) for end in ends) \
+                    or any(0 <= after - m.end() <= NEGATION_GAP and not _CLAUSE_END.search(text[m.end():after])
+                           and _function_words(text[m.end():after], lexicon, 1, naming) for after in afters) \
+                    or any(0 <= m.start() - end <= NEGATION_GAP and len(tokens(text[end:m.start()])) <= 3
+                           and not _CLAUSE_END.search(text[end:m.start()]) for end in befores):
+                fired.setdefault(name, set()).add(m.group(0))
+    # a word naming several fields names the one it is the name of ('il target 2024 vuoto': not the
+    # intermediate or reached target)
+    own = {w for name, said in fired.items() for w in said if w == name}
+    return [name for name, said in fired.items() if not said <= own or name in said]
 
 
 FUNCTION_ZIPF = 5.0  # log10 count in the Italian word list from which a word is a function word ('ancora')
 
 
-def _function_words(gap: str, lexicon: Lexicon) -> bool:
+def _function_words(gap: str, lexicon: Lexicon, others: int = 0, naming: frozenset[str] = frozenset()) -> bool:
+    """Whether a gap holds only function words (and numbers: the date or year that qualifies a field, 'lo
+    stato al 31 dicembre 2025 lasciato vuoto', 'il target 2026 non compilato'), but for at most ``others`` words
+    that name no field (``naming``): 'la colonna stato lasciata vuota', the verb that says it was left so;
+    not 'target intermedio vuoto', where the word after names another field."""
     words = italian_words()
-    return all(w in lexicon.stopwords or lexicon.negations.fullmatch(w) or
-               math.log10(words.get(w, 0) + 1) >= FUNCTION_ZIPF for w in tokens(gap))
+    return sum(w in naming or not (w in lexicon.stopwords or w.isdigit() or lexicon.negations.fullmatch(w) or
+                                   lexicon.month_pattern.fullmatch(w) or math.log10(words.get(w, 0) + 1) >= FUNCTION_ZIPF)
+               for w in tokens(gap)) <= others
 
 
 def _in_text_order(fields: list[str], text: str, lexicon: Lexicon) -> list[str]:
@@ -907,7 +917,7 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
         filters.anno = years[0]
     # a month in a list is a deadline range, unless the list asks for the status or for a phrase the records
     # write ('a fine giugno risultavano "in corso"'): then it is the monitoring's date
-    status_month = ("stato_attuazione" in fields or quoted is not None) \
+    status_month = ("stato_attuazione" in {*fields, *filters.missing, *filters.present} or quoted is not None) \
         and not lexicon.deadline_cues.search(text)
     if intent in LIST_INTENTS and not status_month and (
             lexicon.deadline_cues.search(text) or lexicon.month_pattern.search(text)):

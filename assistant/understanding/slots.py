@@ -278,6 +278,18 @@ def link_classification(text: str, catalog: Catalog, lexicon: Lexicon, links: Li
     if best:
         links.classificazione = best[1]
         links.spans.append((words[best[2]][1], words[best[3] - 1][2]))
+        return
+    named = _CLASSED_AS.search(text)
+    if named and [w for w in tokens(named.group(1)) if w not in lexicon.stopwords]:
+        # 'classificati come digitalizzazione': a class no record has (another plan's, or one of this plan's
+        # table that no objective uses) is still the filter, and no objective meets it
+        links.classificazione = " ".join(tokens(named.group(1)))
+        links.spans.append(named.span(1))
+
+
+# 'classificati come X', 'classificato nella categoria X': what follows, to the end of its clause, is a class
+_CLASSED_AS = re.compile(r"\bclassificat[oaie]\s+(?:come|nella categoria|nella classe|tra|fra|in)\s+"
+                         r"(.+?)(?=\s*[?.;,!:]|\s+(?:e|se|con|che|ma|and|or)\s|$)")
 
 
 def unknown_name(original: str, catalog: Catalog) -> str | None:
