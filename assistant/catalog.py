@@ -335,6 +335,12 @@ class Catalog:
         return self._partial_in[year]
 
     @cached_property
+    def vocabulary_stems(self) -> frozenset[str]:
+        """The stems of every word the records write: a topic word none of whose forms they write names
+        nothing in them."""
+        return frozenset(stem(w) for w in self.vocabulary)
+
+    @cached_property
     def judged_years(self) -> frozenset[int]:
         """The years whose targets the statuses judge ('target raggiunto' read from what they report); read
         on the first question that needs it, not at start-up."""

@@ -95,6 +95,7 @@ class LexiconData(_Strict):
     place_cues: list[str] = []
     glossary: dict[str, str] = {}
     fillers: list[str] = []
+    honorifics: list[str] = []  # titles before a name ('dott.ssa', 'sig.', 'geom.'): no topic, never spell-corrected
     english_markers: list[str] = []
     deadline_cues: list[str] = []
     comparisons: dict[Literal["ge", "gt", "le", "lt"], list[str]] = {}
@@ -143,6 +144,7 @@ class Lexicon:
     place_cues: re.Pattern[str]
     glossary: dict[str, str]
     stopwords: frozenset[str]
+    honorifics: frozenset[str] = frozenset()  # titles before a name (also stop words)
     function_words: frozenset[str] = field(default_factory=frozenset)  # the language's own stop words, no fillers
     english_markers: frozenset[str] = field(default_factory=frozenset)
     deadline_cues: re.Pattern[str] = re.compile(r"(?!x)x")
@@ -245,7 +247,7 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
     english = {norm(k): norm(v) for k, v in data.english.items()}
     unsupported = tuple(Unsupported(u.name, dict(u.label), re.compile(u.answer_pattern) if u.answer_pattern else None,
                                     re.compile(u.asked_unit) if u.asked_unit else None) for u in data.unsupported)
-    stop = {norm(w) for w in STOPWORDS_ITALIAN} | {norm(w) for w in data.fillers}
+    stop = {norm(w) for w in STOPWORDS_ITALIAN} | {norm(w) for w in data.fillers} | {norm(w) for w in data.honorifics}
     return Lexicon(
         synonyms=synonyms,
         synonym_pattern=_pattern(list(syn_index)),
@@ -282,6 +284,7 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
         place_cues=_pattern(data.place_cues),
         glossary=dict(data.glossary),
         stopwords=frozenset(stop),
+        honorifics=frozenset(norm(w) for w in data.honorifics),
         function_words=_FUNCTION_WORDS,
         english_markers=frozenset(norm(w) for w in data.english_markers),
         deadline_cues=_pattern(data.deadline_cues),

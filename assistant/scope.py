@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from ingest.plan import monitoring_date, periodo_start
-from ingest.text import norm, phrase_pattern, tokens
+from ingest.text import italian_words, norm, phrase_pattern, tokens
 from ingest.types import Objective
 
 SCOPE_PATH = Path(__file__).with_name("scope.yaml")
@@ -162,6 +162,11 @@ class Plans:
         if best:
             links.ente = best[1]
             links.spans.append(best[2])
+        elif not self.entes and (named := _BODY_NAMED.search(text)) and \
+                italian_words().get(named.group(1), 0) < PLACE_NAME_COUNT:
+            # plans that name no entity: 'il Comune di Casalgrande' is the body whose plan is loaded, not a
+            # topic (its name may be a word of titles: 'Centro Culturale di Casalgrande')
+            links.spans.append(named.span())
         self._link_period(text, links)
         return links
 
@@ -203,6 +208,13 @@ class _Entry:
     data: str
     testo: str
     documento: str
+
+
+# a body named by its kind and its name ('il comune di casalgrande', "l'unione dei comuni della bassa")
+_BODY_NAMED = re.compile(r"(?<![a-z])(?:comune|unione(?:\s+dei\s+comuni)?|provincia|citta\s+metropolitana)"
+                         r"\s+(?:di|del|della|dei|delle|dell'?)\s*([a-z]+)")
+PLACE_NAME_COUNT = 500  # a name rarer than this in the Italian word list is a place ('casalgrande', 'modena'),
+# not a common noun ('il comune di residenza')
 
 
 def _entity_variants(ente: str, type_words: set[str]) -> list[tuple[str, ...]]:

@@ -36,6 +36,7 @@ class Filters(BaseModel):
     settore: str | None = None
     settore_escluso: bool = False  # the sector is the one left out ('tranne quelli dei lavori pubblici')
     classificazione: str | None = None
+    classificazione_esclusa: bool = False  # the class is the one left out ('che non rientrano nella classe X')
     responsabile: str | None = None
     altri_responsabili: list[str] = Field(default_factory=list)  # more people named ('Landini e Morandini'): any of them
     pnrr: bool | None = None

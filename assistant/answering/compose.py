@@ -210,7 +210,7 @@ class Composer(ListsMixin):
         if f.classificazione:
             value = next((c for c in self.catalog.classifications if norm(f.classificazione) in norm(c)),
                          f.classificazione)
-            out += t["desc_class"].format(value=value)
+            out += t["desc_not_class" if f.classificazione_esclusa else "desc_class"].format(value=value)
         if f.responsabile:
             out += t["desc_person"].format(value=t["and"].join((f.responsabile, *f.altri_responsabili)))
         if f.pnrr:

@@ -195,8 +195,9 @@ class ListsMixin:
             lines = [t["average"].format(anno=ev.year or "", desc=desc, total=format_number(ev.total or 0.0),
                                          n=len(weighed), mean=format_number(round((ev.total or 0.0) / len(weighed), 1)))]
             return lines + self._weight_items(ev, t, cites, "sum_item")
-        lines = [t["sum"].format(anno=ev.year or "", desc=desc, total=format_number(ev.total or 0.0),
-                                 n=len(ev.objectives))]
+        n = len(ev.objectives)
+        lines = [t["sum"].format(anno=ev.year or "", desc=desc, total=format_number(ev.total or 0.0), n=n,
+                                 objectives=t["objectives"]["one" if n == 1 else "many"])]
         lines += self._weight_items(ev, t, cites, "sum_item")
         return lines
 

@@ -74,7 +74,8 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         if filters.settore and (o.settore == filters.settore) == filters.settore_escluso:
             continue
-        if filters.classificazione and not _class_match(o.classificazione, filters.classificazione, exact_class):
+        if filters.classificazione and _class_match(o.classificazione, filters.classificazione, exact_class) \
+                == filters.classificazione_esclusa:
             continue
         if filters.responsabile and not any(norm(p) in norm(o.responsabile or "")
                                             for p in (filters.responsabile, *filters.altri_responsabili)):

@@ -34,7 +34,7 @@ from assistant.understanding.phrasings import (
     superlative_stems,
 )
 from assistant.understanding.slots import Links, link_all, mask
-from ingest.text import ITALIAN_MIN_COUNT, italian_words, norm, proper_names, stem, tokens, writes_phrase
+from ingest.text import ITALIAN_MIN_COUNT, english_words, italian_words, norm, proper_names, stem, tokens, writes_phrase
 
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
 
@@ -113,10 +113,11 @@ def topic_text(text: str, lexicon: Lexicon) -> str:
 
 
 def content_words(text: str, lexicon: Lexicon) -> list[str]:
-    """The topic words that carry meaning (no stop words, fillers, words of asking or bare numbers)."""
+    """The topic words that carry meaning (no stop words, fillers, words of asking, quantifiers such as
+    'qualche' or bare numbers)."""
     asking = phrasing_words()
     return [w for w in tokens(text) if w not in lexicon.stopwords and w not in asking and not w.isdigit()
-            and len(w) > 1]
+            and len(w) > 1 and not lexicon.some.fullmatch(w)]
 
 
 def field_words(fields: list[str], lexicon: Lexicon) -> frozenset[str]:
@@ -142,15 +143,25 @@ def without_asking(text: str, catalog: Catalog, lexicon: Lexicon, naming: frozen
     text = month_positions_out(text, lexicon)  # 'a fine giugno': the month may be a word of asking, so is its place
     keep = [m.span() for m in lexicon.synonym_pattern.finditer(text)]
     asking = phrasing_words()
+    asking_stems, title_stems = _stems_of(asking), _stems_of(catalog.title_words)
 
     def blank(m: re.Match[str]) -> str:
         word = m.group()
         if word in naming:
             return " " * len(word)
         inside = any(a <= m.start() and m.end() <= b for a, b in keep)
-        return word if inside or word not in asking or word in catalog.title_words else " " * len(word)
+        # a word of asking in another number or gender that the records never write, nor a title by its stem
+        # ('destinatari indicati' as 'indicato')
+        of_asking = word in asking or (len(word) > 4 and word not in catalog.vocabulary
+                                       and stem(word) in asking_stems and stem(word) not in title_stems)
+        return word if inside or not of_asking or word in catalog.title_words else " " * len(word)
 
     return re.sub(r"[a-z0-9]+", blank, text)
+
+
+@lru_cache(maxsize=16)
+def _stems_of(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(stem(w) for w in words if len(w) > 4)
 
 
 def expansions(text: str, lexicon: Lexicon) -> list[str]:
@@ -179,18 +190,26 @@ def _abbreviations() -> tuple[dict[str, str], re.Pattern[str]]:
     return table, re.compile(r"(?<![a-z0-9.])([a-z]{1,10})\.(?=[\s,;:?!]|$)|(?<![a-z0-9'])(" + alternatives + r")(?![a-z0-9'.])")
 
 
-def expand_abbreviations(text: str, known: frozenset[str]) -> str:
+def expand_abbreviations(text: str, known: frozenset[str], keep: frozenset[str] = frozenset()) -> str:
     """'resp. ob. sett. Finanziario' -> 'responsabile obiettivo settore finanziario': the abbreviations of
     everyday words (``phrasings.yaml``), else the shortest known word that the abbreviation begins."""
     table, pattern = _abbreviations()
 
     def expand(m: re.Match[str]) -> str:
         short = m.group(1) or m.group(2)
+        if short in keep:  # a title before a name ('sig.', 'geom.')
+            return m.group()
         if short in table:
             return table[short]
         if m.group(1) is None or len(short) < 3 or short in known:
             return m.group()
-        longer = sorted((w for w in known if w.startswith(short) and len(w) > len(short)), key=len)
+        # the shortest word of the records it begins ('amm.' -> 'amministrativa'), else the shortest known word
+        # ('sett.' -> 'settore', 'censim.' -> 'censimento') that is no English word only ('sig.' is no 'signs')
+        italian, english = italian_words(), english_words()
+        own = getattr(known, "own", frozenset())
+        longer = sorted((w for w in known if w.startswith(short) and len(w) > len(short)
+                         and (w in own or italian.get(w, 0) >= ITALIAN_MIN_COUNT or w not in english)),
+                        key=lambda w: (w not in own, len(w)))
         return longer[0] if longer else m.group()
 
     return pattern.sub(expand, text)
@@ -206,6 +225,13 @@ def question_core(text: str) -> str:
     return (asking or parts)[-1]
 
 
+def after_question(text: str) -> str:
+    """The sentences after the last one with a question mark ('… indicato? Non tralasciarne nessuno.'):
+    what the asker adds about the answer wanted."""
+    at = text.rfind("?")
+    return text[at + 1:] if at >= 0 else ""
+
+
 _WEIGHT_VALUE = re.compile(r"(?<![\d.,/])(\d{1,3}(?:[.,]\d+)?)\s*(?:%|per ?cento)")
 _TOP_N = re.compile(r"\b(?:i|le|primi|prime|top|the)\s+(\d{1,2}|due|tre|quattro|cinque|sei|sette|otto|nove|dieci|"
                     r"two|three|four|five|ten)\b")
@@ -217,7 +243,8 @@ _ONE = r"un solo|un unico|uno solo|solo uno|solo un|un singolo|singolo|unico|a s
 _INDICATOR_COUNT = re.compile(
     rf"\b(?:({_ONE})|(\d{{1,2}}|due|tre|quattro|cinque|two|three|four|five|un|uno|one|a|an)|"
     r"(piu|diversi|vari|molti|several|multiple|more|many))\s+(?:[a-z]+\s+)?(?:indicator[ei]|indicators?)\b")
-_SINGLE_INDICATOR = re.compile(rf"\b({_ONE})\s+(?:indicator[ei]|indicators?)\b")
+_SINGLE_INDICATOR = re.compile(rf"\b({_ONE})\s+(?:indicator[ei]|indicators?)\b"
+                               r"|\b(?:un|uno|1|one|a)\s+(?:indicator[ei]|indicators?)\s+(?:solo|soltanto|unicamente|only)\b")
 _ARTICLE_ONE = frozenset({"un", "uno", "one", "a", "an"})  # a number only after a comparison ('più di un')
 
 
@@ -245,6 +272,7 @@ def asked_indicator_count(text: str, lexicon: Lexicon) -> tuple[int | None, str,
     return n, "eq", found.span()
 
 
+UNSURE_MAX = 0.5  # a superlative read with less probability than this needs one of its words in the text
 COMPARISON_WINDOW = 25  # characters before a number where the words comparing it are read
 
 
@@ -357,7 +385,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     if injection and not text:
         return Plan(question=question, normalized="", language=language, mode=mode, intent="unknown",
                     injection=True, filters=Filters(documenti=_scope(ScopeLinks(), catalog, default_ente, previous)[0]))
-    text = expand_abbreviations(pnrr_codes(text), catalog.known_words)
+    text = expand_abbreviations(pnrr_codes(text), catalog.known_words, lexicon.honorifics)
     source = pnrr_codes(question)  # as written, but 'Missione 1 Componente 1' is no name (m1c1)
     as_written = text if written_in != "it" else None  # the model reads other languages as written
     if written_in != "it":
@@ -387,6 +415,11 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     # the words naming an asked field are not its topic ('lo stato di attuazione' ≠ 'attuazione del PSC')
     naming = field_words(list(dict.fromkeys([*pred.fields, *named])), lexicon)
     topical = without_asking(masked, catalog, lexicon, naming)
+    tail = after_question(topical)
+    if tail.strip() and not set(content_words(topic_text(tail, lexicon), lexicon)) & catalog.vocabulary:
+        # a sentence after the question naming nothing the records say tells how to answer, not what about
+        # ('quali obiettivi hanno uno stakeholder indicato? non tralasciarne nessuno')
+        topical = topical[:len(topical) - len(tail)]
     topic = topic_text(topical, lexicon)
     core = content_words(topic_text(question_core(topical), lexicon), lexicon)
     content = content_words(topic, lexicon)
@@ -399,7 +432,14 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         segmented += [f for f in catalog.model.segment_fields(translated, conjunctions=False) if f not in segmented]
     # several fields read clause by clause make a lookup of those fields; a single one only adds to it
     asked = list(dict.fromkeys([*named, *(segmented if len(segmented) >= 2 or pred.intent != "describe" else [])]))
-    intent, fields = _intent(pred, years, has_filter, bool(content), asked, lexicon.indicator_fields)
+    # beside a sector or a person, words the records never write in any form ('mi serve l'elenco degli ob.
+    # assegnati a noi') are no topic: the filter is the question
+    said_topic = bool(content) and (not has_filter or any(stem(w) in catalog.vocabulary_stems for w in content))
+    intent, fields = _intent(pred, years, has_filter, said_topic, asked, lexicon.indicator_fields)
+    if intent == "field" and has_filter and not said_topic and set(fields) & catalog.partial_in(None):
+        # 'il sig. Bergonzini segue qualche obiettivo del PNRR?': a field only some records state, asked of the
+        # objectives a filter leaves with no topic, is a list of those stating it (not a field of one objective)
+        intent = "list"
     if intent == "compare_years" and len(years) == 1:  # one year named: nothing to compare
         intent = next(i for i in sorted(pred.intent_scores, key=lambda k: -pred.intent_scores[k]) + ["describe"]
                       if i not in ("compare_years", "unknown"))
@@ -421,8 +461,20 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # 'al nido l'anno prossimo ci sono più posti?': more of something an objective measures, asked with
         # none of the words of a superlative of the weights: that objective's amount
         intent, fields = "field", list(AMOUNT_FIELDS)
-    if intent == "max" and asked_weight(masked, lexicon)[1] != "eq":
-        # 'che pesano meno del 30%', 'non più del 20%': a weight compared with a value is a filter, not a superlative
+    said_stems = {stem(w) for w in tokens(masked)}
+    if intent == "max" and pred.intent_p < UNSURE_MAX and top_n(masked) is None and not said_stems & superlative_stems(
+            lexicon.function_words | lexicon.stopwords):
+        # 'gli ob. della dott.ssa Gherardi': a superlative the model is unsure of, with none of its words,
+        # is the next reading ('list')
+        intent = next(i for i in sorted(pred.intent_scores, key=lambda k: -pred.intent_scores[k]) + ["describe"]
+                      if i not in ("max", "unknown"))
+        fields = [f for f in fields if f != "peso" or "peso" in named]
+    weight, weight_op = asked_weight(masked, lexicon) if intent == "max" else (None, "eq")
+    if intent == "max" and (weight_op != "eq" or weight is not None and not {stem(w) for w in tokens(masked)}
+                            & (superlative_stems(lexicon.function_words | lexicon.stopwords)
+                               - {stem(w) for w in field_words(["peso"], lexicon)})):
+        # 'che pesano meno del 30%', 'non più del 20%': a weight compared with a value is a filter, not a
+        # superlative; so is a weight stated with no superlative ('ob. con peso 20%?')
         intent, fields = "list", [*fields, *(["peso"] if "peso" not in fields else [])]
     counted = counted_noun(masked, lexicon)
     if intent == "max" and counted is not None and counted not in objective_nouns() and not has_filter \
@@ -458,7 +510,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         quoted, mentioned_in = valued
         links = replace(links, settore=None, sector_span=None)
         has_filter = links.filter_named()
-    if intent in ("list", "count") and pred.polarity == "missing" and lexicon.negations.search(masked) and \
+    if intent in ("list", "count") and pred.polarity == "missing" and negation_on_fields(masked, lexicon) and \
             not has_filter and quoted is None and \
             not set(fields) & partial and not negated_fields(masked, sorted({*fields, *partial}), lexicon) \
             and not negated_fields(masked, FIELDS, lexicon, strict=True):
@@ -604,9 +656,9 @@ def mentioned_phrase(text: str, lexicon: Lexicon) -> tuple[str | None, list[str]
     if not found:
         return None, []
     rest = re.split(r"[?.;!]", text[found.end():])[0]
-    fields = named_fields(rest, lexicon)
+    fields = named_fields(rest, lexicon, title=True)
     before = text[:found.start()].rstrip()
-    for name in named_fields(before, lexicon):  # 'lo stato di attuazione menziona ...': the verb's subject
+    for name in named_fields(before, lexicon, title=True):  # 'lo stato di attuazione menziona ...': the verb's subject
         if any(before.endswith(w) for w in field_words([name], lexicon)):
             fields.append(name)
     cut = len(rest)
@@ -687,7 +739,7 @@ def _sector_as_value(text: str, links: Links, catalog: Catalog, lexicon: Lexicon
     return None
 
 
-def named_fields(text: str, lexicon: Lexicon) -> list[str]:
+def named_fields(text: str, lexicon: Lexicon, title: bool = False) -> list[str]:
     """Fields the question names by their own label ('target e peso?', 'la baseline'): the labels answers
     use (``field_labels``), a longer label winning over one inside it ('target intermedio')."""
     found: list[tuple[int, int, str]] = []
@@ -699,7 +751,8 @@ def named_fields(text: str, lexicon: Lexicon) -> list[str]:
             found += [(m.start(), m.end(), name) for m in re.finditer(rf"(?<![a-z]){re.escape(variant)}(?![a-z])", text)]
             found += [(m.start(), m.end(), name) for m in _reversed_label(variant, lexicon.function_words).finditer(text)]
     keep = [f for f in found if not any(o[0] <= f[0] and f[1] <= o[1] and (o[1] - o[0]) > (f[1] - f[0]) for o in found)]
-    return list(dict.fromkeys(name for _, _, name in sorted(keep) if name not in ("settore", "titolo")))
+    # the title is named as a field only where the words said are sought in it ('sport nel titolo')
+    return list(dict.fromkeys(name for _, _, name in sorted(keep) if name != "settore" and (title or name != "titolo")))
 
 
 def _intent(pred: Prediction, years: list[int], has_filter: bool, has_topic: bool,
@@ -786,6 +839,22 @@ def negated_fields(text: str, fields: Sequence[str], lexicon: Lexicon, strict: b
     return [name for name, said in fired.items() if not said <= own or name in said]
 
 
+_CLAUSES = re.compile(r"[,;:.?!]")
+
+
+def negation_on_fields(text: str, lexicon: Lexicon) -> bool:
+    """Whether a negation may make a field empty: some negation ('senza', 'non', 'vuoto') is in the text, and
+    not only in clauses that name no field while another clause names one ('quali obiettivi hanno un target
+    2024? li voglio tutti, non solo i primi': the negation is about the answer, the field is asked present)."""
+    clauses = [c for c in _CLAUSES.split(text) if c.strip()]
+    negating = [c for c in clauses if lexicon.negations.search(c) or lexicon.negations_after.search(c)]
+    if not negating:
+        return False
+    naming = field_words(FIELDS, lexicon) - objective_nouns()
+    names = [bool(set(tokens(c)) & naming) for c in clauses]
+    return any(set(tokens(c)) & naming for c in negating) or not any(names)
+
+
 FUNCTION_ZIPF = 5.0  # log10 count in the Italian word list from which a word is a function word ('ancora')
 
 
@@ -869,16 +938,16 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
              content: list[str], topic: str, catalog: Catalog, lexicon: Lexicon, named: Sequence[str] = (),
              quoted: str | None = None) -> Filters:
     filters = Filters(settore=links.settore, settore_escluso=links.sector_excluded, classificazione=links.classificazione,
+                      classificazione_esclusa=links.class_excluded,
                       responsabile=links.persons[0] if links.persons else None, text=topic or None,
                       altri_responsabili=list(links.persons[1:]) if intent in LIST_INTENTS else [])
     partial = catalog.partial_in(years[0] if len(years) == 1 else None)
     if intent in LIST_INTENTS:
         asked = [f for f in fields if f != "peso" or intent in ("list", "count")]
         # the model reads 'missing' where the text has a negation ('senza', 'non', 'without') or not at all
-        polarity = pred.polarity if pred.polarity != "missing" or lexicon.negations.search(text) \
-            or lexicon.negations_after.search(text) else "none"
+        polarity = pred.polarity if pred.polarity != "missing" or negation_on_fields(text, lexicon) else "none"
         negated = (negated_fields(text, asked, lexicon) or negated_fields(text, sorted(partial), lexicon)
-                   or negated_fields(text, FIELDS, lexicon, strict=True)) if intent in ("list", "count") else []
+                   or negated_fields(text, FIELDS, lexicon, strict=True))
         if negated:  # 'senza alcun target per il 2027': a field named after a negation
             polarity, asked = "missing", negated
         elif polarity == "missing":  # 'senza X': the fields named after the negation (asked or not yet read)
@@ -888,14 +957,15 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
                 catalog.judged_year(years[0] if len(years) == 1 else None) is not None:
             # 'non raggiunti, guardando lo stato': the status is where the outcome is read, not a filter
             asked = [f for f in asked if f != "stato_attuazione"]
+        # (in a sum, a ranking or a superlative as well: 'la somma dei pesi degli obiettivi collegati al PNRR')
         # a field every record states filters nothing; one no record states, named outright, leaves none
         filterable = partial | (catalog.unstated_fields & set(named))
-        if polarity == "none" and intent in ("list", "count") and set(asked) & filterable:
+        if polarity == "none" and set(asked) & filterable:
             polarity = "present"  # 'quali obiettivi ... PNRR?': a field only some records state is a filter
-        if polarity == "missing" and intent in ("list", "count"):
+        if polarity == "missing":
             filters.missing = asked
             filters.missing_in_some = bool(set(asked) & ROW_FIELDS) and lexicon.some.search(text) is not None
-        elif polarity == "present" and intent in ("list", "count"):
+        elif polarity == "present":
             filters.present = [f for f in asked if f in filterable]
         if intent in ("list", "count"):
             filters.indicatori, filters.indicatori_op, said = asked_indicator_count(text, lexicon)

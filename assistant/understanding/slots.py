@@ -34,6 +34,8 @@ class Links:
     by_subject: tuple[int, int] | None = None  # the span of a sector named by what its objectives are about
     sector_span: tuple[int, int] | None = None  # where the sector is named
     sector_excluded: bool = False  # named to be left out ('tranne quelli dei lavori pubblici')
+    class_span: tuple[int, int] | None = None  # where the classification is named
+    class_excluded: bool = False  # the class left out ('che non rientrano nella classificazione Efficienza')
     exclusion: tuple[int, int] | None = None  # the words leaving it out ('non dell''): no negation of a field
 
     def filter_named(self) -> bool:
@@ -277,13 +279,15 @@ def link_classification(text: str, catalog: Catalog, lexicon: Lexicon, links: Li
                     best = (k, " ".join(vt[j:j + k]), i, i + k)
     if best:
         links.classificazione = best[1]
-        links.spans.append((words[best[2]][1], words[best[3] - 1][2]))
+        links.class_span = (words[best[2]][1], words[best[3] - 1][2])
+        links.spans.append(links.class_span)
         return
     named = _CLASSED_AS.search(text)
     if named and [w for w in tokens(named.group(1)) if w not in lexicon.stopwords]:
         # 'classificati come digitalizzazione': a class no record has (another plan's, or one of this plan's
         # table that no objective uses) is still the filter, and no objective meets it
         links.classificazione = " ".join(tokens(named.group(1)))
+        links.class_span = named.span(1)
         links.spans.append(named.span(1))
 
 
@@ -325,6 +329,26 @@ def _left_out(text: str, links: Links, lexicon: Lexicon) -> None:
         links.settore, links.sector_span = None, None  # the others as well: no sector filter
     else:
         links.sector_excluded, links.exclusion = True, found[-1].span()
+
+
+CLASS_NEGATION_GAP = 4  # words between a negation and the class it leaves out ('non rientrano nella classe X')
+
+
+def _class_left_out(text: str, links: Links, lexicon: Lexicon) -> None:
+    """A class named shortly after a negation or an exclusion, with only function words and the words for a
+    class between ('che non rientrano nella classificazione Efficienza', 'tranne quelli classificati come
+    Efficienza'; not 'senza PNRR classificati come Efficienza'), is left out of the set."""
+    if links.class_span is None:
+        return
+    before = text[:links.class_span[0]]
+    found = sorted([*lexicon.negations.finditer(before), *lexicon.exclusions.finditer(before)], key=lambda m: m.end())
+    if not found:
+        return
+    gap = _WORD.findall(before[found[-1].end():])
+    others = [w for w in gap if w not in lexicon.stopwords and not lexicon.classification_cues.fullmatch(w)]
+    if len(gap) <= CLASS_NEGATION_GAP and not others:
+        links.class_excluded = True
+        links.exclusion = links.exclusion or found[-1].span()
 
 
 _NAME_JOINERS = frozenset({"e", "ed", "and"})  # words that join a name's words ('sport, scuola e turismo')
@@ -378,6 +402,7 @@ def link_all(text: str, original: str, catalog: Catalog, lexicon: Lexicon, langu
     link_sector(text, original, catalog, lexicon, links, language)
     _grow_sector_span(text, catalog, lexicon, links, language)
     _left_out(text, links, lexicon)
+    _class_left_out(text, links, lexicon)
     if not links.filter_named():
         name = unknown_name(original, catalog)
         if name:
