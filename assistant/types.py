@@ -34,6 +34,7 @@ class Filters(BaseModel):
     documenti: list[str] | None = None  # the documents in scope (None: every loaded document)
     ente: str | None = None
     settore: str | None = None
+    altri_settori: list[str] = Field(default_factory=list)  # more sectors named ('tecnica e finanziaria'): any of them
     settore_escluso: bool = False  # the sector is the one left out ('tranne quelli dei lavori pubblici')
     classificazione: str | None = None
     classificazione_esclusa: bool = False  # the class is the one left out ('che non rientrano nella classe X')

@@ -5,7 +5,7 @@ Each citation quotes text that occurs verbatim in the cited field of the record.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,11 @@ def of_the(name: str) -> str:
     if first.endswith("a"):
         return f"della {name}"
     return f"dello {name}" if re.match(r"(?:s[^aeiou]|z|gn|ps|x|y)", first) else f"del {name}"
+
+
+def joined(items: Sequence[str], conjunction: str) -> str:
+    """'A', 'A e B', 'A, B e C'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + conjunction + items[-1]
 
 
 def _date(iso: str | None) -> str | None:
@@ -205,8 +210,9 @@ class Composer(ListsMixin):
         if plan.followup:
             out += t["desc_context_one" if len(ev.objectives) == 1 and ev.kind in ("list", "count") else "desc_context"]
         if f.settore:
+            names = (f.settore, *f.altri_settori)
             out += t["desc_not_settore" if f.settore_escluso else "desc_settore"].format(
-                value=f.settore, of_value=of_the(f.settore))
+                value=joined(names, t["and"]), of_value=joined([of_the(n) for n in names], t["and"]))
         if f.classificazione:
             value = next((c for c in self.catalog.classifications if norm(f.classificazione) in norm(c)),
                          f.classificazione)

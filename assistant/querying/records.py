@@ -72,7 +72,7 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         if filters.ente and norm(o.ente or "") != norm(filters.ente):
             continue
-        if filters.settore and (o.settore == filters.settore) == filters.settore_escluso:
+        if filters.settore and (o.settore in (filters.settore, *filters.altri_settori)) == filters.settore_escluso:
             continue
         if filters.classificazione and _class_match(o.classificazione, filters.classificazione, exact_class) \
                 == filters.classificazione_esclusa:

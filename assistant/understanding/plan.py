@@ -939,6 +939,7 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
              quoted: str | None = None) -> Filters:
     filters = Filters(settore=links.settore, settore_escluso=links.sector_excluded, classificazione=links.classificazione,
                       classificazione_esclusa=links.class_excluded,
+                      altri_settori=list(links.other_sectors) if intent in LIST_INTENTS and links.settore else [],
                       responsabile=links.persons[0] if links.persons else None, text=topic or None,
                       altri_responsabili=list(links.persons[1:]) if intent in LIST_INTENTS else [])
     partial = catalog.partial_in(years[0] if len(years) == 1 else None)

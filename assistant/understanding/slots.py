@@ -34,6 +34,8 @@ class Links:
     by_subject: tuple[int, int] | None = None  # the span of a sector named by what its objectives are about
     sector_span: tuple[int, int] | None = None  # where the sector is named
     sector_excluded: bool = False  # named to be left out ('tranne quelli dei lavori pubblici')
+    other_sectors: list[str] = field(default_factory=list)  # more sectors named ('l'area tecnica e quella finanziaria')
+    other_spans: list[tuple[int, int]] = field(default_factory=list)  # where they are named
     class_span: tuple[int, int] | None = None  # where the classification is named
     class_excluded: bool = False  # the class left out ('che non rientrano nella classificazione Efficienza')
     exclusion: tuple[int, int] | None = None  # the words leaving it out ('non dell''): no negation of a field
@@ -86,6 +88,7 @@ def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, li
     'settore Polizia Locale' as unknown."""
     words = _words(text)
     best: tuple[int, str, int, int] | None = None  # (length, name, start word, end word)
+    found: list[tuple[int, str, int, int]] = []
     heads: dict[str, int] = {}  # a one-word name -> how many sectors it names
     for sector in catalog.sectors:
         for variant in sector.variants:
@@ -110,13 +113,42 @@ def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, li
                 # 'i pesi del finanziario': a word only sector names use, after an article or preposition
                 named = (len(variant) == 1 and variant[0] in catalog.sector_only_words and i > 0
                          and words[i - 1][0] in _DETERMINERS)
-                if (len(variant) >= 2 or cued or acronym or named) and (best is None or len(variant) > best[0]):
-                    best = (len(variant), sector.name, i - (1 if cued else 0), end)
+                if len(variant) >= 2 or cued or acronym or named:
+                    found.append((len(variant), sector.name, i - (1 if cued else 0), end))
+                    if best is None or len(variant) > best[0]:
+                        best = found[-1]
                 i, end = _find_name(words, variant, lexicon.function_words, i + 1)
     if best:
         _link(links, best[1], (words[best[2]][1], words[best[3] - 1][2]))
+        _other_sectors(text, words, best, found, links)
         return
     _unknown_sector(words, catalog, lexicon, links, language)  # English names X before the cue: 'tax office'
+
+
+_ANOTHER = re.compile(r"^[\s,]*(?:e|ed|o|od|oppure|ne|né|and|or|nor)?\b", re.I)
+
+
+def _other_sectors(text: str, words: list[tuple[str, int, int]], best: tuple[int, str, int, int],
+                   found: list[tuple[int, str, int, int]], links: Links) -> None:
+    """Other sectors named beside the linked one, joined to it by 'e', 'o', 'né' or a comma ('l'area tecnica e
+    quella economico-finanziaria', 'servizi demografici, entrate'): each is a sector of the set as well."""
+    taken = [(best[2], best[3])]
+    grown = True
+    while grown:  # a chain of names ('entrate, SUAP e lavori pubblici'): each joined to one taken before
+        grown = False
+        for _, name, i, end in sorted(found, key=lambda f: (-f[0], f[2])):
+            if name == best[1] or name in links.other_sectors or any(i < b and a < end for a, b in taken):
+                continue
+            near = min(taken, key=lambda t: t[0] - end if t[0] >= end else i - t[1])
+            lo, hi = (words[end - 1][2], words[near[0]][1]) if near[0] >= end else (words[near[1] - 1][2], words[i][1])
+            # only joining words and the words before a sector's name ('quella', 'dell'') stand between
+            if len(_WORD.findall(_ANOTHER.sub("", text[lo:hi], count=1))) > 3:
+                continue
+            links.other_sectors.append(name)
+            links.other_spans.append((words[i][1], words[end - 1][2]))
+            links.spans.append(links.other_spans[-1])
+            taken.append((i, end))
+            grown = True
 
 
 def _sector_synonym(after: list[str], lexicon: Lexicon) -> tuple[str, ...] | None:
@@ -319,9 +351,13 @@ def _left_out(text: str, links: Links, lexicon: Lexicon) -> None:
     left out of the set; after 'anche' ('anche quelli fuori dai lavori pubblici') it filters nothing."""
     if links.sector_span is None:
         return
-    before = text[:links.sector_span[0]]
+    before = text[:min([links.sector_span[0], *(a for a, _ in links.other_spans)])]  # before the first one named
     found = [m for m in lexicon.exclusions.finditer(before)
              if len(_WORD.findall(before[m.end():])) <= EXCLUSION_REACH]
+    if not found:
+        # a negation with one verb between ('che non riguardano l'area tecnica', 'non sono dell'area'), not a
+        # field said empty ('senza PNRR dell'area tecnica')
+        found = [m for m in lexicon.negations.finditer(before) if _a_verb_between(before[m.end():], lexicon)][-1:]
     if not found:
         return
     lead = _WORD.findall(before[:found[-1].start()])[-2:]
@@ -329,6 +365,28 @@ def _left_out(text: str, links: Links, lexicon: Lexicon) -> None:
         links.settore, links.sector_span = None, None  # the others as well: no sector filter
     else:
         links.sector_excluded, links.exclusion = True, found[-1].span()
+
+
+def _a_verb_between(gap: str, lexicon: Lexicon) -> bool:
+    """Whether the words between a negation and a name are function words and at most one other word that
+    names no field ('riguardano', 'appartengono all'')."""
+    words = _WORD.findall(gap)
+    others = [w for w in words if w not in lexicon.stopwords]
+    return len(words) <= EXCLUSION_REACH + 1 and len(others) <= 1 and not set(words) & _field_nouns(lexicon)
+
+
+_FIELD_NOUNS: dict[int, frozenset[str]] = {}
+
+
+def _field_nouns(lexicon: Lexicon) -> frozenset[str]:
+    """The words naming the records' fields: their labels' and the phrasings' nouns for them."""
+    if id(lexicon) not in _FIELD_NOUNS:
+        from assistant.understanding.phrasings import load_phrasings  # noqa: PLC0415
+
+        labels = [w for label in lexicon.field_labels.get("it", {}).values() for w in tokens(label)]
+        nouns = [w for f in load_phrasings().fields.values() for n in f.nouns for w in tokens(n)]
+        _FIELD_NOUNS[id(lexicon)] = frozenset(w for w in [*labels, *nouns] if w not in lexicon.function_words)
+    return _FIELD_NOUNS[id(lexicon)]
 
 
 CLASS_NEGATION_GAP = 4  # words between a negation and the class it leaves out ('non rientrano nella classe X')
@@ -358,18 +416,33 @@ def _grow_sector_span(text: str, catalog: Catalog, lexicon: Lexicon, links: Link
     """The span of a sector linked by some words of its name, grown over the other words of that name
     beside it ('the school, sport and tourism area' linked by 'tourism area': all of it), so that none is
     left as a topic. Only spaces, commas and 'e' / 'and' may part them, and in English function words too:
-    in Italian a name word after a preposition is a topic ('dell'area scuola sul turismo')."""
+    in Italian a name word after a preposition is a topic ('dell'area scuola sul turismo'). The spans of the
+    other sectors named beside it grow alike."""
     if links.settore is None or links.sector_span is None:
         return
-    sector = next((s for s in catalog.sectors if s.name == links.settore), None)
+    grown = _grown(text, catalog, lexicon, links.settore, links.sector_span, language)
+    if grown != links.sector_span:
+        links.spans = [grown if sp == links.sector_span else sp for sp in links.spans]
+        if links.by_subject == links.sector_span:
+            links.by_subject = grown
+        links.sector_span = grown
+    for k, (name, span) in enumerate(zip(links.other_sectors, links.other_spans, strict=True)):
+        wider = _grown(text, catalog, lexicon, name, span, language)
+        links.spans = [wider if sp == span else sp for sp in links.spans]
+        links.other_spans[k] = wider
+
+
+def _grown(text: str, catalog: Catalog, lexicon: Lexicon, name: str, span: tuple[int, int],
+           language: str) -> tuple[int, int]:
+    sector = next((s for s in catalog.sectors if s.name == name), None)
     if sector is None:
-        return
+        return span
     keys = {_key(w) for v in sector.variants for w in v if w not in lexicon.function_words}
     joiners = _NAME_JOINERS | (lexicon.function_words if language == "en" else frozenset())
     words = _words(text)
-    inside = [k for k, (_, a, b) in enumerate(words) if a >= links.sector_span[0] and b <= links.sector_span[1]]
+    inside = [k for k, (_, a, b) in enumerate(words) if a >= span[0] and b <= span[1]]
     if not inside:
-        return
+        return span
 
     def reach(pos: int, step: int) -> int:
         last, j = pos, pos + step
@@ -385,13 +458,7 @@ def _grow_sector_span(text: str, catalog: Catalog, lexicon: Lexicon, links: Link
         return last
 
     lo, hi = reach(inside[0], -1), reach(inside[-1], 1)
-    grown = (min(words[lo][1], links.sector_span[0]), max(words[hi][2], links.sector_span[1]))
-    if grown == links.sector_span:
-        return
-    links.spans = [grown if sp == links.sector_span else sp for sp in links.spans]
-    if links.by_subject == links.sector_span:
-        links.by_subject = grown
-    links.sector_span = grown
+    return min(words[lo][1], span[0]), max(words[hi][2], span[1])
 
 
 def link_all(text: str, original: str, catalog: Catalog, lexicon: Lexicon, language: str = "it") -> Links:
