@@ -93,6 +93,15 @@ def written_in(obj: Objective, name: str, year: int | None = None) -> str:
     return field_text(obj, name) or ""
 
 
+def indicator_names(obj: Objective, year: int | None = None) -> list[str]:
+    """The distinct indicators of an objective (of a year when one is given), as the record first writes each."""
+    seen: dict[str, str] = {}
+    for row in obj.indicatori:
+        if row.indicatore and (year is None or row.anno == year):
+            seen.setdefault(norm(row.indicatore), row.indicatore)
+    return list(seen.values())
+
+
 def has_field(obj: Objective, name: str, year: int | None = None) -> bool:
     """Whether a record states a field (on the card, in the status, or on any indicator row; on a row of
     the year when one is given: 'senza target per il 2027')."""

@@ -86,6 +86,7 @@ class Plan(BaseModel):
     scope_ambiguous: list[str] = Field(default_factory=list)  # entities to choose from (none named)
     unknown_plan: str | None = None  # a plan period named in the question that is not loaded
     asked_dates: list[tuple[int | None, int]] = Field(default_factory=list)  # monitoring (day, month) asked
+    counts_indicators: bool = False  # a count of the indicators of the objectives ('quanti indicatori in tutto?')
     amount: str | None = None  # what an amount is asked of ('quanti alberi' -> 'alberi'), when not objectives
 
 

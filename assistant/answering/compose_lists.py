@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from assistant.catalog import REPORTED_IN_STATUS, deadline_text, field_text
+from assistant.catalog import REPORTED_IN_STATUS, deadline_text, field_text, indicator_names
 from assistant.querying.attainment import Assessment
 from assistant.querying.evidence import Evidence
 from assistant.querying.records import format_number, parse_weight, rows_with_weight, weight_rows
@@ -146,10 +146,24 @@ class ListsMixin:
         desc = self._desc(plan, ev, t)
         if not ev.objectives:
             return [t["list_none"].format(desc=desc), *self._unjudged(ev, t, cites)]
+        if plan.counts_indicators:
+            return self._indicators(plan, ev, t, cites, desc)
         head = t["list_one"].format(desc=desc) if len(ev.objectives) == 1 else \
             t["count_head"].format(n=len(ev.objectives), desc=desc)
         return [head + self._per_ente(plan, ev, t),
                 *self._items(plan, ev, t, cites), *self._unjudged(ev, t, cites)]
+
+    def _indicators(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites, desc: str) -> list[str]:
+        """'quanti indicatori in tutto?': the distinct indicators of each objective, counted and cited."""
+        year = plan.filters.anno
+        named = [(o, indicator_names(o, year)) for o in ev.objectives]
+        lines = [t["indicators_head"].format(n=sum(len(n) for _, n in named), m=len(named), desc=desc)]
+        for i, (o, names) in enumerate(named[:len(cites.shown([o for o, _ in named]))], 1):
+            marks = " ".join(cites.add(o, "indicatore", name, _year_of(o, name, year)) for name in names)
+            lines.append(t["indicators_item"].format(i=i, titolo=_flat(o.titolo), c=cites.add(o, "titolo", o.titolo),
+                                                     k=len(names), ic=marks,
+                                                     word=t["indicator_words"]["one" if len(names) == 1 else "many"]).rstrip())
+        return lines
 
     def _rank(self, plan: Plan, ev: Evidence, t: dict[str, Any], cites: Cites) -> list[str]:
         if not ev.groups:
@@ -247,3 +261,7 @@ class ListsMixin:
                                        peso=format_number(value) if value is not None else "-", pc=pc))
         return lines
 
+
+def _year_of(obj: Objective, name: str, year: int | None) -> int | None:
+    """The year of the first row writing an indicator (the year asked, when one is)."""
+    return year if year is not None else next((r.anno for r in obj.indicatori if r.indicatore == name), None)

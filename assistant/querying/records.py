@@ -11,6 +11,7 @@ from assistant.catalog import (
     ROW_FIELDS,
     Catalog,
     has_field,
+    indicator_names,
     writes,
     written_in,
 )
@@ -87,8 +88,7 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
         if filters.destinatari and not _contains_words(o.destinatari, filters.destinatari):
             continue
         if filters.indicatori is not None and not COMPARE.get(filters.indicatori_op, operator.eq)(
-                len({norm(i.indicatore) for i in o.indicatori if i.indicatore and (
-                    filters.anno is None or i.anno == filters.anno)}), filters.indicatori):
+                len(indicator_names(o, filters.anno)), filters.indicatori):
             continue
         if filters.peso is not None and not _has_weight(o, filters.peso, filters.anno, filters.peso_op):
             continue

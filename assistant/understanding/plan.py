@@ -116,8 +116,8 @@ def content_words(text: str, lexicon: Lexicon) -> list[str]:
     """The topic words that carry meaning (no stop words, fillers, words of asking, quantifiers such as
     'qualche' or bare numbers)."""
     asking = phrasing_words()
-    return [w for w in tokens(text) if w not in lexicon.stopwords and w not in asking and not w.isdigit()
-            and len(w) > 1 and not lexicon.some.fullmatch(w)]
+    return [w for w in tokens(lexicon.some.sub(" ", text)) if w not in lexicon.stopwords and w not in asking
+            and not w.isdigit() and len(w) > 1]
 
 
 def field_words(fields: list[str], lexicon: Lexicon) -> frozenset[str]:
@@ -414,7 +414,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
     named = named_fields(masked, lexicon)
     # the words naming an asked field are not its topic ('lo stato di attuazione' ≠ 'attuazione del PSC')
     naming = field_words(list(dict.fromkeys([*pred.fields, *named])), lexicon)
-    topical = without_asking(masked, catalog, lexicon, naming)
+    # a quantifier ('almeno un obiettivo', 'qualche') is no topic
+    topical = without_asking(lexicon.some.sub(lambda m: " " * len(m.group()), masked), catalog, lexicon, naming)
     tail = after_question(topical)
     if tail.strip() and not set(content_words(topic_text(tail, lexicon), lexicon)) & catalog.vocabulary:
         # a sentence after the question naming nothing the records say tells how to answer, not what about
@@ -482,6 +483,11 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # 'quanti incontri minimo?', 'quante ore al massimo?': the bound of an amount an objective measures,
         # not the objective of least or most weight
         intent, fields = "field", [*(f for f in fields if f != "peso"), *AMOUNT_FIELDS]
+    # 'quanti indicatori ci sono in tutto?': the indicators of the objectives counted, not the objectives
+    counts_indicators = intent == "count" and counted is not None and \
+        stem(counted) in {stem(w) for w in field_words(["indicatore"], lexicon)}
+    if counts_indicators:
+        fields = [f for f in fields if f != "indicatore"]
     grouped = group_counted(counted, catalog, lexicon)
     if grouped is not None and not has_filter:
         # 'quante aree ci sono?', 'quanti responsabili?': the groups counted, each with its objectives
@@ -615,7 +621,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                 objective_keys=[picked] if picked else list(context or []) if followup else [],
                 expanded_terms=expansions(topic, lexicon), injection=injection, direction=direction,
                 top_n=top_n(text) if intent == "max" else None, unsupported=unsupported, average=average,
-                unknown_entities=links.unknown, followup=followup, confidence=round(pred.intent_p, 3),
+                counts_indicators=counts_indicators, unknown_entities=links.unknown, followup=followup, confidence=round(pred.intent_p, 3),
                 names_set=bool(set(tokens(masked)) & objective_nouns()),
                 amount=counted if counted is not None and counted not in objective_nouns() else None,
                 context_words=context_words)
