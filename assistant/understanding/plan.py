@@ -483,6 +483,10 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # 'quanti incontri minimo?', 'quante ore al massimo?': the bound of an amount an objective measures,
         # not the objective of least or most weight
         intent, fields = "field", [*(f for f in fields if f != "peso"), *AMOUNT_FIELDS]
+    if intent == "count" and counted is not None and \
+            stem(counted) in {stem(w) for w in field_words(["peso"], lexicon)}:
+        # 'quanti sono e quanto pesano in tutto?': a weight counted is a weight summed (with how many objectives)
+        intent, fields = "sum", [*fields, *(["peso"] if "peso" not in fields else [])]
     # 'quanti indicatori ci sono in tutto?': the indicators of the objectives counted, not the objectives
     counts_indicators = intent == "count" and counted is not None and \
         stem(counted) in {stem(w) for w in field_words(["indicatore"], lexicon)}

@@ -5,6 +5,7 @@ without a superlative, the body named by its kind and name.
   (or, 'senza PNRR', the others), as a list or a count would be.
 - 'ob. con peso 20%?', 'obiettivi col 30 per cento di peso': a weight stated with no word of a superlative
   is the list of the objectives of that weight, not the lowest or highest weight.
+- 'quanti sono e quanto pesano in tutto?' after a list: a weight counted is a weight summed.
 - 'il Comune di Roccafelice' in a plan that names no body: the body whose plan is loaded, not a topic
   (titles may hold the place's name).
 
@@ -117,3 +118,19 @@ def test_the_body_named_is_no_topic(nameless, question: str) -> None:
     answer = assistant.ask(question)
     assert not answer.refused, answer.answer
     assert re.search(rf"\b{len(records)}\b", answer.answer.split("\n")[0]), answer.answer
+
+
+@pytest.mark.parametrize("which", ["as is", "changed"])
+@pytest.mark.parametrize("follow", ["quanti sono e quanto pesano in tutto?", "e in tutto quanto pesano?"])
+def test_a_weight_counted_is_a_weight_summed(plans, which: str, follow: str) -> None:
+    from assistant.types import Message  # noqa: PLC0415
+
+    assistant, records = plans[which]
+    for person in sorted({o.responsabile for o in records if o.responsabile and not o.responsabile.startswith("Resp")}):
+        first = f"quali obiettivi segue {person}?"
+        before = assistant.answer([Message(role="user", content=first)])
+        answer = assistant.answer([Message(role="user", content=first),
+                                   Message(role="assistant", content=before.answer),
+                                   Message(role="user", content=follow)])
+        mine = [o for o in records if o.responsabile == person]
+        assert f"{sum(map(_weight, mine))}%" in answer.answer.split("\n")[0], (person, answer.answer)
