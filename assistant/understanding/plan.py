@@ -34,7 +34,16 @@ from assistant.understanding.phrasings import (
     superlative_stems,
 )
 from assistant.understanding.slots import Links, link_all, mask
-from ingest.text import ITALIAN_MIN_COUNT, english_words, italian_words, norm, proper_names, stem, tokens, writes_phrase
+from ingest.text import (
+    ITALIAN_MIN_COUNT,
+    english_words,
+    italian_words,
+    norm,
+    proper_names,
+    stem,
+    tokens,
+    writes_phrase,
+)
 
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
 

@@ -19,6 +19,7 @@ import pytest
 
 from assistant import Assistant
 from ingest.types import Objective
+from tests.assistant.plans import assert_lists, listed
 
 ROOT = Path(__file__).resolve().parents[2]
 CASALGRANDE = ROOT / "samples" / "piao_casalgrande_2023_performance.gold.json"
@@ -37,9 +38,6 @@ def classed() -> dict[str, tuple[Assistant, list[Objective]]]:
     return {"as is": (Assistant(records), records), "moved": (Assistant(moved), moved)}
 
 
-def _listed(answer: str, records: list[Objective]) -> set[str]:
-    return {o.id for o in records if f"«{o.titolo}»" in answer}
-
 
 CLASSES = ["Efficacia", "Pari opportunità ed equilibrio di genere", "Prevenzione della corruzione"]
 
@@ -53,11 +51,9 @@ CLASSES = ["Efficacia", "Pari opportunità ed equilibrio di genere", "Prevenzion
 def test_a_class_left_out(classed, which: str, question: str) -> None:
     assistant, records = classed[which]
     for c in CLASSES:
-        within = _listed(assistant.ask(f"quali obiettivi sono classificati come {c}?").answer, records)
+        within = listed(assistant.ask(f"quali obiettivi sono classificati come {c}?").answer, records)
         assert within == {o.id for o in records if o.classificazione == c}
-        answer = assistant.ask(question.format(c=c))
-        assert not answer.refused, answer.answer
-        assert _listed(answer.answer, records) == {o.id for o in records} - within, (c, answer.answer)
+        assert_lists(assistant, records, question.format(c=c), {o.id for o in records} - within)
 
 
 @pytest.mark.parametrize("which", ["as is", "moved"])
@@ -66,7 +62,7 @@ def test_a_negated_field_before_a_class_leaves_the_class_a_filter(classed, which
     answer = assistant.ask("quali obiettivi senza PNRR sono classificati come Pari opportunità ed equilibrio di genere?")
     want = {o.id for o in records if o.classificazione == "Pari opportunità ed equilibrio di genere"
             and not (o.pnrr or "").strip()}
-    assert _listed(answer.answer, records) == want, answer.answer
+    assert listed(answer.answer, records) == want, answer.answer
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +79,4 @@ def sectors() -> tuple[Assistant, list[Objective]]:
 def test_a_list_asked_for_by_a_noun(sectors, question: str) -> None:
     assistant, records = sectors
     for s in sorted({o.settore for o in records if o.settore}):
-        answer = assistant.ask(question.format(s=s))
-        assert not answer.refused, (s, answer.answer)
-        assert _listed(answer.answer, records) == {o.id for o in records if o.settore == s}, (s, answer.answer)
+        assert_lists(assistant, records, question.format(s=s), {o.id for o in records if o.settore == s})

@@ -14,32 +14,22 @@ them where other objectives leave the status empty, so that no fixed answer can 
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from assistant import Assistant
 from ingest.types import Objective
+from tests.assistant.plans import assert_lists, listed, load
 
-ROOT = Path(__file__).resolve().parents[2]
-ROCCAFELICE = ROOT / "samples" / "piao_roccafelice_2025_performance.gold.json"
 EMPTIED = {"area-tecnica-2", "area-economico-finanziaria-1"}  # the copy's objectives with their status removed
 
-
-def _records() -> list[Objective]:
-    return [Objective.model_validate(r) for r in json.loads(ROCCAFELICE.read_text(encoding="utf-8"))]
 
 
 @pytest.fixture(scope="module")
 def plans() -> dict[str, tuple[Assistant, list[Objective]]]:
-    records = _records()
+    records = load()
     emptied = [o.model_copy(update={"stato_attuazione": None}) if o.id in EMPTIED else o for o in records]
     return {"as is": (Assistant(records), records), "emptied": (Assistant(emptied), emptied)}
 
-
-def _listed(answer: str, records: list[Objective]) -> set[str]:
-    return {o.id for o in records if f"«{o.titolo}»" in answer}
 
 
 def _without_status(records: list[Objective]) -> set[str]:
@@ -56,18 +46,16 @@ def _without_status(records: list[Objective]) -> set[str]:
 ])
 def test_a_date_and_a_verb_between_the_field_and_empty(plans, which: str, question: str) -> None:
     assistant, records = plans[which]
-    answer = assistant.ask(question)
-    assert not answer.refused, answer.answer
-    assert _listed(answer.answer, records) == _without_status(records), answer.answer
+    assert_lists(assistant, records, question, _without_status(records))
 
 
 def test_a_word_naming_several_fields_names_its_own() -> None:
-    records = _records()
+    records = load()
     assistant = Assistant(records)
     without_2026 = {o.id for o in records if not any(r.anno == 2026 and r.target for r in o.indicatori)}
     answer = assistant.ask("quali obiettivi hanno la colonna del target 2026 lasciata vuota?")
     assert "target intermedio" not in answer.answer and "target raggiunto" not in answer.answer, answer.answer
-    assert _listed(answer.answer, records) == without_2026, answer.answer
+    assert listed(answer.answer, records) == without_2026, answer.answer
     intermediate = assistant.ask("quali obiettivi hanno il target intermedio rimasto vuoto?")
     assert "«target intermedio»" in intermediate.answer, intermediate.answer
 
@@ -79,13 +67,13 @@ def test_a_word_naming_several_fields_names_its_own() -> None:
     ("quali obiettivi sono classificati nella categoria pari opportunità e pesano 30%?", "pari opportunita"),
 ])
 def test_a_class_no_objective_has_is_answered_none(question: str, value: str) -> None:
-    records = _records()  # Roccafelice's objectives have no class
+    records = load()  # Roccafelice's objectives have no class
     answer = Assistant(records).ask(question)
     assert not answer.refused, answer.answer
     assert not answer.objective_ids and value in answer.answer.lower().replace("à", "a"), answer.answer
 
 
 def test_a_class_some_objectives_have_is_their_list() -> None:
-    records = [o.model_copy(update={"classificazione": "Efficienza"}) if o.id in EMPTIED else o for o in _records()]
+    records = [o.model_copy(update={"classificazione": "Efficienza"}) if o.id in EMPTIED else o for o in load()]
     answer = Assistant(records).ask("quali obiettivi sono classificati come efficienza?")
-    assert _listed(answer.answer, records) == EMPTIED, answer.answer
+    assert listed(answer.answer, records) == EMPTIED, answer.answer

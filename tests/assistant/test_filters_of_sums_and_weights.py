@@ -14,27 +14,21 @@ a copy that names no body and holds the place name in two titles, so that no fix
 """
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
 
 from assistant import Assistant
 from ingest.types import Objective
+from tests.assistant.plans import assert_lists, listed, load
 
-ROOT = Path(__file__).resolve().parents[2]
-ROCCAFELICE = ROOT / "samples" / "piao_roccafelice_2025_performance.gold.json"
 CHANGED = {"area-tecnica-1": "20%", "area-scuola-sport-e-turismo-2": "35%"}  # linked to the PNRR, new weight
 
-
-def _records() -> list[Objective]:
-    return [Objective.model_validate(r) for r in json.loads(ROCCAFELICE.read_text(encoding="utf-8"))]
 
 
 @pytest.fixture(scope="module")
 def plans() -> dict[str, tuple[Assistant, list[Objective]]]:
-    records = _records()
+    records = load()
     changed = [o.model_copy(update={"pnrr": "Sì – M1C1 Investimento 1.2 Abilitazione al cloud", "peso": CHANGED[o.id]})
                if o.id in CHANGED else o for o in records]
     return {"as is": (Assistant(records), records), "changed": (Assistant(changed), changed)}
@@ -47,9 +41,6 @@ def _weight(o: Objective) -> int:
 def _linked(o: Objective) -> bool:
     return bool(o.pnrr) and o.pnrr.strip().lower().startswith("s")
 
-
-def _listed(answer: str, records: list[Objective]) -> set[str]:
-    return {o.id for o in records if f"«{o.titolo}»" in answer}
 
 
 @pytest.mark.parametrize("which", ["as is", "changed"])
@@ -64,7 +55,7 @@ def test_a_sum_over_the_objectives_stating_a_field(plans, which: str, question: 
     linked = [o for o in records if _linked(o)]
     assert not answer.refused, answer.answer
     assert f"{sum(map(_weight, linked))}%" in answer.answer.split("\n")[0], answer.answer
-    assert _listed(answer.answer, records) == {o.id for o in linked}, answer.answer
+    assert listed(answer.answer, records) == {o.id for o in linked}, answer.answer
 
 
 @pytest.mark.parametrize("which", ["as is", "changed"])
@@ -84,23 +75,21 @@ def test_a_sum_over_the_objectives_leaving_a_field_out(plans, which: str) -> Non
 @pytest.mark.parametrize("w", [20, 35])
 def test_a_weight_said_without_a_superlative_is_a_filter(plans, which: str, question: str, w: int) -> None:
     assistant, records = plans[which]
-    answer = assistant.ask(question.format(w=w))
-    assert not answer.refused, answer.answer
-    assert _listed(answer.answer, records) == {o.id for o in records if _weight(o) == w}, answer.answer
+    assert_lists(assistant, records, question.format(w=w), {o.id for o in records if _weight(o) == w})
 
 
 def test_a_superlative_with_a_weight_stays_a_superlative(plans) -> None:
     assistant, records = plans["as is"]
     answer = assistant.ask("qual è l'obiettivo con il peso più alto? è il 40%?")
     top = max(map(_weight, records))
-    assert _listed(answer.answer, records) == {o.id for o in records if _weight(o) == top}, answer.answer
+    assert listed(answer.answer, records) == {o.id for o in records if _weight(o) == top}, answer.answer
 
 
 @pytest.fixture(scope="module")
 def nameless() -> tuple[Assistant, list[Objective]]:
     """Roccafelice's records naming no body, two of whose titles hold the place's name."""
     records = []
-    for o in _records():
+    for o in load():
         update: dict[str, object] = {"ente": None}
         if o.id in ("area-tecnica-1", "area-scuola-sport-e-turismo-1"):
             update["titolo"] = f"{o.titolo} a Roccafelice"

@@ -13,22 +13,15 @@ Roccafelice's records and a copy where objectives changed hands and PNRR links, 
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from assistant import Assistant
 from ingest.text import tokens, writes_phrase
 from ingest.types import Objective
+from tests.assistant.plans import listed, load
 
-ROOT = Path(__file__).resolve().parents[2]
-ROCCAFELICE = ROOT / "samples" / "piao_roccafelice_2025_performance.gold.json"
 PNRR = "Sì – M1C1 Investimento 1.2 Abilitazione al cloud"
 
-
-def _records() -> list[Objective]:
-    return [Objective.model_validate(r) for r in json.loads(ROCCAFELICE.read_text(encoding="utf-8"))]
 
 
 def _moved(records: list[Objective]) -> list[Objective]:
@@ -47,13 +40,10 @@ def _moved(records: list[Objective]) -> list[Objective]:
 
 @pytest.fixture(scope="module")
 def plans() -> dict[str, tuple[Assistant, list[Objective]]]:
-    records = _records()
+    records = load()
     moved = _moved(records)
     return {"as is": (Assistant(records), records), "moved": (Assistant(moved), moved)}
 
-
-def _listed(answer: str, records: list[Objective]) -> set[str]:
-    return {o.id for o in records if f"«{o.titolo}»" in answer}
 
 
 def _linked(o: Objective) -> bool:
@@ -82,7 +72,7 @@ def test_a_title_before_a_name(plans, which: str, question: str, pnrr: bool) -> 
         answer = assistant.ask(question.format(s=person.split()[-1]))
         want = {o.id for o in records if o.responsabile == person and (_linked(o) or not pnrr)}
         assert not answer.refused, (person, answer.answer)
-        assert _listed(answer.answer, records) == want, (person, answer.answer)
+        assert listed(answer.answer, records) == want, (person, answer.answer)
 
 
 @pytest.mark.parametrize("which", ["as is", "moved"])
@@ -93,9 +83,9 @@ def test_a_title_before_a_name(plans, which: str, question: str, pnrr: bool) -> 
 ])
 def test_one_indicator_said_after_the_noun(plans, which: str, question: str) -> None:
     assistant, records = plans[which]
-    want = _listed(assistant.ask("Quali obiettivi hanno un solo indicatore?").answer, records)
+    want = listed(assistant.ask("Quali obiettivi hanno un solo indicatore?").answer, records)
     assert want
-    assert _listed(assistant.ask(question).answer, records) == want
+    assert listed(assistant.ask(question).answer, records) == want
 
 
 def _title_words(records: list[Objective]) -> list[str]:
@@ -118,4 +108,4 @@ def test_words_sought_in_the_title(plans, which: str) -> None:
     assert len(words) >= 3
     for w in words:
         answer = assistant.ask(f"ci sono obiettivi che parlano di {w} nel titolo?")
-        assert _listed(answer.answer, records) == {o.id for o in records if writes_phrase(o.titolo, w)}, (w, answer.answer)
+        assert listed(answer.answer, records) == {o.id for o in records if writes_phrase(o.titolo, w)}, (w, answer.answer)

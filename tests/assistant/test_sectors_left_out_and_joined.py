@@ -21,6 +21,7 @@ import pytest
 from assistant import Assistant
 from assistant.answering.compose import of_the
 from ingest.types import Objective
+from tests.assistant.plans import listed
 
 ROOT = Path(__file__).resolve().parents[2]
 PLANS = {name: ROOT / "samples" / f"{name}.gold.json"
@@ -32,9 +33,6 @@ def plan(request) -> tuple[Assistant, list[Objective]]:
     records = [Objective.model_validate(r) for r in json.loads(PLANS[request.param].read_text(encoding="utf-8"))]
     return Assistant(records), records
 
-
-def _listed(answer: str, records: list[Objective]) -> set[str]:
-    return {o.id for o in records if f"«{o.titolo}»" in answer}
 
 
 def _sectors(records: list[Objective]) -> list[str]:
@@ -54,7 +52,7 @@ def test_a_sector_left_out_by_a_negation(plan, question: str) -> None:
     assistant, records = plan
     for s in _sectors(records):
         answer = assistant.ask(question.format(of=of_the(s)))
-        assert _listed(answer.answer, records) == {o.id for o in records} - _of(records, s), (s, answer.answer)
+        assert listed(answer.answer, records) == {o.id for o in records} - _of(records, s), (s, answer.answer)
 
 
 def test_a_field_negated_before_a_sector_keeps_the_sector(plan) -> None:
@@ -63,22 +61,22 @@ def test_a_field_negated_before_a_sector_keeps_the_sector(plan) -> None:
         answer = assistant.ask(f"obiettivi senza collegamento PNRR {of_the(s)}")
         want = {o.id for o in records if o.settore == s and (not (o.pnrr or "").strip()
                                                              or o.pnrr.strip().lower().startswith("no"))}
-        assert _listed(answer.answer, records) == want, (s, answer.answer)
+        assert listed(answer.answer, records) == want, (s, answer.answer)
 
 
 def test_two_sectors_joined(plan) -> None:
     assistant, records = plan
     for a, b in itertools.combinations(_sectors(records), 2):
         answer = assistant.ask(f"obiettivi {of_the(a)} e {of_the(b)}")
-        assert _listed(answer.answer, records) == _of(records, a, b), (a, b, answer.answer)
+        assert listed(answer.answer, records) == _of(records, a, b), (a, b, answer.answer)
         count = assistant.ask(f"quanti sono in tutto gli obiettivi {of_the(a)} e {of_the(b)}?")
         assert re.search(rf"\b{len(_of(records, a, b))}\b", count.answer.split("\n")[0]), (a, b, count.answer)
         left = assistant.ask(f"obiettivi tranne quelli {of_the(a)} e {of_the(b)}")
-        assert _listed(left.answer, records) == {o.id for o in records} - _of(records, a, b), (a, b, left.answer)
+        assert listed(left.answer, records) == {o.id for o in records} - _of(records, a, b), (a, b, left.answer)
 
 
 def test_three_sectors_in_a_row(plan) -> None:
     assistant, records = plan
     a, b, c = _sectors(records)[:3]
     answer = assistant.ask(f"obiettivi {of_the(a)}, {of_the(b)} e {of_the(c)}")
-    assert _listed(answer.answer, records) == _of(records, a, b, c), answer.answer
+    assert listed(answer.answer, records) == _of(records, a, b, c), answer.answer

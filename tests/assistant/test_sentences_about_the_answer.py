@@ -14,33 +14,23 @@ their stakeholders).
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from assistant import Assistant
 from ingest.types import Objective
+from tests.assistant.plans import CASALGRANDE, assert_lists, load
 
-ROOT = Path(__file__).resolve().parents[2]
-ROCCAFELICE = ROOT / "samples" / "piao_roccafelice_2025_performance.gold.json"
 LINKED = {"area-tecnica-1", "area-scuola-sport-e-turismo-2"}  # the copy's objectives given a PNRR measure
 
-
-def _records() -> list[Objective]:
-    return [Objective.model_validate(r) for r in json.loads(ROCCAFELICE.read_text(encoding="utf-8"))]
 
 
 @pytest.fixture(scope="module")
 def plans() -> dict[str, tuple[Assistant, list[Objective]]]:
-    records = _records()
+    records = load()
     linked = [o.model_copy(update={"pnrr": "Sì – M1C1 Investimento 1.2 Abilitazione al cloud"}) if o.id in LINKED
               else o for o in records]
     return {"as is": (Assistant(records), records), "linked": (Assistant(linked), linked)}
 
-
-def _listed(answer: str, records: list[Objective]) -> set[str]:
-    return {o.id for o in records if f"«{o.titolo}»" in answer}
 
 
 def _with_pnrr(records: list[Objective]) -> set[str]:
@@ -57,9 +47,7 @@ def _with_pnrr(records: list[Objective]) -> set[str]:
 ])
 def test_a_sentence_about_the_answer_keeps_the_filter(plans, which: str, question: str) -> None:
     assistant, records = plans[which]
-    answer = assistant.ask(question)
-    assert not answer.refused, answer.answer
-    assert _listed(answer.answer, records) == _with_pnrr(records), answer.answer
+    assert_lists(assistant, records, question, _with_pnrr(records))
 
 
 @pytest.mark.parametrize("which", ["as is", "linked"])
@@ -69,15 +57,12 @@ def test_a_sentence_about_the_answer_keeps_the_filter(plans, which: str, questio
 ])
 def test_a_negation_beside_the_field_still_empties_it(plans, which: str, question: str) -> None:
     assistant, records = plans[which]
-    answer = assistant.ask(question)
-    assert not answer.refused, answer.answer
-    assert _listed(answer.answer, records) == {o.id for o in records} - _with_pnrr(records), answer.answer
+    assert_lists(assistant, records, question, {o.id for o in records} - _with_pnrr(records))
 
 
 @pytest.fixture(scope="module")
 def casalgrande() -> tuple[Assistant, list[Objective]]:
-    path = ROOT / "samples" / "piao_casalgrande_2023_performance.gold.json"
-    records = [Objective.model_validate(r) for r in json.loads(path.read_text(encoding="utf-8"))]
+    records = load(CASALGRANDE)
     return Assistant(records), records
 
 
@@ -87,6 +72,4 @@ def casalgrande() -> tuple[Assistant, list[Objective]]:
 ])
 def test_a_sentence_naming_nothing_of_the_records_is_no_topic(casalgrande, question: str) -> None:
     assistant, records = casalgrande
-    answer = assistant.ask(question)
-    assert not answer.refused, answer.answer
-    assert _listed(answer.answer, records) == {o.id for o in records if o.destinatari}, answer.answer
+    assert_lists(assistant, records, question, {o.id for o in records if o.destinatari})
