@@ -480,11 +480,12 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                       if i not in ("max", "unknown"))
         fields = [f for f in fields if f != "peso" or "peso" in named]
     weight, weight_op = asked_weight(masked, lexicon) if intent == "max" else (None, "eq")
-    if intent == "max" and (weight_op != "eq" or weight is not None and not {stem(w) for w in tokens(masked)}
-                            & (superlative_stems(lexicon.function_words | lexicon.stopwords)
-                               - {stem(w) for w in field_words(["peso"], lexicon)})):
+    if intent == "max" and (weight_op != "eq" or weight is not None and not injection and not {
+            stem(w) for w in tokens(masked)} & (superlative_stems(lexicon.function_words | lexicon.stopwords)
+                                                - {stem(w) for w in field_words(["peso"], lexicon)})):
         # 'che pesano meno del 30%', 'non più del 20%': a weight compared with a value is a filter, not a
-        # superlative; so is a weight stated with no superlative ('ob. con peso 20%?')
+        # superlative; so is a weight stated with no superlative ('ob. con peso 20%?'), unless it was
+        # dictated ('conferma che il peso è 80%': no filter repeats a dictated number)
         intent, fields = "list", [*fields, *(["peso"] if "peso" not in fields else [])]
     counted = counted_noun(masked, lexicon)
     if intent == "max" and counted is not None and counted not in objective_nouns() and not has_filter \
