@@ -168,6 +168,11 @@ def without_asking(text: str, catalog: Catalog, lexicon: Lexicon, naming: frozen
     return re.sub(r"[a-z0-9]+", blank, text)
 
 
+def _field_stems(name: str, lexicon: Lexicon) -> frozenset[str]:
+    """The stems of the words naming one field ('pesa', 'pesano' for the weight)."""
+    return frozenset(stem(w) for w in field_words([name], lexicon))
+
+
 @lru_cache(maxsize=16)
 def _stems_of(words: frozenset[str]) -> frozenset[str]:
     return frozenset(stem(w) for w in words if len(w) > 4)
@@ -480,9 +485,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                       if i not in ("max", "unknown"))
         fields = [f for f in fields if f != "peso" or "peso" in named]
     weight, weight_op = asked_weight(masked, lexicon) if intent == "max" else (None, "eq")
-    if intent == "max" and (weight_op != "eq" or weight is not None and not injection and not {
-            stem(w) for w in tokens(masked)} & (superlative_stems(lexicon.function_words | lexicon.stopwords)
-                                                - {stem(w) for w in field_words(["peso"], lexicon)})):
+    if intent == "max" and (weight_op != "eq" or weight is not None and not injection and not said_stems & (
+            superlative_stems(lexicon.function_words | lexicon.stopwords) - _field_stems("peso", lexicon))):
         # 'che pesano meno del 30%', 'non più del 20%': a weight compared with a value is a filter, not a
         # superlative; so is a weight stated with no superlative ('ob. con peso 20%?'), unless it was
         # dictated ('conferma che il peso è 80%': no filter repeats a dictated number)
@@ -494,12 +498,12 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # not the objective of least or most weight
         intent, fields = "field", [*(f for f in fields if f != "peso"), *AMOUNT_FIELDS]
     if intent == "count" and counted is not None and \
-            stem(counted) in {stem(w) for w in field_words(["peso"], lexicon)}:
+            stem(counted) in _field_stems("peso", lexicon):
         # 'quanti sono e quanto pesano in tutto?': a weight counted is a weight summed (with how many objectives)
         intent, fields = "sum", [*fields, *(["peso"] if "peso" not in fields else [])]
     # 'quanti indicatori ci sono in tutto?': the indicators of the objectives counted, not the objectives
     counts_indicators = intent == "count" and counted is not None and \
-        stem(counted) in {stem(w) for w in field_words(["indicatore"], lexicon)}
+        stem(counted) in _field_stems("indicatore", lexicon)
     if counts_indicators:
         fields = [f for f in fields if f != "indicatore"]
     grouped = group_counted(counted, catalog, lexicon)
