@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: help setup run serve test test-fast lint eval bench bench-scale fuzz load clean
+.PHONY: help setup thesaurus run serve test test-fast lint eval bench bench-scale fuzz load clean
 
 help:           ## list the targets
 	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*##/\t/'
@@ -25,7 +25,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: .venv/.installed node_modules/.installed ## create/reuse .venv and node_modules, install everything
+# Italian thesaurus (Debian's mythes-it, LibreOffice's; GPL data read at run time, never copied here): best
+# effort, as root with apt-get; without it the assistant works and leaves one check off (see README).
+thesaurus:
+	@test -e /usr/share/mythes/th_it_IT_v2.dat || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	  { apt-get install -y -qq mythes-it || { apt-get update -qq && apt-get install -y -qq mythes-it; }; } >/dev/null 2>&1; } || echo "note: Italian thesaurus (mythes-it) not installed"
+
+setup: .venv/.installed node_modules/.installed thesaurus ## create/reuse .venv and node_modules, install everything
 
 run: setup      ## main job: ingest the bundled sample and serve the chat on http://127.0.0.1:8000
 	$(PIAO) ingest $(SAMPLE)

@@ -117,6 +117,8 @@ class LexiconData(_Strict):
     inclusions: list[str] = []
     universal_quantifiers: list[str] = []
     others: list[str] = []
+    units: list[str] = []  # what an amount of time is counted in ('quanti giorni', 'quanto tempo')
+    money_units: list[str] = []  # what an amount of money is counted in ('quanti soldi')
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,8 @@ class Lexicon:
     glossary: dict[str, str]
     stopwords: frozenset[str]
     honorifics: frozenset[str] = frozenset()  # titles before a name (also stop words)
+    units: frozenset[str] = frozenset()  # what an amount of time or repetition is counted in
+    money_units: frozenset[str] = frozenset()  # what an amount of money is counted in
     function_words: frozenset[str] = field(default_factory=frozenset)  # the language's own stop words, no fillers
     english_markers: frozenset[str] = field(default_factory=frozenset)
     deadline_cues: re.Pattern[str] = re.compile(r"(?!x)x")
@@ -285,6 +289,8 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
         glossary=dict(data.glossary),
         stopwords=frozenset(stop),
         honorifics=frozenset(norm(w) for w in data.honorifics),
+        units=frozenset(norm(w) for w in data.units),
+        money_units=frozenset(norm(w) for w in data.money_units),
         function_words=_FUNCTION_WORDS,
         english_markers=frozenset(norm(w) for w in data.english_markers),
         deadline_cues=_pattern(data.deadline_cues),

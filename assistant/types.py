@@ -88,6 +88,7 @@ class Plan(BaseModel):
     asked_dates: list[tuple[int | None, int]] = Field(default_factory=list)  # monitoring (day, month) asked
     counts_indicators: bool = False  # a count of the indicators of the objectives ('quanti indicatori in tutto?')
     amount: str | None = None  # what an amount is asked of ('quanti alberi' -> 'alberi'), when not objectives
+    counts_thing: bool = False  # the amount counts the thing named right after 'quanti/quante' (a noun, no unit)
 
 
 class Citation(BaseModel):

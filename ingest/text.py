@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
+import simplemma
 import Stemmer
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -134,6 +135,64 @@ def stem(token: str) -> str:
     if len(s) > 3 and s[-2:] in ("ch", "gh"):
         s = s[:-1]
     return s
+
+
+_INFINITIVE = re.compile(r"(?:are|ere|ire|rre)$")
+
+
+@lru_cache(maxsize=8192)
+def is_verb(word: str) -> bool:
+    """Whether an Italian word is a form of a verb, by its dictionary form (simplemma's lemma: 'ammontavano'
+    -> 'ammontare', 'vanno' -> 'andare'; 'persone' -> 'persona' is none)."""
+    return bool(_INFINITIVE.search(simplemma.lemmatize(word, lang="it")))
+
+
+THESAURUS_PATHS = ("/usr/share/mythes/th_it_IT_v2.dat",)  # Debian's mythes-it (LibreOffice's thesaurus)
+
+
+@lru_cache(maxsize=1)
+def _thesaurus() -> dict[str, frozenset[str]]:
+    """An Italian thesaurus in the MyThes format (LibreOffice's, Debian's ``mythes-it``), when installed:
+    word -> its one-word synonyms as a noun (the noun meanings' lists joined, read both ways)."""
+    import os  # noqa: PLC0415
+    for path in (os.environ.get("PIAO_THESAURUS"), *THESAURUS_PATHS):
+        if path and os.path.exists(path):
+            break
+    else:
+        return {}
+    out: dict[str, set[str]] = {}
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        fh.readline()
+        head: str | None = None
+        left = 0
+        for line in fh:
+            line = line.rstrip("\n")
+            if left == 0:
+                word, _, n = line.partition("|")
+                head, left = norm(word), int(n) if n.isdigit() else 0
+                continue
+            left -= 1
+            if not line.startswith("(s."):
+                continue  # a noun's meanings only: an amount counts things
+            for w in line.split("|")[1:]:
+                w = norm(w)
+                if head and w and " " not in w:
+                    out.setdefault(head, set()).add(w)
+    for head, alike in list(out.items()):  # both ways: 'richiesta' gives 'domanda', so 'domanda' gives 'richiesta'
+        for w in list(alike):
+            out.setdefault(w, set()).add(head)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def has_thesaurus() -> bool:
+    """Whether an Italian thesaurus is installed (``PIAO_THESAURUS`` or Debian's ``mythes-it``)."""
+    return bool(_thesaurus())
+
+
+def synonyms(word: str) -> frozenset[str]:
+    """The thesaurus's one-word synonyms of a word's dictionary form (empty without a thesaurus)."""
+    table = _thesaurus()
+    return table.get(norm(simplemma.lemmatize(word, lang="it")), frozenset()) | table.get(norm(word), frozenset())
 
 
 def stems(text: str) -> list[str]:

@@ -45,7 +45,7 @@ from assistant.querying.retrieve import (
 from assistant.scope import asked_dates, date_matches
 from assistant.types import Filters, Plan
 from assistant.understanding.dates import parse_deadline
-from ingest.text import norm, stem, tokens
+from ingest.text import has_thesaurus, norm, stem, synonyms, tokens
 from ingest.types import Indicator, Objective, Passage
 
 MIN_COVERAGE = {"staff": 0.5, "citizen": 0.4}
@@ -82,7 +82,7 @@ class Evidence:
     passages: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # key -> field -> sentences
     year: int | None = None
     total: float | None = None
-    refusal: str | None = None  # unsupported | year | entity | nomatch | empty | injection
+    refusal: str | None = None  # unsupported | unmeasured | year | entity | nomatch | empty | injection
     detail: str = ""
     suggestions: list[Objective] = field(default_factory=list)
     missing_years: list[int] = field(default_factory=list)
@@ -131,6 +131,8 @@ def gather(plan: Plan, catalog: Catalog, retriever: Retriever, lexicon: Lexicon)
     stale = _status_date_missing(plan, targets, catalog)
     if stale:
         return _refuse("status_date", stale, targets[:1])
+    if _unmeasured(plan, targets, retriever, lexicon):
+        return _refuse("unmeasured", plan.amount or "", targets[:1])
     return _about(plan, targets, concepts, lexicon)
 
 
@@ -368,6 +370,23 @@ def _measured(plan: Plan, obj: Objective, asked: list[Concept], names_it: bool) 
         return False
     total = sum(c.weight for c in asked)
     return max(rank_rows(obj.indicatori, asked)) >= ASKED_MEASURED * total
+
+
+def _unmeasured(plan: Plan, targets: list[Objective], retriever: Retriever, lexicon: Lexicon) -> bool:
+    """Whether an amount counts a thing that the objective's record never names, nor any synonym of it
+    ('quanti lotti di orto ci sono?' of the objective on the allotments' regulation, 'quanti impiegati ha
+    l'ufficio tributi?'): no indicator, target or status of it counts that thing, so the plan does not
+    state the amount ('quanti turisti?' of the visitors counted, 'quanti accordi?' of the conventions do)."""
+    if not plan.counts_thing or plan.amount is None or not targets or not has_thesaurus():
+        return False  # without a thesaurus, a synonym ('quanti turisti?' of the visitors) would be refused
+    if plan.amount in lexicon.money_units:  # 'quanti soldi in tutto?': what an amount in euro answers
+        euro = next(u.answer_pattern for u in lexicon.unsupported if u.name == "budget")
+        return euro is not None and not any(euro.search(t) for o in targets for t in record_strings(o))
+    counted = retriever.concepts(plan.amount)
+    if not counted:
+        return False
+    alike = Concept(plan.amount, frozenset(stem(w) for w in synonyms(plan.amount)) | counted[0].stems, 1.0)
+    return not any(retriever.coverage([alike], o.key) for o in targets)
 
 
 def _unsupported(plan: Plan, targets: list[Objective], retriever: Retriever, lexicon: Lexicon) -> Evidence:

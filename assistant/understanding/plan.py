@@ -37,6 +37,7 @@ from assistant.understanding.slots import Links, link_all, mask
 from ingest.text import (
     ITALIAN_MIN_COUNT,
     english_words,
+    is_verb,
     italian_words,
     norm,
     proper_names,
@@ -91,6 +92,23 @@ def counted_noun(text: str, lexicon: Lexicon) -> str | None:
     if found is None:
         return None
     return next((w for w in tokens(text[found.end():]) if w not in lexicon.function_words and not w.isdigit()), None)
+
+
+def counts_thing(text: str, counted: str | None, lexicon: Lexicon) -> bool:
+    """Whether an Italian question counts a thing it names right after 'quanti/quante' ('quanti lotti di orto
+    ci sono?'): a noun, not a verb ('quanti ne sono saltati fuori'), a unit of time ('quanti giorni', which any
+    duration answers), a field ('quanti indicatori') or a mass ('quanta
+    corrente', measured in a unit the question need not name). Such an amount is stated only by a record
+    that names the thing counted."""
+    found = lexicon.quantity.search(text)
+    if found is None or counted is None or not found.group(0).endswith(("i", "e")):
+        return False
+    return tokens(text[found.end():])[:1] == [counted] and counted not in lexicon.units and \
+        not is_verb(counted) and stem(counted) not in _all_field_stems(lexicon)
+
+
+def _all_field_stems(lexicon: Lexicon) -> frozenset[str]:
+    return frozenset(stem(w) for w in field_words(list(FIELDS), lexicon))
 
 
 def label_words(lexicon: Lexicon) -> frozenset[str]:
@@ -642,6 +660,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                 counts_indicators=counts_indicators, unknown_entities=links.unknown, followup=followup, confidence=round(pred.intent_p, 3),
                 names_set=bool(set(tokens(masked)) & objective_nouns()),
                 amount=counted if counted is not None and counted not in objective_nouns() else None,
+                counts_thing=written_in == "it" and intent == "field" and counted not in objective_nouns()
+                and counts_thing(text, counted, lexicon),
                 context_words=context_words)
 
 
