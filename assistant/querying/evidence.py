@@ -53,7 +53,7 @@ MIN_COVERAGE = {"staff": 0.5, "citizen": 0.4}
 # first by a clear margin. Chosen on the tune split of evals/sets (see evals/sets/README.md).
 DENSE_MIN_COVERAGE = 0.15
 DENSE_MIN_MARGIN = 0.015
-CITIZEN_AGREEMENT, CITIZEN_MIN_COVERAGE = 3, 0.1  # a citizen's need, English: the two ranks' sum at most, share of words
+AGREEMENT, AGREEMENT_MIN_COVERAGE = 3, 0.1  # words and meaning agreeing: the two ranks' sum at most, share of words
 # A question in another language with no word in the records: linked by meaning alone when the nearest
 # objective is this much nearer than the next (tune: 0.009-0.035 right, 0.002-0.003 on questions of no
 # objective in particular)
@@ -335,11 +335,12 @@ def confident(ranked: list[Scored], threshold: float, language: str = "it", mode
     if language != "it" and not strict and top.dense_rank == 1 and not any(s.coverage for s in ranked) \
             and _dense_margin(top, ranked) >= FOREIGN_MIN_MARGIN:
         return True  # no word of the question in the records (another language): meaning alone links it
-    if (mode == "citizen" or language != "it") and not strict and top.dense_rank is not None \
-            and top.lexical_rank is not None \
-            and top.dense_rank + top.lexical_rank <= CITIZEN_AGREEMENT and top.coverage >= CITIZEN_MIN_COVERAGE:
-        # a need in one's own words, or a question in English (words left untranslated): words and
-        # meaning both put it first or second
+    if not strict and top.dense_rank is not None and top.lexical_rank is not None \
+            and top.dense_rank + top.lexical_rank <= AGREEMENT and top.coverage >= AGREEMENT_MIN_COVERAGE \
+            and not any(s.dense_rank == 1 and s.coverage > top.coverage for s in ranked[1:RUNNERS_UP + 1]):
+        # an objective named in one's own words (a citizen's need, a paraphrased title, English words left
+        # untranslated): words and meaning, two independent rankers, both put it first or second (unless
+        # the one meaning puts first holds more of the words)
         return True
     if top.coverage >= threshold and (top.strong > 0 or top.dense_rank == 1 or top.dense_rank is None and
                                       top.coverage >= STATUS_ONLY_COVERAGE):

@@ -79,6 +79,22 @@ def test_the_same_need_is_refused_when_meaning_ranks_it_further_down() -> None:
     assert answer.refused
 
 
+PARAPHRASE = "Chi segue l'obiettivo che sistema l'illuminazione delle stradine buie dove la gente inciampa la sera?"
+
+
+@pytest.mark.parametrize(("rank", "answered"), [(0, True), (1, True), (4, False)])
+def test_an_objective_named_in_other_words_is_answered_when_words_and_meaning_agree(rank, answered) -> None:
+    """Staff naming an objective by what it does, in their words (a paraphrased title), as a citizen
+    names a need: a few of its words found, and words and meaning both putting it first or second."""
+    records = _generated(9)
+    light = next(o for o in records if "illuminazione" in o.titolo)
+    others = [o.key for o in records if "illuminazione" not in o.titolo]
+    answer = Assistant(records, dense=FixedOrder(others[:rank] + [light.key] + others[rank:])).answer(
+        [Message(role="user", content=PARAPHRASE)])
+    assert answer.refused != answered, answer.answer
+    assert not answered or answer.objective_ids == [light.id], answer.answer
+
+
 def test_a_list_reading_of_a_question_about_one_objective_falls_back_to_it() -> None:
     """A plan read as a list that names no objectives ('le buche: il Comune le sistema?') and whose
     topic no record covers as a list's is answered as a question about one objective."""
