@@ -182,13 +182,20 @@ def _sector_variants(name: str, cdrs: set[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted(out, key=len, reverse=True))
 
 
+def names_a_person(value: str | None) -> bool:
+    """Whether a responsabile's or staff's value names someone ('Ing. Paolo Guidetti'), not only a role
+    ('Responsabile Area Tecnica', 'Segretario comunale')."""
+    return any(2 <= len(toks) <= 4 and not (set(toks) & _NOT_A_PERSON)
+               for toks in (tuple(tokens(line)) for line in (value or "").split("\n")))
+
+
 def _persons(records: Sequence[Objective]) -> list[Person]:
     seen: dict[tuple[str, ...], Person] = {}
     for obj in records:
         for value in (obj.responsabile, obj.personale_coinvolto):
             for line in (value or "").split("\n"):
                 toks = tuple(tokens(line))
-                if 2 <= len(toks) <= 4 and not (set(toks) & _NOT_A_PERSON):
+                if names_a_person(line):
                     seen.setdefault(toks, Person(line.strip(), toks))
     return list(seen.values())
 

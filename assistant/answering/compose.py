@@ -235,7 +235,9 @@ class Composer(ListsMixin):
         in_year = f.anno and ev.kind in ("list", "count")
         judged = REPORTED_IN_STATUS if ev.judged_year is not None else frozenset()
         present = [m for m in f.present if m not in judged]
-        missing = [m for m in f.missing if m not in judged]
+        missing = [m for m in f.missing if m not in judged and not (ev.role_only and m == "responsabile")]
+        if ev.role_only:  # every objective names a responsabile: those naming only a role
+            out += t["desc_role"]
         if judged:  # 'target raggiunto' judged from what the statuses report
             out += t["desc_met" if judged & set(f.present) else "desc_missed"].format(anno=ev.judged_year)
             in_year = False

@@ -16,6 +16,7 @@ from assistant.catalog import (
     Catalog,
     field_text,
     has_field,
+    names_a_person,
     record_strings,
     subject_texts,
 )
@@ -94,6 +95,7 @@ class Evidence:
     judged_year: int | None = None  # a 'target raggiunto' filter judged from the statuses, for this year
     assessed: dict[str, list[Assessment]] = field(default_factory=dict)  # key -> its targets, judged
     unjudged: list[Objective] = field(default_factory=list)  # left out: the status tells neither way
+    role_only: bool = False  # 'senza un responsabile nominativo' where every one states one: those naming a role
 
     @property
     def keys(self) -> list[str]:
@@ -543,11 +545,18 @@ def _beyond_title(obj: Objective, concepts: list[Concept]) -> list[Concept]:
 
 def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
                subset: list[Objective] | None = None) -> Evidence:
+    role_only = False
     if subset is not None:
         records = subset
     else:
         within = plan.objective_keys if plan.followup else None
         records = filter_records(catalog, plan.filters, within)
+        role_only = not records and "responsabile" in plan.filters.missing
+        if role_only:
+            # no objective without a responsabile: the question is about those whose responsabile names no
+            # person, only a role ('non hanno un responsabile nominativo, solo il ruolo')
+            named = plan.filters.model_copy(update={"missing": [m for m in plan.filters.missing if m != "responsabile"]})
+            records = [o for o in filter_records(catalog, named, within) if not names_a_person(o.responsabile)]
         if plan.filters.destinatari and not records:
             # no record names all the words: those naming any of them or of their synonyms (never all records)
             wider = filter_records(catalog, plan.filters.model_copy(update={"destinatari": None}), within)
@@ -577,7 +586,8 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
             return _about(plan.model_copy(update={"intent": one}), records,
                           retriever.concepts(plan.filters.text or "", plan.context_words), retriever.lexicon)
     year = plan.filters.anno or default_year(records)
-    ev = Evidence(kind=plan.intent, objectives=records, fields=list(plan.fields), year=year)
+    ev = Evidence(kind=plan.intent, objectives=records, fields=list(plan.fields), year=year,
+                  role_only=subset is None and role_only and bool(records))
     if subset is None and REPORTED_IN_STATUS & {*plan.filters.missing, *plan.filters.present}:
         ev.judged_year = catalog.judged_year(plan.filters.anno)
     if ev.judged_year is not None:  # each target's value as the status reports it, and who cannot be judged
