@@ -351,3 +351,10 @@ def _yaml(path: Path | None) -> Any:
         return None
     with open(path, encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+def counts_back(text: str, lexicon: Lexicon) -> bool:
+    """'quanti ne hanno piantati?': the clitic after the amount word counts what was talked about, and the
+    words after it are what was done to it, not a new subject."""
+    found = lexicon.quantity.search(text)
+    return found is not None and re.match(r"\s+ne\b", text[found.end():]) is not None

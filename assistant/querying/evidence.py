@@ -20,7 +20,7 @@ from assistant.catalog import (
     record_strings,
     subject_texts,
 )
-from assistant.lexicon import Lexicon
+from assistant.lexicon import Lexicon, counts_back
 from assistant.querying.attainment import Assessment
 from assistant.querying.passages import CUED_COVERAGE, UNCUED_COVERAGE, prose_cues, quote
 from assistant.querying.records import (
@@ -301,20 +301,16 @@ def _of_the_age(plan: Plan, ranked: list[Scored], catalog: Catalog, retriever: R
 
 def _amount_of_it(plan: Plan, concepts: list[Concept], retriever: Retriever) -> bool:
     """Whether a follow-up asks an amount of the objective before and nothing else: what it counts is a word
-    of the records, and no other word of it is ('quanti in più l'anno prossimo?'; not 'quante biblioteche?')."""
+    of the records, and no other word of it is ('quanti in più l'anno prossimo?'; not 'quante biblioteche?');
+    or it counts it back with 'ne', whatever the words after ('quanti ne sono risultati non dichiarati?')."""
     if plan.amount is None:
         return False
+    if counts_back(plan.normalized, retriever.lexicon):
+        return True
     counted = [c for c in concepts if c.word == plan.amount]
-    if counted and not retriever.known(counted[0]) and not _counts_it(plan.normalized, retriever.lexicon):
+    if counted and not retriever.known(counted[0]):
         return False  # counting something the records never name is a new subject
     return not any(retriever.known(c) for c in concepts if c.word != plan.amount)
-
-
-def _counts_it(text: str, lexicon: Lexicon) -> bool:
-    """'quanti ne hanno piantati?': the clitic after the amount word counts what was talked about, and the
-    word after it is what was done to it, not a new subject."""
-    found = lexicon.quantity.search(text)
-    return found is not None and re.match(r"\s+ne\b", text[found.end():]) is not None
 
 
 def far_in_meaning(s: Scored, language: str) -> bool:

@@ -20,7 +20,7 @@ from assistant.catalog import (
     field_text,
     writes,
 )
-from assistant.lexicon import Lexicon
+from assistant.lexicon import Lexicon, counts_back
 from assistant.scope import ScopeLinks, asked_dates, resolve
 from assistant.types import Filters, Language, Mode, Plan
 from assistant.understanding.dates import question_range, question_years
@@ -568,7 +568,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         if intent in ("count", "sum", "max") or after_one and amount else bool(content)
     followup = _is_followup(pred, intent, context, has_filter, own_topic,
                             bool(set(tokens(masked)) & objective_nouns()), previous is not None and previous.intent in LIST_INTENTS)
-    followup = followup or picked is not None
+    followup = followup or picked is not None or bool(context) and intent == "field" and not has_filter \
+        and counts_back(masked, lexicon)  # 'e quanti ne sono risultati non dichiarati?': of what was talked about
     if picked is not None and intent in LIST_INTENTS:
         intent, fields = "describe", []  # one item of the list is no set ('e il primo?' is not 'the heaviest')
     if followup and previous and intent in LIST_INTENTS and previous.intent in LIST_INTENTS and (

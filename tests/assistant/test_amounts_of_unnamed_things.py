@@ -126,3 +126,35 @@ def test_money_is_counted_where_the_record_states_an_amount_in_euro(path) -> Non
     for o in records:
         answer = assistant.ask(f"Per l'obiettivo «{o.titolo}», quanti soldi sono previsti?")
         assert answer.refused != _euro(o), (o.id, answer.answer)
+
+
+def _foreign_word(o: Objective, records: list[Objective]) -> str | None:
+    """A participle another objective's indicator writes and this record does not ('dichiarati')."""
+    have = _words(o)
+    for other in records:
+        for row in other.indicatori:
+            for w in tokens(row.indicatore or ""):
+                if len(w) > 5 and stem(w) not in have and is_verb(w) and w[-1] in "ie":
+                    return w
+    return None
+
+
+@pytest.mark.parametrize("path", [ROCCAFELICE, CASALGRANDE])
+def test_an_amount_counted_back_with_ne_is_of_the_objective_talked_about(path) -> None:
+    """'e quanti ne sono risultati non dichiarati?' right after an answer about one objective: the clitic
+    counts what was talked about, even when the words after it are another record's."""
+    from assistant import Message  # noqa: PLC0415
+
+    assistant, records = _plan(path)
+    checked = 0
+    for o in records:
+        word = _foreign_word(o, [r for r in records if r.id != o.id])
+        if word is None or not o.indicatori:
+            continue
+        messages = [Message(role="user", content=f"chi segue l'obiettivo «{o.titolo}»?")]
+        messages.append(Message(role="assistant", content=assistant.answer(messages).answer))
+        messages.append(Message(role="user", content=f"e quanti ne sono risultati {word}?"))
+        answer = assistant.answer(messages)
+        assert answer.objective_ids[:1] == [o.id], (word, answer.answer[:300])
+        checked += 1
+    assert checked >= 10
