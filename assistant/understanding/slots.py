@@ -174,8 +174,10 @@ def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon
     for i, (w, _, _) in enumerate(words):
         if w not in cues:
             continue
-        if language == "it" and w not in OFFICE_CUES:  # 'l'area finanziaria': part of a name, nothing else
+        if language == "it" and w not in OFFICE_CUES:  # 'l'area finanziaria': part of a name
             _part_of_a_name(words, i, catalog, lexicon, links, language)
+            if not links.settore:  # 'l'area personale': the one sector whose objectives are about it
+                _by_subject(words, i, catalog, lexicon, links, language)
             if links.settore:
                 return
             continue
@@ -193,16 +195,28 @@ def _unknown_sector(words: list[tuple[str, int, int]], catalog: Catalog, lexicon
         if links.settore:
             return
         # 'ufficio tributi', 'settore urbanistica': the sector whose objectives are about those words
-        for n in range(len(after), 0, -1):
-            found = catalog.sector_of_words(after[:n] if language == "it" else after[-n:], SUBJECT_SHARE)
-            if found is not None:
-                _link(links, found, span)
-                links.by_subject = span
-                return
+        if _by_subject(words, i, catalog, lexicon, links, language):
+            return
         if w in ("settore", "settori") and language == "it":  # 'settore polizia locale': none in the plan
             links.unknown.append("settore " + " ".join(after))
             links.spans.append(span)
         return
+
+
+def _by_subject(words: list[tuple[str, int, int]], i: int, catalog: Catalog, lexicon: Lexicon, links: Links,
+                language: str) -> bool:
+    """The sector whose objectives are about the words the sector word at ``i`` heads ('ufficio tributi',
+    'l'area personale'), linked; whether one was."""
+    named = _named_near(words, i, lexicon, language)
+    after = [x for x, _, _ in (named if language == "it" else named[::-1])]
+    for n in range(len(after), 0, -1):
+        found = catalog.sector_of_words(after[:n] if language == "it" else after[-n:], SUBJECT_SHARE)
+        if found is not None:
+            span = _span(words[i], named)
+            _link(links, found, span)
+            links.by_subject = span
+            return True
+    return False
 
 
 def _named_near(words: list[tuple[str, int, int]], i: int, lexicon: Lexicon, language: str

@@ -587,16 +587,19 @@ def test_an_elliptical_turn_asks_the_same_of_another_objective(assistant: Assist
     assert not answer.refused and {c.campo for c in answer.citations} - {"titolo"} == {field}, answer.answer
 
 
+@pytest.mark.parametrize("cue", ["l'ufficio", "l'area"])
 @pytest.mark.parametrize(("office", "topic"), [("cimiteri", "cimitero"), ("biblioteca", "biblioteca"),
                                                ("edilizia", "edilizia")])
-def test_an_office_named_by_its_subject_is_the_sector_whose_objectives_are_about_it(office: str, topic: str) -> None:
+def test_an_office_named_by_its_subject_is_the_sector_whose_objectives_are_about_it(cue: str, office: str,
+                                                                                   topic: str) -> None:
     """'l'ufficio cimiteri' in a plan whose sectors are 'Area Vigilanza', 'Area Cultura e Sport'...: the
-    sector whose objectives are about cemeteries, learned from the records (no synonym list); a 'settore'
-    nothing in the plan is about stays unknown and is refused."""
+    sector whose objectives are about cemeteries, learned from the records (no synonym list); so is 'l'area
+    cimiteri', with the plan's own word for its sectors; a 'settore' nothing in the plan is about stays
+    unknown and is refused."""
     records = _generated(12)  # each subject twice, in one area
     asked = Assistant(records)
     area = next(o.settore for o in records if topic in o.titolo)
-    answer = asked.ask(f"quali obiettivi ha l'ufficio {office}?")
+    answer = asked.ask(f"quali obiettivi ha {cue} {office}?")
     assert sorted(answer.objective_ids) == sorted(o.id for o in records if o.settore == area), answer.answer
     assert asked.ask("quali obiettivi ha il settore tributi?").refused
 
