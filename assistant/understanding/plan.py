@@ -222,6 +222,19 @@ def _abbreviations() -> tuple[dict[str, str], re.Pattern[str]]:
     return table, re.compile(r"(?<![a-z0-9.])([a-z]{1,10})\.(?=[\s,;:?!]|$)|(?<![a-z0-9'])(" + alternatives + r")(?![a-z0-9'.])")
 
 
+# Italian determiners of a plural noun ('gli ob.', 'quali ob.', 'tutti gli ob.'): a closed class of the language
+PLURAL_DETERMINERS = frozenset("gli i le degli dei delle agli ai alle negli nei nelle sugli sui sulle dagli dai "
+                               "dalle quali questi queste quei quelle tutti tutte alcuni alcune vari varie".split())
+
+
+def _agreeing(word: str, before: str, words: set[str]) -> str:
+    """An abbreviation's word in the number its determiner asks: 'gli ob.' -> 'obiettivi', where the table
+    has that plural ('obiettivo' -> 'obiettivi', 'settore' -> 'settori')."""
+    previous = re.findall(r"[a-z]+", before[-20:])
+    plural = word[:-1] + ("e" if word.endswith("a") else "i")
+    return plural if previous and previous[-1] in PLURAL_DETERMINERS and plural in words else word
+
+
 def expand_abbreviations(text: str, known: frozenset[str], keep: frozenset[str] = frozenset()) -> str:
     """'resp. ob. sett. Finanziario' -> 'responsabile obiettivo settore finanziario': the abbreviations of
     everyday words (``phrasings.yaml``), else the shortest known word that the abbreviation begins."""
@@ -232,7 +245,7 @@ def expand_abbreviations(text: str, known: frozenset[str], keep: frozenset[str] 
         if short in keep:  # a title before a name ('sig.', 'geom.')
             return m.group()
         if short in table:
-            return table[short]
+            return _agreeing(table[short], text[:m.start()], set(table.values()))
         if m.group(1) is None or len(short) < 3 or short in known:
             return m.group()
         # the shortest word of the records it begins ('amm.' -> 'amministrativa'), else the shortest known word

@@ -169,6 +169,18 @@ def test_abbreviations_of_everyday_words_are_read(rocca: list[Objective]) -> Non
     assert text.startswith("responsabile obiettivo per il censimento")
 
 
+@pytest.mark.parametrize("determiner", ["gli", "quali", "tutti gli", "degli", "i"])
+def test_an_abbreviation_agrees_with_its_plural_determiner(rocca: list[Objective], determiner: str) -> None:
+    """'mi servono gli ob. che...': the abbreviation's plural where its determiner is plural (the table
+    writing both forms); its singular elsewhere."""
+    catalog = Catalog(rocca, load_lexicon())
+    text = expand_abbreviations(norm(f"mi servono {determiner} ob. del sett. tecnico, e l'ob. sul nido"),
+                                catalog.known_words)
+    assert f"{determiner} obiettivi del settore tecnico" in text and "l'obiettivo sul nido" in text, text
+    answer = Assistant(rocca).ask(f"mi servono {determiner} ob. dell'Area Tecnica che hanno il PNRR collegato")
+    assert not answer.refused, answer.answer
+
+
 def test_the_lexicon_refuses_unknown_keys() -> None:
     data = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
     build_lexicon(data)
