@@ -219,8 +219,8 @@ class KnownWords:
 
 class ScopeSpeller(Speller):
     """A ``Speller`` over a scope's words and a speller over the shared words, built once: the same
-    corrections as one speller over both (the nearest word, the first in alphabetical order on a tie),
-    without a copy of the shared words in every scope."""
+    corrections as one speller over both (the nearest word; on a tie the scope's own, then the first in
+    alphabetical order), without a copy of the shared words in every scope."""
 
     def __init__(self, own: Iterable[str], shared: Speller, protected: Iterable[str] = ()) -> None:
         super().__init__(own, protected)
@@ -234,8 +234,9 @@ class ScopeSpeller(Speller):
         if mine == token or theirs == token:
             return theirs if mine == token else mine
         limit = 1 if len(token) < 9 else 2
-        best = min((Levenshtein.distance(token, w, score_cutoff=limit), w) for w in (mine, theirs))
-        return best[1]
+        # on a tie, the records' own word: a question is about them ('scede' is 'schede', not 'scade')
+        best = min((Levenshtein.distance(token, w, score_cutoff=limit), w != mine, w) for w in (mine, theirs))
+        return best[2]
 
 
 _SHARED: dict[int, tuple[Lexicon, frozenset[str], Speller]] = {}

@@ -796,3 +796,15 @@ def test_a_sector_named_by_part_of_its_name(question: str, sector: str | None) -
     records = [o.model_copy(update={"settore": names[i % 3]}) for i, o in enumerate(_generated(9))]
     p = plan(Assistant(records), question)
     assert p.filters.settore == sector, p.filters
+
+
+@pytest.mark.parametrize(("own", "shared", "typo"), [("schede", "scade", "scede"), ("sedute", "sedate", "sedte"),
+                                                     ("rette", "rotte", "ratte"), ("orti", "orari", "orai")])
+def test_a_typo_as_near_a_record_word_as_a_common_one_is_the_record_word(own, shared, typo) -> None:
+    """'quante scede di analisi...': 'schede' (the records') and 'scade' (a word of the questions) are one
+    letter away; the question is about the records, so their word wins the tie, in either alphabetical order."""
+    from assistant.catalog import ScopeSpeller  # noqa: PLC0415
+    from ingest.text import Speller  # noqa: PLC0415
+
+    speller = ScopeSpeller({own}, Speller({shared}))
+    assert speller.correct(typo) == own
