@@ -63,7 +63,7 @@ DENSE_FAR, DENSE_FAR_COVERAGE = 5, 0.75  # ranked this far by meaning, a match m
 STATUS_ONLY_COVERAGE = 0.9  # without dense search, a topic found only in a status must be found whole
 LIST_COVERAGE = 0.5
 CITIZEN_UNSURE = 0.5  # below this intent probability a citizen's fields are a guess, not a request
-AGREE_RANK = 2  # a need's other objectives: ranked this high by words and by meaning alike
+AGREE_RANK = 3  # a need's other objectives: ranked this high by words and by meaning alike
 LONG_TEXT = 700
 LIST_INTENTS = ("list", "count", "sum", "max", "rank")
 

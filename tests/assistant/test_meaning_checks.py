@@ -153,6 +153,15 @@ def test_a_need_served_by_two_objectives_gets_both_when_words_and_meaning_agree(
     assert not answer.refused and set(answer.objective_ids) == {"gen-desk", "gen-point"}
 
 
+def test_a_need_served_by_two_objectives_gets_both_when_meaning_ranks_the_second_third() -> None:
+    """Words and meaning each putting it among the first three (`AGREE_RANK`) is agreement enough."""
+    records, desk, point = _digital(_generated(6))
+    others = [o.key for o in records if o.key not in (desk, point)]
+    answer = Assistant(records, dense=FixedOrder([desk, others[0], point, *others[1:]])).answer(
+        [Message(role="user", content=DIGITAL_NEED)], mode="citizen")
+    assert not answer.refused and set(answer.objective_ids) == {"gen-desk", "gen-point"}, answer.answer
+
+
 def test_the_second_objective_is_left_out_when_meaning_ranks_it_further_down() -> None:
     records, desk, point = _digital(_generated(6))
     others = [o.key for o in records if o.key not in (desk, point)]
