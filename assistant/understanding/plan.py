@@ -94,6 +94,17 @@ def counted_noun(text: str, lexicon: Lexicon) -> str | None:
     return next((w for w in tokens(text[found.end():]) if w not in lexicon.function_words and not w.isdigit()), None)
 
 
+def _amount_sentence_fields(text: str, fields: list[str], lexicon: Lexicon) -> list[str]:
+    """The fields asked of an amount: all of them, unless the amount is asked in a sentence of its own, then
+    those that sentence names ('quanti accordi nel 2024? e il valore intermedio?': none)."""
+    found = lexicon.quantity.search(text)
+    sentences = [m for m in _SENTENCE.finditer(text) if re.search(r"[a-z0-9]", m.group())]
+    if found is None or len(sentences) < 2:
+        return fields
+    own = next(m.group() for m in sentences if m.start() <= found.start() < m.end())
+    return [f for f in named_fields(own, lexicon) if f in fields]
+
+
 def counts_thing(text: str, counted: str | None, lexicon: Lexicon) -> bool:
     """Whether an Italian question counts a thing it names right after 'quanti/quante' ('quanti lotti di orto
     ci sono?'): a noun, not a verb ('quanti ne sono saltati fuori'), a unit of time ('quanti giorni', which any
@@ -548,8 +559,10 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # baseline states (at the start), target (planned), or its status reports (reached); a deadline asked
         # in a clause of its own stays asked ('quanti posti in più, e entro quando?')
         intent, fields = "field", [*AMOUNT_FIELDS, *(f for f in segmented if f in AMOUNT_OPEN - set(AMOUNT_FIELDS))]
-    elif amount and intent == "field" and counted not in naming and not set(fields) & AMOUNT_STATED:
-        # 'peso e quante verifiche?': the weight, and the amount planned and reported
+    elif amount and intent == "field" and counted not in naming and not set(_amount_sentence_fields(
+            masked, fields, lexicon)) & AMOUNT_STATED:
+        # 'peso e quante verifiche?': the weight, and the amount planned and reported; so too 'quanti accordi
+        # nel 2024? e il valore intermedio?', the amount asked in a sentence naming no place of it
         fields = [*fields, *(f for f in AMOUNT_FIELDS if f not in fields)]
     partial = catalog.partial_in(years[0] if len(years) == 1 else None)
     quoted = quoted_phrase(question)

@@ -158,3 +158,16 @@ def test_an_amount_counted_back_with_ne_is_of_the_objective_talked_about(path) -
         assert answer.objective_ids[:1] == [o.id], (word, answer.answer[:300])
         checked += 1
     assert checked >= 10
+
+
+@pytest.mark.parametrize(("path", "oid"), NAMED)
+def test_an_amount_asked_in_a_sentence_of_its_own_is_stated_beside_another_field(path, oid) -> None:
+    """'quanti accordi nel 2024? e il valore intermedio?': the amount's sentence names no place of it, so
+    the target is stated as well as the field the other sentence names."""
+    assistant, records = _plan(path)
+    o = next(r for r in records if r.id == oid)
+    noun, target = _counted(o)
+    row = next(r for r in o.indicatori if r.target == target)
+    many = "quante" if noun.endswith("e") else "quanti"
+    answer = assistant.ask(f"Per l'obiettivo «{o.titolo}», {many} {noun} nel {row.anno}? e il target intermedio?")
+    assert " ".join(target.split()) in " ".join(answer.answer.split()), answer.answer
