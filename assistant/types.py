@@ -54,6 +54,7 @@ class Filters(BaseModel):
     present: list[str] = Field(default_factory=list)  # fields that must be filled ("con uno stato")
     quoted: str | None = None  # a phrase the question quotes ("solo 'in corso di realizzazione'"): records writing it
     quoted_in: list[str] = Field(default_factory=list)  # the fields it must be written in ('nello stato'), if named
+    quoted_any: list[str] = Field(default_factory=list)  # phrases sought as alternatives ('digitale o online'): any
     text: str | None = None
 
 

@@ -249,7 +249,7 @@ class Composer(ListsMixin):
             if in_year and set(missing) & ROW_FIELDS:  # 'senza «target» per il 2027'
                 out, in_year = out + t["desc_in_year"].format(value=f.anno), False
         if f.quoted:
-            out += t["desc_quoted"].format(value=f.quoted)
+            out += t["desc_quoted"].format(value="» o «".join(f.quoted_any) if f.quoted_any else f.quoted)
         if f.scadenza_da and f.scadenza_a:
             out += t["desc_range"].format(da=_date(f.scadenza_da), a=_date(f.scadenza_a))
         if in_year:

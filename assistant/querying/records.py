@@ -107,8 +107,9 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         if not all(has_field(o, name, filters.anno) for name in present):
             continue
-        if filters.quoted and not (writes(o, filters.quoted) if not filters.quoted_in else any(
-                writes_phrase(written_in(o, f, filters.anno), filters.quoted) for f in filters.quoted_in)):
+        if filters.quoted and not any((writes(o, q) if not filters.quoted_in else any(
+                writes_phrase(written_in(o, f, filters.anno), q) for f in filters.quoted_in))
+                for q in filters.quoted_any or [filters.quoted]):
             continue
         if filters.scadenza_da and filters.scadenza_a and not _in_range(
                 catalog, o, date.fromisoformat(filters.scadenza_da), date.fromisoformat(filters.scadenza_a)):

@@ -105,6 +105,28 @@ def _amount_sentence_fields(text: str, fields: list[str], lexicon: Lexicon) -> l
     return [f for f in named_fields(own, lexicon) if f in fields]
 
 
+_OR = re.compile(r"\s+(?:o|oppure|od|or)\s+")
+
+
+def alternatives(phrase: str, catalog: Catalog, lexicon: Lexicon) -> list[str]:
+    """The phrases a sought phrase offers as alternatives ('di digitale o di online gia' -> 'digitale',
+    'online'; 'la parola online o la parola digitale'), when no record writes it whole: each without the
+    words introducing it, and cut to its longest start some record writes; none when there is one."""
+    parts = _OR.split(phrase)
+    if len(parts) < 2 or any(writes(o, phrase) for o in catalog.records):
+        return []
+    out = []
+    for part in parts:
+        words = tokens(lexicon.mention_nouns.sub(" ", part))
+        while words and words[0] in lexicon.stopwords:
+            words = words[1:]
+        kept = next((words[:n] for n in range(len(words), 0, -1)
+                     if any(writes(o, " ".join(words[:n])) for o in catalog.records)), words)
+        if kept:
+            out.append(" ".join(kept))
+    return out if len(out) >= 2 else []
+
+
 def counts_thing(text: str, counted: str | None, lexicon: Lexicon) -> bool:
     """Whether an Italian question counts a thing it names right after 'quanti/quante' ('quanti lotti di orto
     ci sono?'): a noun, not a verb ('quanti ne sono saltati fuori'), a unit of time ('quanti giorni', which any
@@ -655,6 +677,7 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
             # not fields that must be filled besides
             filters.quoted_in = mentioned_in or [f for f in FIELDS if f in named or f in filters.present]
             filters.present = [f for f in filters.present if f not in filters.quoted_in]
+            filters.quoted_any = alternatives(filters.quoted, catalog, lexicon)
     filters.documenti, ambiguous, unknown_plan = _scope(scope_links, catalog, default_ente, previous)
     group_by = (grouped or (pred.group_by if pred.group_by != "none" else "responsabile")) if intent == "rank" \
         else None
