@@ -324,8 +324,20 @@ def sentences(text: str) -> list[str]:
 
 
 def best_sentences(text: str, concepts: Sequence[Concept], n: int = 2) -> list[str]:
-    """The ``n`` sentences of a text that match the topic best, in text order (none when none match)."""
+    """The ``n`` sentences of a text that match the topic best, in text order (none when none match); a
+    sentence introducing a list by a colon comes with the list's items."""
     parts = sentences(text)
     scores = [sum(c.weight for c in concepts if c.stems & {stem(t) for t in tokens(p)}) for p in parts]
-    best = sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: -scores[i])[:n]
+    best = set(sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: -scores[i])[:n])
+    for i in sorted(best):
+        if parts[i].rstrip().endswith(":"):
+            # a sentence introducing a list ('Gli eventi svolti al 30/06/2023 sono:'): its items with it
+            j = i + 1
+            while j < len(parts) and j - i <= LIST_ITEMS and _ITEM.match(parts[j]):
+                best.add(j)
+                j += 1
     return [parts[i] for i in sorted(best)]
+
+
+LIST_ITEMS = 8  # the most items of a list quoted with the sentence introducing it
+_ITEM = re.compile(r"\s*(?:\d{1,2}[).]|[a-z][)]|[-•*–])\s")
