@@ -335,10 +335,12 @@ def confident(ranked: list[Scored], threshold: float, language: str = "it", mode
         return True  # no word of the question in the records (another language): meaning alone links it
     if not strict and top.dense_rank is not None and top.lexical_rank is not None \
             and top.dense_rank + top.lexical_rank <= AGREEMENT and top.coverage >= AGREEMENT_MIN_COVERAGE \
+            and (mode == "citizen" or language != "it" or top.lexical_rank == 1) \
             and not any(s.dense_rank == 1 and s.coverage > top.coverage for s in ranked[1:RUNNERS_UP + 1]):
-        # an objective named in one's own words (a citizen's need, a paraphrased title, English words left
-        # untranslated): words and meaning, two independent rankers, both put it first or second (unless
-        # the one meaning puts first holds more of the words)
+        # an objective named in one's own words (a citizen's need, English words left untranslated; staff's
+        # paraphrased title when words put it first): words and meaning, two independent rankers, both put
+        # it first or second (unless the one meaning puts first holds more of the words); first by meaning
+        # and second by words, staff's question still needs meaning's clear margin (below)
         return True
     if top.coverage >= threshold and (top.strong > 0 or top.dense_rank == 1 or top.dense_rank is None and
                                       top.coverage >= STATUS_ONLY_COVERAGE):
