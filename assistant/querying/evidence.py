@@ -381,7 +381,7 @@ def _unmeasured(plan: Plan, targets: list[Objective], retriever: Retriever, lexi
     if not plan.counts_thing or plan.amount is None or not targets or not has_thesaurus():
         return False  # without a thesaurus, a synonym ('quanti turisti?' of the visitors) would be refused
     if plan.amount in lexicon.money_units:  # 'quanti soldi in tutto?': what an amount in euro answers
-        euro = next(u.answer_pattern for u in lexicon.unsupported if u.name == "budget")
+        euro = next((u.answer_pattern for u in lexicon.unsupported if u.name == "budget"), None)
         return euro is not None and not any(euro.search(t) for o in targets for t in record_strings(o))
     counted = retriever.concepts(plan.amount)
     if not counted:
