@@ -155,7 +155,10 @@ def _thesaurus() -> dict[str, frozenset[str]]:
     """An Italian thesaurus in the MyThes format (LibreOffice's, Debian's ``mythes-it``), when installed:
     word -> its one-word synonyms as a noun (the noun meanings' lists joined, read both ways)."""
     import os  # noqa: PLC0415
-    for path in (os.environ.get("PIAO_THESAURUS"), *THESAURUS_PATHS):
+    chosen = os.environ.get("PIAO_THESAURUS")
+    if chosen == "none":  # switched off
+        return {}
+    for path in (chosen, *THESAURUS_PATHS):
         if path and os.path.exists(path):
             break
     else:

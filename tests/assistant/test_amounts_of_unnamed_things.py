@@ -171,3 +171,22 @@ def test_an_amount_asked_in_a_sentence_of_its_own_is_stated_beside_another_field
     many = "quante" if noun.endswith("e") else "quanti"
     answer = assistant.ask(f"Per l'obiettivo «{o.titolo}», {many} {noun} nel {row.anno}? e il target intermedio?")
     assert " ".join(target.split()) in " ".join(answer.answer.split()), answer.answer
+
+
+def test_without_a_thesaurus_an_amount_of_an_unnamed_thing_is_answered_as_before(monkeypatch) -> None:
+    """PIAO_THESAURUS=none (or no thesaurus installed): a synonym could not be told from a missing count,
+    so nothing is refused for it; the objective's amounts are answered."""
+    from ingest import text  # noqa: PLC0415
+
+    case = UNNAMED[0]
+    records = load(case[0])
+    o = next(r for r in records if r.id == case[1])
+    monkeypatch.setenv("PIAO_THESAURUS", "none")
+    text._thesaurus.cache_clear()
+    try:
+        assert not has_thesaurus()
+        answer = Assistant(records).ask(_question(case[2], o))
+        assert "non riporta questo dato" not in answer.answer, answer.answer
+    finally:
+        monkeypatch.delenv("PIAO_THESAURUS")
+        text._thesaurus.cache_clear()
