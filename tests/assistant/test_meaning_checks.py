@@ -213,6 +213,20 @@ def test_a_stated_age_links_the_objective_serving_it_when_meaning_puts_it_near()
     assert _ask_citizen(records, far, "mio figlio ha 14 anni, il pomeriggio cosa può fare?").refused
 
 
+def test_a_stated_age_prefers_the_objective_serving_it_to_one_holding_few_words_and_no_age() -> None:
+    """'mio nipote ha 13 anni, c'è un posto dove stare con altri ragazzi?': words and meaning agree on an
+    objective stating no age that holds little of the need; the one serving that age, near by meaning, is
+    the answer. An objective the question names whole is kept."""
+    records = _aged()
+    other = records[5]
+    word = max((w for w in other.titolo.split() if w.isalpha()), key=len).lower()
+    order = [other.key, records[0].key, *(o.key for o in records if o.key not in (other.key, records[0].key))]
+    few = f"mio figlio ha 14 anni e il pomeriggio si annoia sempre, c'è qualcosa tipo {word} dove stare con altri?"
+    assert _ask_citizen(records, order, few).objective_ids[0] == records[0].id
+    whole = f"mio figlio ha 14 anni: {other.titolo}?"
+    assert _ask_citizen(records, order, whole).objective_ids[0] == other.id
+
+
 def test_meaning_is_asked_when_words_first_choice_holds_little_of_the_topic() -> None:
     """'notte bianca: data dell'evento e presenze?': the objective titled so holds two of the five words;
     another one's status mentions four. Words alone are not clear about the first, so meaning is
