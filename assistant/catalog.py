@@ -182,11 +182,15 @@ def _sector_variants(name: str, cdrs: set[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted(out, key=len, reverse=True))
 
 
+def _a_person(toks: tuple[str, ...]) -> bool:
+    """Whether the words of one line name someone: two to four words, none of a role."""
+    return 2 <= len(toks) <= 4 and not (set(toks) & _NOT_A_PERSON)
+
+
 def names_a_person(value: str | None) -> bool:
     """Whether a responsabile's or staff's value names someone ('Ing. Paolo Guidetti'), not only a role
     ('Responsabile Area Tecnica', 'Segretario comunale')."""
-    return any(2 <= len(toks) <= 4 and not (set(toks) & _NOT_A_PERSON)
-               for toks in (tuple(tokens(line)) for line in (value or "").split("\n")))
+    return any(_a_person(tuple(tokens(line))) for line in (value or "").split("\n"))
 
 
 def _persons(records: Sequence[Objective]) -> list[Person]:
@@ -195,7 +199,7 @@ def _persons(records: Sequence[Objective]) -> list[Person]:
         for value in (obj.responsabile, obj.personale_coinvolto):
             for line in (value or "").split("\n"):
                 toks = tuple(tokens(line))
-                if names_a_person(line):
+                if _a_person(toks):
                     seen.setdefault(toks, Person(line.strip(), toks))
     return list(seen.values())
 

@@ -6,6 +6,7 @@ cell means "nothing" and fold text for *matching* (never for storing).
 """
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -154,7 +155,6 @@ THESAURUS_PATHS = ("/usr/share/mythes/th_it_IT_v2.dat",)  # Debian's mythes-it (
 def _thesaurus() -> dict[str, frozenset[str]]:
     """An Italian thesaurus in the MyThes format (LibreOffice's, Debian's ``mythes-it``), when installed:
     word -> its one-word synonyms as a noun (the noun meanings' lists joined, read both ways)."""
-    import os  # noqa: PLC0415
     chosen = os.environ.get("PIAO_THESAURUS")
     if chosen == "none":  # switched off
         return {}

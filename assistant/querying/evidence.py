@@ -232,16 +232,17 @@ def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[
         ranked = retriever.search(plan.filters.text or "", _in_scope(plan, catalog), plan.question, plan.context_words)
     if not confident(ranked, threshold, plan.written_in, plan.mode, plan.injection):
         ranked = _more_covered(ranked, threshold, plan) or ranked
-    aged = _of_the_age(plan, ranked, catalog, retriever)
     if not confident(ranked, threshold, plan.written_in, plan.mode, plan.injection):
+        aged = _of_the_age(plan, ranked, catalog, retriever)
         if aged is None:
             return []
         ranked = [aged, *(s for s in ranked if s is not aged)]
-    elif aged is not None and aged is not ranked[0] and not catalog.ages.get(ranked[0].key) \
-            and ranked[0].coverage < threshold:
+    elif not catalog.ages.get(ranked[0].key) and ranked[0].coverage < threshold:
         # 'ho 13 anni, c'è un posto dove stare con altri ragazzi?': an objective serving the age stated, near
         # by meaning, before one that states no age and holds little of the need's words
-        ranked = [aged, *(s for s in ranked if s is not aged)]
+        aged = _of_the_age(plan, ranked, catalog, retriever)
+        if aged is not None:
+            ranked = [aged, *(s for s in ranked if s is not aged)]
     top = ranked[0]
     keys = [top.key]
     if plan.intent == "guidance":

@@ -9,7 +9,15 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from assistant.lexicon import Lexicon
-from ingest.text import ITALIAN_MIN_COUNT, OTHER_LANGUAGES, has_thesaurus, is_verb, italian_words, tokens, words_of
+from ingest.text import (
+    ITALIAN_MIN_COUNT,
+    OTHER_LANGUAGES,
+    has_thesaurus,
+    is_verb,
+    italian_words,
+    tokens,
+    words_of,
+)
 
 EN_MIN_EVIDENCE = 8.0  # summed log-frequency advantage of a language over Italian for a question to be in it
 LANGUAGE_WORDS = 60  # the words a question's language is read from (a long text's first ones)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -260,7 +260,7 @@ PLURAL_DETERMINERS = frozenset("gli i le degli dei delle agli ai alle negli nei 
                                "dalle quali questi queste quei quelle tutti tutte alcuni alcune vari varie".split())
 
 
-def _agreeing(word: str, before: str, words: set[str]) -> str:
+def _agreeing(word: str, before: str, words: Collection[str]) -> str:
     """An abbreviation's word in the number its determiner asks: 'gli ob.' -> 'obiettivi', where the table
     has that plural ('obiettivo' -> 'obiettivi', 'settore' -> 'settori')."""
     previous = re.findall(r"[a-z]+", before[-20:])
@@ -278,7 +278,7 @@ def expand_abbreviations(text: str, known: frozenset[str], keep: frozenset[str] 
         if short in keep:  # a title before a name ('sig.', 'geom.')
             return m.group()
         if short in table:
-            return _agreeing(table[short], text[:m.start()], set(table.values()))
+            return _agreeing(table[short], text[:m.start()], table.values())
         if m.group(1) is None or len(short) < 3 or short in known:
             return m.group()
         # the shortest word of the records it begins ('amm.' -> 'amministrativa'), else the shortest known word
