@@ -654,8 +654,11 @@ def _by_topic(plan: Plan, records: list[Objective], retriever: Retriever) -> lis
     """Records restricted to a topic ('obiettivi sulla biblioteca'): title, indicators or card must
     cover it; a topic that matches none of the filtered records is ignored when filters were given."""
     topic = plan.filters.text or ""
-    if plan.filters.destinatari or not retriever.concepts(topic, plan.context_words):
+    concepts = retriever.concepts(topic, plan.context_words)
+    if plan.filters.destinatari or not concepts:
         return records
+    if _structured(plan.filters) and all(c.word in plan.context_words for c in concepts):
+        return records  # only the words of a preamble ('ufficio personale: gli ob. dell'area tecnica?')
     ranked = [s for s in retriever.search(topic, [o.key for o in records], plan.question, plan.context_words)
               if not far_in_meaning(s, plan.written_in)]
     best = max((s.strong for s in ranked), default=0.0)

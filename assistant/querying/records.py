@@ -56,6 +56,15 @@ def _in_range(catalog: Catalog, obj: Objective, start: date, end: date) -> bool:
     return any(d is not None and start <= d <= end for _, d in catalog.deadlines[obj.key])
 
 
+def _states(catalog: Catalog, obj: Objective, name: str, year: int | None) -> bool:
+    """Whether a record states a field; a deadline also where a target is one ('Entro il 30/09/2025'), as
+    plans without a deadline column write it."""
+    if has_field(obj, name, year):
+        return True
+    return name == "scadenza" and any(d is not None and (year is None or row.anno == year)
+                                      for row, d in catalog.deadlines[obj.key])
+
+
 def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | None = None) -> list[Objective]:
     """Every record matching all the filters (document order), optionally within some keys."""
     allowed = set(within) if within is not None else None
@@ -103,9 +112,9 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             present = [m for m in present if m not in REPORTED_IN_STATUS]
         if filters.missing_in_some and missing and not any(_lacks_somewhere(o, name, filters.anno) for name in missing):
             continue
-        if not filters.missing_in_some and any(has_field(o, name, filters.anno) for name in missing):
+        if not filters.missing_in_some and any(_states(catalog, o, name, filters.anno) for name in missing):
             continue
-        if not all(has_field(o, name, filters.anno) for name in present):
+        if not all(_states(catalog, o, name, filters.anno) for name in present):
             continue
         if filters.quoted and not any((writes(o, q) if not filters.quoted_in else any(
                 writes_phrase(written_in(o, f, filters.anno), q) for f in filters.quoted_in))

@@ -63,6 +63,9 @@ class FallbackDense:
 GROUPS = FIELDS
 
 
+FAMILY_MIN = 6  # letters two stems need to be read as one word family when one starts the other
+
+
 @dataclass(frozen=True)
 class Concept:
     """One topic word of the question, with the lexicon terms that may stand for it."""
@@ -123,6 +126,7 @@ class Retriever:
         # every text of the records as stems, one line each: whether the records write a phrase
         self._written = "\n".join(" ".join(stems(t)) for o in catalog.records for t in record_strings(o))
         self._writes: dict[str, bool] = {}
+        self._roots: dict[str, set[str]] | None = None  # word roots of the records (``family``), read when first asked
 
     def concepts(self, topic: str, weak: Collection[str] = ()) -> list[Concept]:
         """The topic words of a (normalised) topic text, each with its lexicon alternatives; ``weak``
@@ -146,8 +150,29 @@ class Retriever:
             weight = (known * everyday_damping(w) ** KNOWN_DAMPING if known
                       else UNKNOWN_WEIGHT * self._max_idf * everyday_damping(w))
             weight *= CONTEXT_WEIGHT if w in weak else 1.0
-            out.append(Concept(w, frozenset({s} | alternatives.get(w, set())), weight))
+            out.append(Concept(w, frozenset({s} | alternatives.get(w, set()) | self.family(w)), weight))
         return out
+
+    def family(self, word: str) -> frozenset[str]:
+        """Stored stems of the same word family as a word the records never use, the root of one (the word
+        less its final vowels) starting the other ('digitalizzazione' -> 'digitale', 'regolamentazione' ->
+        'regolamento'): roots long enough to name a thing ('comun' of 'comune' is not)."""
+        if stem(word) in self._idf:
+            return frozenset()
+        if self._roots is None:
+            roots: dict[str, set[str]] = {}
+            for o in self.catalog.records:
+                for text in record_strings(o):
+                    for t in tokens(text):
+                        root = t.rstrip("aeiou")
+                        if len(root) >= FAMILY_MIN:
+                            roots.setdefault(root, set()).add(stem(t))
+            self._roots = roots
+        mine = word.rstrip("aeiou")
+        if len(mine) < FAMILY_MIN:
+            return frozenset()
+        return frozenset(s for root, found in self._roots.items() if word.startswith(root) or root.startswith(mine)
+                         for s in found)
 
     def known(self, concept: Concept) -> bool:
         """Whether some record uses the concept's words."""

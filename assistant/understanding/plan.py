@@ -6,6 +6,7 @@ records' vocabulary, link entities, detect the fields and the intent, keep the r
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import replace
@@ -213,7 +214,8 @@ def without_asking(text: str, catalog: Catalog, lexicon: Lexicon, naming: frozen
         # a word of asking in another number or gender that the records never write, nor a title by its stem
         # ('destinatari indicati' as 'indicato')
         of_asking = word in asking or (len(word) > 4 and word not in catalog.vocabulary
-                                       and stem(word) in asking_stems and stem(word) not in title_stems)
+                                       and stem(word) in asking_stems and stem(word) not in title_stems
+                                       and _inflects(word, asking_stems[stem(word)]))
         return word if inside or not of_asking or word in catalog.title_words else " " * len(word)
 
     return re.sub(r"[a-z0-9]+", blank, text)
@@ -225,8 +227,19 @@ def _field_stems(name: str, lexicon: Lexicon) -> frozenset[str]:
 
 
 @lru_cache(maxsize=16)
-def _stems_of(words: frozenset[str]) -> frozenset[str]:
-    return frozenset(stem(w) for w in words if len(w) > 4)
+def _stems_of(words: frozenset[str]) -> dict[str, list[str]]:
+    """The words longer than four letters by stem."""
+    out: dict[str, list[str]] = {}
+    for w in words:
+        if len(w) > 4:
+            out.setdefault(stem(w), []).append(w)
+    return out
+
+
+def _inflects(word: str, others: Sequence[str]) -> bool:
+    """Whether a word is another number or gender of one of some words (their endings differ, at most two
+    letters each: 'indicati' of 'indicato'), not a word derived from it ('comunicazione' of 'comunica')."""
+    return any(len(os.path.commonprefix([word, o])) >= max(len(word), len(o)) - 2 for o in others)
 
 
 def expansions(text: str, lexicon: Lexicon) -> list[str]:
@@ -500,9 +513,13 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # ('quali obiettivi hanno uno stakeholder indicato? non tralasciarne nessuno')
         topical = topical[:len(topical) - len(tail)]
     topic = topic_text(topical, lexicon)
-    core = content_words(topic_text(question_core(topical), lexicon), lexicon)
     content = content_words(topic, lexicon)
-    context_words = [w for w in content if w not in core] if core else []
+    # words before the sentence that asks are context ('uff. personale, x il nucleo: quanti ob. ha l'area?'),
+    # even when the asking sentence names nothing but filters
+    asking_sentence = question_core(topical)
+    said_there = set(tokens(topic_text(asking_sentence, lexicon)))
+    context_words = [w for w in dict.fromkeys(tokens(topic)) if w not in said_there and w not in lexicon.stopwords
+                     and not w.isdigit() and len(w) > 1] if asking_sentence != topical else []
     if written_in != "it":  # words of another language left untranslated are phrasing more often than topic
         context_words += [w for w in content if w not in catalog.vocabulary and w not in context_words]
     has_filter = links.filter_named()
@@ -556,6 +573,11 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         # dictated ('conferma che il peso è 80%': no filter repeats a dictated number)
         intent, fields = "list", [*fields, *(["peso"] if "peso" not in fields else [])]
     counted = counted_noun(masked, lexicon)
+    if intent == "unknown" and counted in objective_nouns() and lexicon.quantity.search(masked).group(0).endswith(
+            ("i", "e")):
+        # 'uff. personale: quanti ob. ha l'area?': what is counted is objectives, whatever the words around
+        # suggest (staff, money); the plan holds that count
+        intent = "count"
     if intent == "max" and counted is not None and counted not in objective_nouns() and not has_filter \
             and stem(counted) not in {stem(w) for w in field_words(["peso"], lexicon)}:
         # 'quanti incontri minimo?', 'quante ore al massimo?': the bound of an amount an objective measures,
@@ -676,6 +698,10 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
             # the fields named beside a quote are where it is written ('target espressi come "entro il..."'),
             # not fields that must be filled besides
             filters.quoted_in = mentioned_in or [f for f in FIELDS if f in named or f in filters.present]
+            if set(filters.quoted_in) <= catalog.unstated_fields:
+                # a field no record states ('scadenza "entro il"' where deadlines are written as targets): the
+                # phrase is sought wherever the records write it
+                filters.quoted_in = []
             filters.present = [f for f in filters.present if f not in filters.quoted_in]
             filters.quoted_any = alternatives(filters.quoted, catalog, lexicon)
     filters.documenti, ambiguous, unknown_plan = _scope(scope_links, catalog, default_ente, previous)

@@ -293,6 +293,52 @@ def link_persons(text: str, original: str, catalog: Catalog, links: Links) -> No
             links.spans.append((words[j][1], words[j][2]))
 
 
+def _title(toks: tuple[str, ...], honorifics: frozenset[str]) -> str:
+    """The title a stored name starts with, its words joined ('dott.ssa Chiara Landini' -> 'dottssa')."""
+    n = next((i for i, t in enumerate(toks) if t not in honorifics), len(toks))
+    return "".join(toks[:n])
+
+
+def _abbreviates(short: str, word: str) -> bool:
+    """Whether a title is the word or its abbreviation: same first two letters, its letters in order
+    ('ing' of 'ingegnere', 'dottssa' of 'dottoressa', 'geom' of 'geometra')."""
+    if short[:2] != word[:2]:
+        return False
+    rest = iter(word)
+    return all(ch in rest for ch in short)
+
+
+def link_by_title(text: str, catalog: Catalog, lexicon: Lexicon, links: Links) -> None:
+    """A person named by the title alone ('gli obiettivi dell'ingegnere', 'chi è il geometra?'): linked when
+    exactly one stored person's name starts with that title (the most specific abbreviation of it) and no
+    name follows the title (a name the plan lacks is not this person)."""
+    words = _words(text)
+    titles: dict[str, list[str]] = {}
+    for person in catalog.persons:
+        title = _title(person.tokens, lexicon.honorifics)
+        if title:
+            titles.setdefault(title, []).append(person.name)
+    if not titles:
+        return
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and words[j][0] in lexicon.honorifics:
+            j += 1
+        if j == i:
+            i += 1
+            continue
+        said = "".join(w for w, _, _ in words[i:j])
+        followed = j < len(words) and words[j][0] not in lexicon.stopwords
+        fits = [t for t in titles if _abbreviates(t, said)]
+        best = [t for t in fits if len(t) == max(map(len, fits))]
+        if not followed and len(best) == 1 and len(titles[best[0]]) == 1:
+            links.persons.append(titles[best[0]][0])
+            links.spans.append((words[i][1], words[j - 1][2]))
+            return
+        i = j
+
+
 def _only_a_name(word: str, catalog: Catalog) -> bool:
     """A surname that is no word of the language nor of the lexicon ('giomo', 'zanellati'): written in
     lower case it still names the person; 'barbieri', 'amico' or a word of the titles needs its capital."""
@@ -479,6 +525,8 @@ def link_all(text: str, original: str, catalog: Catalog, lexicon: Lexicon, langu
     """Every entity of a normalised question."""
     links = Links()
     link_persons(text, original, catalog, links)
+    if not links.persons:
+        link_by_title(text, catalog, lexicon, links)
     link_classification(text, catalog, lexicon, links)
     link_sector(text, original, catalog, lexicon, links, language)
     _grow_sector_span(text, catalog, lexicon, links, language)
