@@ -27,6 +27,9 @@ class Message(BaseModel):
     content: str
 
 
+TargetForm = Literal["percentuale", "importo", "numero", "scadenza"]
+
+
 class Filters(BaseModel):
     """Exact filters linked from the question to stored values."""
 
@@ -55,6 +58,9 @@ class Filters(BaseModel):
     quoted: str | None = None  # a phrase the question quotes ("solo 'in corso di realizzazione'"): records writing it
     quoted_in: list[str] = Field(default_factory=list)  # the fields it must be written in ('nello stato'), if named
     quoted_any: list[str] = Field(default_factory=list)  # phrases sought as alternatives ('digitale o online'): any
+    target_forma: TargetForm | None = None  # targets written in that form ('target in percentuale')
+    target_valore: str | None = None  # a target's value with its unit, if said ('100%', '6 km', '600')
+    target_tutti: bool = False  # every target (of the year) so, not one ('esclusivamente in percentuale')
     text: str | None = None
 
 

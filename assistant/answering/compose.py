@@ -248,6 +248,11 @@ class Composer(ListsMixin):
                 value=", ".join(self._label(plan, m) for m in missing))
             if in_year and set(missing) & ROW_FIELDS:  # 'senza «target» per il 2027'
                 out, in_year = out + t["desc_in_year"].format(value=f.anno), False
+        if f.target_forma:
+            out += t["desc_target_all" if f.target_tutti else "desc_target_form"].format(
+                value=t["target_forms"][f.target_forma])
+        if f.target_valore:
+            out += t["desc_target_value"].format(value=f.target_valore)
         if f.quoted:
             out += t["desc_quoted"].format(value="» o «".join(f.quoted_any) if f.quoted_any else f.quoted)
         if f.scadenza_da and f.scadenza_a:

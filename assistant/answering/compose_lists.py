@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.catalog import REPORTED_IN_STATUS, deadline_text, field_text, indicator_names
 from assistant.querying.attainment import Assessment
 from assistant.querying.evidence import Evidence
-from assistant.querying.records import format_number, parse_weight, rows_with_weight, weight_rows
+from assistant.querying.records import format_number, parse_weight, rows_with_weight, target_rows, weight_rows
 from assistant.querying.retrieve import sentences
 from assistant.types import Plan
 from ingest.types import Indicator, Objective
@@ -63,6 +63,9 @@ class ListsMixin:
             shown.add("peso")
         if ev.judged_year is not None:  # each judged target is shown with what the status reports
             shown |= {*REPORTED_IN_STATUS, "target", "stato_attuazione"}
+        by_target = bool(plan.filters.target_forma or plan.filters.target_valore)
+        if by_target:
+            shown.add("target")
         extra = [f for f in plan.fields if f not in shown]
         lines = []
         for i, obj in enumerate(cites.shown(ev.objectives), 1):
@@ -78,6 +81,12 @@ class ListsMixin:
                 line += self._weight_extra(plan, obj, t, cites)
             if obj.key in ev.assessed:
                 line += self._assessed_extra(plan, obj, ev.assessed[obj.key], t, cites)
+            if by_target:  # the targets the list was filtered on, each cited
+                label = self._label(plan, "target")
+                line += "".join(t["item_extra"].format(label=f"{label} {r.anno}" if r.anno else label,
+                                                       value=_flat(r.target or ""),
+                                                       c=cites.add(obj, "target", r.target, r.anno))
+                                for r in target_rows(obj, plan.filters, self.lexicon)[:3])
             if plan.filters.scadenza_da:
                 for r in obj.indicatori:  # the rows due in the range, whatever rows the list holds
                     due = deadline_text(r, self.lexicon)

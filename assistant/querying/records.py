@@ -15,8 +15,10 @@ from assistant.catalog import (
     writes,
     written_in,
 )
+from assistant.lexicon import Lexicon
 from assistant.querying.attainment import overall
 from assistant.types import Filters
+from assistant.understanding.dates import parse_deadline
 from ingest.text import norm, stated, stem, tokens, writes_phrase
 from ingest.types import Indicator, Objective
 
@@ -54,6 +56,52 @@ def _class_match(value: str | None, phrase: str, exact: bool) -> bool:
 
 def _in_range(catalog: Catalog, obj: Objective, start: date, end: date) -> bool:
     return any(d is not None and start <= d <= end for _, d in catalog.deadlines[obj.key])
+
+
+_NUMBER = re.compile(r"(?<![\d/])(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?(?![\d/])")
+_MONEY = re.compile(r"€|\beuro\b", re.IGNORECASE)
+
+
+def target_form(target: str, lexicon: Lexicon) -> str | None:
+    """The form a target is written in: a deadline ('Entro il 30/09/2025'), an amount of money ('€ 250.000'),
+    a percentage ('≥ 85%'), a number ('1.200', '6 km'); ``None`` for words alone ('Aggiornamento annuale')."""
+    if lexicon.deadline_cues.search(norm(target)) and parse_deadline(target, lexicon):
+        return "scadenza"
+    if _MONEY.search(target):
+        return "importo"
+    if "%" in target:
+        return "percentuale"
+    return "numero" if _NUMBER.search(target) else None
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(m.group(1).replace(".", "") + (f".{m.group(2)}" if m.group(2) else "")) for m in _NUMBER.finditer(text)]
+
+
+def target_matches(target: str | None, filters: Filters, lexicon: Lexicon) -> bool:
+    """Whether a target is of the asked form and states the asked value (its unit too, when one was said)."""
+    if not target:
+        return False
+    form = target_form(target, lexicon)
+    if filters.target_forma and form != filters.target_forma:
+        return False
+    if filters.target_valore:
+        wanted = _numbers(filters.target_valore)
+        unit = _NUMBER.sub(" ", filters.target_valore).strip().lower()
+        if not wanted or wanted[0] not in _numbers(target) or form == "scadenza":
+            return False
+        if unit == "%" and form != "percentuale" or unit in ("€", "euro") and form != "importo":
+            return False
+        if unit not in ("", "%", "€", "euro") and unit not in target.lower():
+            return False
+    return True
+
+
+def target_rows(obj: Objective, filters: Filters, lexicon: Lexicon) -> list[Indicator]:
+    """The indicator rows (of the year, if one is given) whose target has the asked form and value."""
+    rows = [r for r in obj.indicatori if (filters.anno is None or r.anno == filters.anno)
+            and target_matches(r.target, filters, lexicon)]
+    return list({(r.anno, r.target): r for r in rows}.values())  # one row per year and value
 
 
 def _states(catalog: Catalog, obj: Objective, name: str, year: int | None) -> bool:
@@ -101,6 +149,11 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         if filters.peso is not None and not _has_weight(o, filters.peso, filters.anno, filters.peso_op):
             continue
+        if filters.target_forma or filters.target_valore:
+            rows = [r for r in o.indicatori if r.target and (filters.anno is None or r.anno == filters.anno)]
+            hits = target_rows(o, filters, catalog.lexicon)
+            if not hits or filters.target_tutti and len(hits) < len(rows):
+                continue
         missing, present = filters.missing, filters.present
         if judged_year is not None and not any(has_field(o, name, judged_year) for name in REPORTED_IN_STATUS):
             # 'non hanno raggiunto il target': judged from what the status reports (no row states it)

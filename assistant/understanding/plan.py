@@ -141,8 +141,14 @@ def counts_thing(text: str, counted: str | None, lexicon: Lexicon) -> bool:
         not is_verb(counted) and stem(counted) not in _all_field_stems(lexicon)
 
 
+PEOPLE_FIELDS = ("responsabile", "personale_coinvolto")  # fields naming people: 'quante persone' counts people
+
+
 def _all_field_stems(lexicon: Lexicon) -> frozenset[str]:
-    return frozenset(stem(w) for w in field_words(list(FIELDS), lexicon))
+    """The stems of the words naming a field whose rows or values an amount may count ('quanti indicatori');
+    the words of the fields naming people are not among them ('quante persone hanno partecipato?' counts
+    people, which a record must name)."""
+    return frozenset(stem(w) for w in field_words([f for f in FIELDS if f not in PEOPLE_FIELDS], lexicon))
 
 
 def label_words(lexicon: Lexicon) -> frozenset[str]:
@@ -397,6 +403,42 @@ def asked_weight(text: str, lexicon: Lexicon) -> tuple[float | None, str]:
     said += [(len(m.group()), k) for k, pat in lexicon.comparisons_after.items() for m in pat.finditer(after)
              if not after[:m.start()].strip()]  # right after it: 'il 50% o più'
     return float(found.group(1).replace(",", ".")), max(said)[1] if said else "eq"
+
+
+_TARGET_WORD = r"\b(?:target|valor[ei]\s+attes[oi]|traguard[oi]|risultat[oi]\s+attes[oi])\b"
+_TARGET_VALUE = re.compile(_TARGET_WORD + r"[^?.;:]{0,30}?(?<![\d.,/])(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?"
+                           r"\s*(%|per\s*cento|km|€|euro)?(?![\d/])")
+_TARGET_FORMS = {  # how people say the form a target is written in
+    "percentuale": r"percentual[ei]|in\s+%|per\s*cento",
+    "importo": r"in\s+euro|in\s+€|import[oi]|monetari[oi]?|in\s+denaro|in\s+soldi",
+    "numero": r"numeric[oi]|valor[ei]\s+assolut[oi]|numer[oi]\s+assolut[oi]|in\s+numer[oi]",
+    "scadenza": r"come\s+(?:una\s+)?data|come\s+(?:una\s+)?scadenz[ae]|in\s+date|con\s+una\s+data",
+}
+_TARGET_FORM = re.compile(_TARGET_WORD + r"[^?.;:]{0,40}?\b(" + "|".join(f"(?P<{k}>{v})" for k, v in _TARGET_FORMS.items())
+                          + r")")
+_EVERY = re.compile(r"\b(?:esclusivamente|solo|soltanto|unicamente|tutti|tutte|sempre)\b")
+
+
+def asked_target(text: str) -> tuple[str | None, str | None, bool, tuple[int, int] | None]:
+    """'obiettivi con target 2027 del 100%', 'target espressi in percentuale', 'in euro': the form a list
+    asks its targets to be written in, or the value they state (with its unit), whether every target must
+    be so ('esclusivamente in percentuale'), and where it is said. A year is no value."""
+    form = _TARGET_FORM.search(text)
+    value = None
+    for m in _TARGET_VALUE.finditer(text):
+        number = m.group(1) + (f",{m.group(2)}" if m.group(2) else "")
+        if m.group(3) is None and re.fullmatch(r"20\d\d", number):
+            continue  # 'target 2027'
+        unit = {"per cento": "%", "percento": "%", "euro": "€"}.get(re.sub(r"\s+", " ", m.group(3) or ""),
+                                                                   m.group(3) or "")
+        value = (f"{number}{unit}" if unit in ("%", "") else f"{number} {unit}", m)
+        break
+    if form is None and value is None:
+        return None, None, False, None
+    found = value[1] if value is not None else form
+    kind = next((k for k in _TARGET_FORMS if form is not None and form.group(k)), None)
+    every = _EVERY.search(text) is not None
+    return kind if value is None else None, value[0] if value else None, every, found.span()
 
 
 def top_n(text: str) -> int | None:
@@ -1093,6 +1135,13 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
             if said is not None:  # the count is the filter, not a topic, nor the indicator field asked
                 filters.text = topic_without(filters.text, text[said[0]:said[1]])
                 filters.present = [f for f in filters.present if f != "indicatore"]
+        if intent in ("list", "count"):
+            filters.target_forma, filters.target_valore, filters.target_tutti, said = asked_target(text)
+            if said is not None:  # the target's form or value is the filter, not a topic nor a field to fill
+                filters.text = topic_without(filters.text, text[said[0]:said[1]])
+                filters.present = [f for f in filters.present if f != "target"]
+                # 'esclusivamente in percentuale (nessun valore assoluto)': the form said again, no empty field
+                filters.missing = [f for f in filters.missing if f not in ("target", *REPORTED_IN_STATUS)]
         if "peso" in fields and intent in ("list", "count"):
             filters.peso, filters.peso_op = asked_weight(text, lexicon)
             if filters.peso is not None:  # the weight and its comparison are the filter, not the topic
