@@ -564,7 +564,9 @@ def _aggregate(plan: Plan, catalog: Catalog, retriever: Retriever,
         if plan.filters.destinatari and not records:
             # no record names all the words: those naming any of them or of their synonyms (never all records)
             wider = filter_records(catalog, plan.filters.model_copy(update={"destinatari": None}), within)
-            words = " ".join([plan.filters.destinatari, *plan.expanded_terms])
+            # (a word of a sentence before the question says who asks, not for whom: 'a casalgrande')
+            own = [w for w in tokens(plan.filters.destinatari) if w not in plan.context_words]
+            words = " ".join([*own, *plan.expanded_terms])
             records = [o for o in wider if shares_words(o.destinatari, words, retriever.lexicon.stopwords)]
         filtered = records
         records = _by_topic(plan, records, retriever)

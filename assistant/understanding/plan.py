@@ -441,6 +441,9 @@ def asked_target(text: str) -> tuple[str | None, str | None, bool, tuple[int, in
     return kind if value is None else None, value[0] if value else None, every, found.span()
 
 
+_COMPARED = re.compile(r"\b(?:(meno|minore|minima|minimo|least|lowest|fewest)|piu|maggiore|massima|massimo|most|highest)\b")
+
+
 def top_n(text: str) -> int | None:
     """'i 3 obiettivi che pesano di più': how many a ranking asks for."""
     found = _TOP_N.search(text)
@@ -682,6 +685,13 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                             bool(set(tokens(masked)) & objective_nouns()), previous is not None and previous.intent in LIST_INTENTS)
     followup = followup or picked is not None or bool(context) and intent == "field" and not has_filter \
         and counts_back(masked, lexicon)  # 'e quanti ne sono risultati non dichiarati?': of what was talked about
+    least = None
+    if followup and picked is None and previous is not None and previous.intent in LIST_INTENTS \
+            and intent in ("describe", "field") and set(fields) <= {"peso"} and len(context or []) > 1:
+        # 'di questi qual è quello che pesa di più?': a superlative of the weights over the list just given
+        compared = _COMPARED.search(masked)
+        if compared is not None and said_stems & superlative_stems(lexicon.function_words | lexicon.stopwords):
+            intent, fields, least = "max", ["peso"], compared.group(1) is not None
     if picked is not None and intent in LIST_INTENTS:
         intent, fields = "describe", []  # one item of the list is no set ('e il primo?' is not 'the heaviest')
     if followup and previous and intent in LIST_INTENTS and previous.intent in LIST_INTENTS and (
@@ -765,6 +775,8 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
         said = set(tokens(lexicon.averages.pattern.replace("\\", " "))) - lexicon.stopwords
         filters.text = " ".join(w for w in (filters.text or "").split() if norm(w).strip("?.,'") not in said) or None
     direction = ("min" if pred.direction == "min" else "max") if intent in ("rank", "max") else None
+    if least is not None:
+        direction = "min" if least else "max"
     if intent == "compare_years" and len(years) == 2:  # 'tra il 2023 e il 2025': the years between too
         years = list(range(min(years), max(years) + 1))
     # no entity named among several: lists, counts, sums and maxima give each entity's, never mixed
