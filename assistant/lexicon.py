@@ -98,7 +98,7 @@ class LexiconData(_Strict):
     honorifics: list[str] = []  # titles before a name ('dott.ssa', 'sig.', 'geom.'): no topic, never spell-corrected
     english_markers: list[str] = []
     deadline_cues: list[str] = []
-    comparisons: dict[Literal["ge", "gt", "le", "lt"], list[str]] = {}
+    comparisons: dict[Literal["ge", "gt", "le", "lt", "ne"], list[str]] = {}
     comparisons_after: dict[Literal["ge", "le"], list[str]] = {}
     averages: list[str] = []
     totals: list[str] = []
@@ -159,7 +159,7 @@ class Lexicon:
     injection_payload: re.Pattern[str] = re.compile(r"(?!x)x")
     # 'settore scuola' -> the stored sector whose name holds 'scolastici' (when one does)
     sector_synonyms: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)  # by stems
-    comparisons: dict[str, re.Pattern[str]] = field(default_factory=dict)  # 'ge'/'gt'/'le'/'lt' -> words before a number
+    comparisons: dict[str, re.Pattern[str]] = field(default_factory=dict)  # 'ge'/'gt'/'le'/'lt'/'ne' -> words before a number
     comparisons_after: dict[str, re.Pattern[str]] = field(default_factory=dict)  # 'ge'/'le' -> words after it
     averages: re.Pattern[str] = re.compile(r"(?!x)x")  # 'in media', 'peso medio': the mean, not the total
     totals: re.Pattern[str] = re.compile(r"(?!x)x")  # 'in tutto', 'messi insieme': a total is asked, no topic

@@ -49,7 +49,9 @@ class Filters(BaseModel):
     scadenza_a: str | None = None
     destinatari: str | None = None
     peso: float | None = None  # objectives with this weight (in %), in the year if one is given
-    peso_op: Literal["eq", "ge", "gt", "le", "lt"] = "eq"  # 'almeno il 40%' ge, 'più del 40%' gt, 'non oltre il 20%' le
+    peso_op: Literal["eq", "ge", "gt", "le", "lt", "ne", "between"] = "eq"  # 'almeno il 40%' ge, 'più del 40%' gt,
+    # 'non oltre il 20%' le, 'che non pesano il 30%' ne, 'tra il 20 e il 30%' between (``peso`` to ``peso_max``)
+    peso_max: float | None = None
     indicatori: int | None = None  # objectives measured by this many distinct indicators ('un solo indicatore')
     indicatori_op: Literal["eq", "ge", "gt", "le", "lt"] = "eq"
     missing: list[str] = Field(default_factory=list)  # fields that must be empty ("senza stato di attuazione")

@@ -224,9 +224,9 @@ class Composer(ListsMixin):
         if f.destinatari:
             out += t["desc_dest"].format(value=f.destinatari)
         if f.peso is not None:
-            key = {"ge": "desc_peso_min", "gt": "desc_peso_over", "le": "desc_peso_max",
-                   "lt": "desc_peso_under"}.get(f.peso_op, "desc_peso")
-            out += t[key].format(value=format_number(f.peso))
+            key = {"ge": "desc_peso_min", "gt": "desc_peso_over", "le": "desc_peso_max", "lt": "desc_peso_under",
+                   "ne": "desc_peso_not", "between": "desc_peso_between"}.get(f.peso_op, "desc_peso")
+            out += t[key].format(value=format_number(f.peso), high=format_number(f.peso_max or f.peso))
         if f.indicatori is not None:
             if f.indicatori == 1 and f.indicatori_op == "eq":
                 out += t["desc_indicator_one"]

@@ -147,7 +147,7 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
         if filters.indicatori is not None and not COMPARE.get(filters.indicatori_op, operator.eq)(
                 len(indicator_names(o, filters.anno)), filters.indicatori):
             continue
-        if filters.peso is not None and not _has_weight(o, filters.peso, filters.anno, filters.peso_op):
+        if filters.peso is not None and not _has_weight(o, filters.peso, filters.anno, filters.peso_op, filters.peso_max):
             continue
         if filters.target_forma or filters.target_valore:
             rows = [r for r in o.indicatori if r.target and (filters.anno is None or r.anno == filters.anno)]
@@ -211,13 +211,17 @@ def _lacks_somewhere(obj: Objective, name: str, year: int | None) -> bool:
     return bool(series - filled)
 
 
-COMPARE = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}
+COMPARE = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt, "ne": operator.ne}
 
 
-def _has_weight(obj: Objective, weight: float, year: int | None, op: str = "eq") -> bool:
-    if op == "eq":
-        return parse_weight(obj.peso) == weight or bool(rows_with_weight(obj, weight, year))
+def _has_weight(obj: Objective, weight: float, year: int | None, op: str = "eq", high: float | None = None) -> bool:
+    if op in ("eq", "ne"):
+        equal = parse_weight(obj.peso) == weight or bool(rows_with_weight(obj, weight, year))
+        return equal if op == "eq" else not equal and weight_rows(obj, year or (obj.anni[0] if obj.anni else None))[0] \
+            is not None
     total = weight_rows(obj, year if year is not None else (obj.anni[0] if obj.anni else None))[0]
+    if op == "between":
+        return total is not None and weight <= total <= (high if high is not None else weight)
     return total is not None and COMPARE[op](total, weight)
 
 

@@ -402,7 +402,23 @@ def asked_weight(text: str, lexicon: Lexicon) -> tuple[float | None, str]:
     after = re.sub(r"^\s*(?:%|per\s*cento|percent)?", "", text[found.end():])[:AFTER_NUMBER]
     said += [(len(m.group()), k) for k, pat in lexicon.comparisons_after.items() for m in pat.finditer(after)
              if not after[:m.start()].strip()]  # right after it: 'il 50% o più'
+    if not said and _NEGATED_WEIGHT.search(text[max(0, found.start() - COMPARISON_WINDOW):found.start()]):
+        said = [(0, "ne")]  # 'che non pesano il 30%', 'che non hanno un peso del 30%'
     return float(found.group(1).replace(",", ".")), max(said)[1] if said else "eq"
+
+
+_NEGATED_WEIGHT = re.compile(r"\b(?:non|not)\s+(?:\w+\s+){0,2}?(?:pes\w*|weigh\w*)\b")
+_WEIGHT_RANGE = re.compile(r"\b(?:tra|fra|dal|da|between)\s+(?:il\s+)?(\d{1,3})\s*(?:%|per\s*cento)?\s+"
+                           r"(?:e|al|a|and)\s+(?:il\s+)?(\d{1,3})\s*(?:%|per\s*cento)")
+
+
+def asked_weight_range(text: str) -> tuple[float, float] | None:
+    """'con peso tra il 20 e il 30%', 'dal 15 al 25 per cento': the bounds of the weights a list asks for."""
+    found = _WEIGHT_RANGE.search(text)
+    if found is None:
+        return None
+    low, high = sorted((float(found.group(1)), float(found.group(2))))
+    return (low, high) if high <= 100 else None
 
 
 _TARGET_WORD = r"\b(?:target|valor[ei]\s+attes[oi]|traguard[oi]|risultat[oi]\s+attes[oi])\b"
@@ -1156,6 +1172,9 @@ def _filters(text: str, intent: str, fields: list[str], pred: Prediction, years:
                 filters.missing = [f for f in filters.missing if f not in ("target", *REPORTED_IN_STATUS)]
         if "peso" in fields and intent in ("list", "count"):
             filters.peso, filters.peso_op = asked_weight(text, lexicon)
+            bounds = asked_weight_range(text)
+            if bounds is not None:
+                filters.peso, filters.peso_max, filters.peso_op = bounds[0], bounds[1], "between"
             if filters.peso is not None:  # the weight and its comparison are the filter, not the topic
                 topic_left = _WEIGHT_VALUE.sub(" ", filters.text or "")
                 for pat in lexicon.comparisons.values():
