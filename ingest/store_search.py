@@ -195,7 +195,7 @@ def _fts_match(terms: Sequence[str], ente: str | None, documento: str | None) ->
 
 # what the stored rows depend on: when the stemming or the fields change, the rows are built again
 _PROBE = ("Obiettivi strategici dell'ente: orti, buche e targhe; comunità, servizi, efficientamento "
-          "energetico degli edifici scolastici entro il 31/12/2024 (PNRR M1C1).")
+          "energetico degli edifici scolastici entro il 31/12/2024 (PNRR M1C1), con delibere e lettere.")
 _META = Table("search_meta", MetaData(), Column("key", String(64), primary_key=True), Column("value", Text))
 
 

@@ -131,6 +131,11 @@ def stem(token: str) -> str:
     """Italian Snowball stem, then a final vowel dropped so that 'orto'/'orti' meet, and the 'h' of a
     plural in -che/-ghe dropped so that 'buca'/'buche' and 'targa'/'targhe' meet."""
     s = _STEMMER.stemWord(token)
+    if token.endswith("ere") and len(token) > 5:
+        # a plural in -ere is no infinitive: 'delibere' meets 'delibera' ('deliber'), not 'delib'
+        lemma = simplemma.lemmatize(token, lang="it")
+        if lemma == token[:-1] + "a":
+            s = _STEMMER.stemWord(lemma)
     if len(s) > 4 and s[-1] in "aeiou":
         s = s[:-1]
     if len(s) > 3 and s[-2:] in ("ch", "gh"):
