@@ -244,12 +244,17 @@ def _targets(plan: Plan, catalog: Catalog, retriever: Retriever, concepts: list[
         if aged is not None:
             ranked = [aged, *(s for s in ranked if s is not aged)]
     top = ranked[0]
+    if plan.intent == "guidance" and top.coverage and not retriever.coverage(concepts, top.key, SUBJECT_GROUPS):
+        # 'qualcuno porta da mangiare agli anziani soli?': the need's words found only in whom or where the
+        # objective serves (its card), none in what it does (title, indicators, status): not this objective
+        return []
     keys = [top.key]
     if plan.intent == "guidance":
         keys += _also_serving(plan, ranked, retriever, threshold)
     return catalog.get(keys)
 
 
+SUBJECT_GROUPS = ("titolo", "indicatori", "stato")  # what an objective does, not whom or where it serves
 RUNNERS_UP = 2  # objectives after the first that may be the confident match the first is not
 
 
