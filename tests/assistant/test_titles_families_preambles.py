@@ -19,7 +19,7 @@ import pytest
 
 from assistant import Assistant
 from ingest.types import Objective
-from tests.assistant.plans import listed, load
+from tests.assistant.plans import assert_lists, listed, load
 
 
 def _people(titles: dict[int, str]) -> list[Objective]:
@@ -41,9 +41,7 @@ def _people(titles: dict[int, str]) -> list[Objective]:
 ])
 def test_a_person_is_named_by_the_title_alone(titles, question, want) -> None:
     records = _people(titles)
-    answer = Assistant(records).ask(question)
-    assert not answer.refused, answer.answer
-    assert listed(answer.answer, records) == {records[i].id for i in want}, answer.answer
+    assert_lists(Assistant(records), records, question, {records[i].id for i in want})
 
 
 @pytest.mark.parametrize("question", ["obiettivi dell'ing. Bartolini", "quali obiettivi segue l'ingegner Bartolini?"])
@@ -74,9 +72,7 @@ def _worded(words: dict[int, str]) -> list[Objective]:
 ])
 def test_a_word_of_the_same_family_finds_the_records_writing_it(words, question) -> None:
     records = _worded(words)
-    answer = Assistant(records).ask(question)
-    assert not answer.refused, answer.answer
-    assert listed(answer.answer, records) == {records[i].id for i in words}, answer.answer
+    assert_lists(Assistant(records), records, question, {records[i].id for i in words})
 
 
 @pytest.mark.parametrize("question", ["quali obiettivi riguardano la comunicazione?", "gli obiettivi che trattano la comunicazione"])

@@ -13,7 +13,7 @@ import pytest
 
 from assistant import Assistant
 from ingest.types import Objective
-from tests.assistant.plans import listed, load
+from tests.assistant.plans import assert_lists, load
 
 
 def _weighted(seed: int) -> list[Objective]:
@@ -37,6 +37,5 @@ def _weight(o: Objective) -> int:
 def test_a_list_by_weight_compared(seed, question, keep) -> None:
     records = _weighted(seed)
     want = {o.id for o in records if keep(_weight(o))}
-    answer = Assistant(records).ask(question)
-    assert want and not answer.refused, answer.answer
-    assert listed(answer.answer, records) == want, answer.answer
+    assert want
+    assert_lists(Assistant(records), records, question, want)
