@@ -127,13 +127,19 @@ def test_no_name_is_only_words_of_asking_or_an_everyday_word():
     """A name made only of the words people ask with ('a chi mi rivolgo', 'responsabili di settore') or
     of one of the commonest Italian words ('sai', 'sue' for SAI and SUE) would turn every question into
     its concept."""
+    from assistant.understanding.phrasings import load_phrasings  # noqa: PLC0415
     from assistant.understanding.plan import phrasing_words  # noqa: PLC0415
     from ingest.text import italian_words, tokens  # noqa: PLC0415
 
     lexicon = load_lexicon()
     frequency = italian_words()
     commonest = set(sorted(frequency, key=lambda w: -frequency[w])[:1000])
-    asking = phrasing_words() | lexicon.stopwords
+    # the subjects of the requests the plan cannot answer ('cosa pensa il sindaco di ...') are no words
+    # people ask every question with: only the words of the other phrasings' families count
+    requests = {w for tpls in load_phrasings().unknown.values() for t in tpls for w in tokens(t)}
+    others = {w for family in load_phrasings().model_dump(exclude={"unknown"}).values()
+              for w in tokens(str(family))}
+    asking = (phrasing_words() - (requests - others)) | lexicon.stopwords
     for group in lexicon.synonyms:
         for name in group.variants if group.concept else ():
             words = tokens(name)
