@@ -215,11 +215,13 @@ COMPARE = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operat
 
 
 def _has_weight(obj: Objective, weight: float, year: int | None, op: str = "eq", high: float | None = None) -> bool:
-    if op in ("eq", "ne"):
-        equal = parse_weight(obj.peso) == weight or bool(rows_with_weight(obj, weight, year))
-        return equal if op == "eq" else not equal and weight_rows(obj, year or (obj.anni[0] if obj.anni else None))[0] \
-            is not None
+    """Whether an objective's weight is, or compares so with, a value ('between': from ``weight`` to ``high``);
+    an objective stating no weight is none of them."""
+    if op == "eq":
+        return parse_weight(obj.peso) == weight or bool(rows_with_weight(obj, weight, year))
     total = weight_rows(obj, year if year is not None else (obj.anni[0] if obj.anni else None))[0]
+    if op == "ne":
+        return total is not None and not _has_weight(obj, weight, year)
     if op == "between":
         return total is not None and weight <= total <= (high if high is not None else weight)
     return total is not None and COMPARE[op](total, weight)

@@ -63,7 +63,7 @@ class FallbackDense:
 GROUPS = FIELDS
 
 
-FAMILY_MIN = 6  # letters two stems need to be read as one word family when one starts the other
+FAMILY_MIN = 6  # letters a word's root (the word less its final vowels) needs to start a word of its family
 
 
 @dataclass(frozen=True)
