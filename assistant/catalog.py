@@ -356,6 +356,17 @@ class Catalog:
         return self._partial_in[year]
 
     @cached_property
+    def titled_persons(self) -> dict[str, list[str]]:
+        """The people whose stored name starts with a title, by that title's words joined ('Dott.ssa Chiara
+        Landini' under 'dottssa', 'Ing. Paolo Guidetti' under 'ing')."""
+        out: dict[str, list[str]] = {}
+        for person in self.persons:
+            n = next((i for i, t in enumerate(person.tokens) if t not in self.lexicon.honorifics), len(person.tokens))
+            if n:
+                out.setdefault("".join(person.tokens[:n]), []).append(person.name)
+        return out
+
+    @cached_property
     def vocabulary_stems(self) -> frozenset[str]:
         """The stems of every word the records write: a topic word none of whose forms they write names
         nothing in them."""

@@ -126,7 +126,7 @@ class Retriever:
         # every text of the records as stems, one line each: whether the records write a phrase
         self._written = "\n".join(" ".join(stems(t)) for o in catalog.records for t in record_strings(o))
         self._writes: dict[str, bool] = {}
-        self._roots: dict[str, set[str]] | None = None  # word roots of the records (``family``), read when first asked
+        self._families: dict[str, frozenset[str]] = {}  # a word the records never write -> its family's stems
 
     def concepts(self, topic: str, weak: Collection[str] = ()) -> list[Concept]:
         """The topic words of a (normalised) topic text, each with its lexicon alternatives; ``weak``
@@ -156,23 +156,15 @@ class Retriever:
     def family(self, word: str) -> frozenset[str]:
         """Stored stems of the same word family as a word the records never use, the root of one (the word
         less its final vowels) starting the other ('digitalizzazione' -> 'digitale', 'regolamentazione' ->
-        'regolamento'): roots long enough to name a thing ('comun' of 'comune' is not)."""
-        if stem(word) in self._idf:
-            return frozenset()
-        if self._roots is None:
-            roots: dict[str, set[str]] = {}
-            for o in self.catalog.records:
-                for text in record_strings(o):
-                    for t in tokens(text):
-                        root = t.rstrip("aeiou")
-                        if len(root) >= FAMILY_MIN:
-                            roots.setdefault(root, set()).add(stem(t))
-            self._roots = roots
-        mine = word.rstrip("aeiou")
-        if len(mine) < FAMILY_MIN:
-            return frozenset()
-        return frozenset(s for root, found in self._roots.items() if word.startswith(root) or root.startswith(mine)
-                         for s in found)
+        'regolamento'): roots long enough to name a thing ('comun' of 'comune' is not). Read once a word."""
+        found = self._families.get(word)
+        if found is None:
+            mine = word.rstrip("aeiou")
+            found = frozenset() if stem(word) in self._idf or len(mine) < FAMILY_MIN else frozenset(
+                stem(t) for t in self.catalog.vocabulary
+                if len(root := t.rstrip("aeiou")) >= FAMILY_MIN and (word.startswith(root) or root.startswith(mine)))
+            self._families[word] = found
+        return found
 
     def known(self, concept: Concept) -> bool:
         """Whether some record uses the concept's words."""

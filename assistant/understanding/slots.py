@@ -293,12 +293,6 @@ def link_persons(text: str, original: str, catalog: Catalog, links: Links) -> No
             links.spans.append((words[j][1], words[j][2]))
 
 
-def _title(toks: tuple[str, ...], honorifics: frozenset[str]) -> str:
-    """The title a stored name starts with, its words joined ('dott.ssa Chiara Landini' -> 'dottssa')."""
-    n = next((i for i, t in enumerate(toks) if t not in honorifics), len(toks))
-    return "".join(toks[:n])
-
-
 def _abbreviates(short: str, word: str) -> bool:
     """Whether a title is the word or its abbreviation: same first two letters, its letters in order
     ('ing' of 'ingegnere', 'dottssa' of 'dottoressa', 'geom' of 'geometra')."""
@@ -312,14 +306,10 @@ def link_by_title(text: str, catalog: Catalog, lexicon: Lexicon, links: Links) -
     """A person named by the title alone ('gli obiettivi dell'ingegnere', 'chi è il geometra?'): linked when
     exactly one stored person's name starts with that title (the most specific abbreviation of it) and no
     name follows the title (a name the plan lacks is not this person)."""
-    words = _words(text)
-    titles: dict[str, list[str]] = {}
-    for person in catalog.persons:
-        title = _title(person.tokens, lexicon.honorifics)
-        if title:
-            titles.setdefault(title, []).append(person.name)
+    titles = catalog.titled_persons
     if not titles:
         return
+    words = _words(text)
     i = 0
     while i < len(words):
         j = i
