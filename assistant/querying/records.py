@@ -104,6 +104,14 @@ def target_rows(obj: Objective, filters: Filters, lexicon: Lexicon) -> list[Indi
     return list({(r.anno, r.target): r for r in rows}.values())  # one row per year and value
 
 
+def _targets_match(obj: Objective, filters: Filters, lexicon: Lexicon) -> bool:
+    """Whether one target of the objective (of the year, if one is given) has the asked form and value, or
+    every one when every one is asked ('esclusivamente in percentuale')."""
+    rows = [r for r in obj.indicatori if r.target and (filters.anno is None or r.anno == filters.anno)]
+    matched = [target_matches(r.target, filters, lexicon) for r in rows]
+    return bool(matched) and (all(matched) if filters.target_tutti else any(matched))
+
+
 def _states(catalog: Catalog, obj: Objective, name: str, year: int | None) -> bool:
     """Whether a record states a field; a deadline also where a target is one ('Entro il 30/09/2025'), as
     plans without a deadline column write it."""
@@ -149,11 +157,8 @@ def filter_records(catalog: Catalog, filters: Filters, within: Sequence[str] | N
             continue
         if filters.peso is not None and not _has_weight(o, filters.peso, filters.anno, filters.peso_op, filters.peso_max):
             continue
-        if filters.target_forma or filters.target_valore:
-            rows = [r for r in o.indicatori if r.target and (filters.anno is None or r.anno == filters.anno)]
-            hits = target_rows(o, filters, catalog.lexicon)
-            if not hits or filters.target_tutti and len(hits) < len(rows):
-                continue
+        if (filters.target_forma or filters.target_valore) and not _targets_match(o, filters, catalog.lexicon):
+            continue
         missing, present = filters.missing, filters.present
         if judged_year is not None and not any(has_field(o, name, judged_year) for name in REPORTED_IN_STATUS):
             # 'non hanno raggiunto il target': judged from what the status reports (no row states it)

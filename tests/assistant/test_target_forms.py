@@ -95,3 +95,14 @@ def test_a_list_by_the_value_of_a_target(question, value, year) -> None:
     assert listed(answer.answer, records) == want, answer.answer
     if question.startswith("quanti"):
         assert str(len(want)) in answer.answer.split("\n")[0], answer.answer
+
+
+def test_every_target_of_a_form_counts_equal_targets_each() -> None:
+    """Two indicators with the same target ('100%' and '100%') are two targets of that form, not one."""
+    records = load()
+    year = 2027
+    assert any(len({r.target for r in o.indicatori if r.anno == year}) < len([r for r in o.indicatori if r.anno == year])
+               for o in records)
+    want = _with(records, "percentuale", year, every=True)
+    answer = Assistant(records).ask(f"quali obiettivi hanno i target {year} espressi esclusivamente in percentuale?")
+    assert want and listed(answer.answer, records) == want, answer.answer
