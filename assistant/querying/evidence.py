@@ -370,6 +370,7 @@ def _dense_margin(top: Scored, ranked: list[Scored]) -> float:
     return (top.dense_score or 0.0) - runner_up
 
 
+MEASURE_GROUPS = ("indicatori", "stato")  # what an objective measures and reports, not whom it serves
 ASKED_COVERAGE = 0.3  # share of what an out-of-scope-looking request asks that the record must state
 ASKED_MEASURED = 0.75  # share of an amount's words that one indicator of the objective named must hold
 
@@ -385,10 +386,12 @@ def _measured(plan: Plan, obj: Objective, asked: list[Concept], names_it: bool) 
 
 
 def _unmeasured(plan: Plan, targets: list[Objective], retriever: Retriever, lexicon: Lexicon) -> bool:
-    """Whether an amount counts a thing that the objective's record never names, nor any synonym of it
-    ('quanti lotti di orto ci sono?' of the objective on the allotments' regulation, 'quanti impiegati ha
-    l'ufficio tributi?'): no indicator, target or status of it counts that thing, so the plan does not
-    state the amount ('quanti turisti?' of the visitors counted, 'quanti accordi?' of the conventions do)."""
+    """Whether an amount counts a thing that the objective's indicators and status never name, nor any
+    synonym of it ('quanti lotti di orto ci sono?' of the objective on the allotments' regulation, 'quanti
+    impiegati ha l'ufficio tributi?'; 'quanti cittadini hanno partecipato?' of an objective serving citizens
+    whose indicators count meetings): whom it serves or what its title names is not what it measures, so the
+    plan does not state the amount ('quanti turisti?' of the visitors counted, 'quanti accordi?' of the
+    conventions do)."""
     if not plan.counts_thing or plan.amount is None or not targets or not has_thesaurus():
         return False  # without a thesaurus, a synonym ('quanti turisti?' of the visitors) would be refused
     if plan.amount in lexicon.money_units:  # 'quanti soldi in tutto?': what an amount in euro answers
@@ -398,7 +401,7 @@ def _unmeasured(plan: Plan, targets: list[Objective], retriever: Retriever, lexi
     if not counted:
         return False
     alike = Concept(plan.amount, frozenset(stem(w) for w in synonyms(plan.amount)) | counted[0].stems, 1.0)
-    return not any(retriever.coverage([alike], o.key) for o in targets)
+    return not any(retriever.coverage([alike], o.key, MEASURE_GROUPS) for o in targets)
 
 
 def _unsupported(plan: Plan, targets: list[Objective], retriever: Retriever, lexicon: Lexicon) -> Evidence:
