@@ -258,6 +258,7 @@ def expansions(text: str, lexicon: Lexicon) -> list[str]:
 
 
 _SENTENCE = re.compile(r"[^.?!:;]+[.?!:;]*")
+_LABEL_DASH = re.compile(r"(?<!\d)\s[-–—]\s(?!\d)")
 
 
 @lru_cache(maxsize=1)
@@ -315,7 +316,10 @@ def expand_abbreviations(text: str, known: frozenset[str], keep: frozenset[str] 
 def question_core(text: str) -> str:
     """The sentence that asks (the last one with a question mark, else the last one): a preamble before
     it ('Buongiorno, sono un'impiegata della ragioneria.') is context, not topic."""
-    parts = [p.strip() for p in _SENTENCE.findall(text) if re.search(r"[a-z0-9]", p)]
+    # a sentence emptied of all but its question mark still asks ('anagrafe: quanti ob. ha [person]?'); a
+    # spaced dash parts a label as a colon does ('anagrafe - elenco degli ob. di ...'), not a range of numbers
+    text = _LABEL_DASH.sub(": ", text)
+    parts = [p.strip() for p in _SENTENCE.findall(text) if re.search(r"[a-z0-9]", p) or p.strip() == "?"]
     if len(parts) < 2:
         return text
     asking = [p for p in parts if p.endswith("?")]
