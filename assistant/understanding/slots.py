@@ -110,9 +110,10 @@ def link_sector(text: str, original: str, catalog: Catalog, lexicon: Lexicon, li
                     continue
                 cued = i > 0 and words[i - 1][0] in lexicon.sector_cues
                 acronym = len(variant) == 1 and re.search(rf"\b{re.escape(variant[0].upper())}\b", original)
-                # 'i pesi del finanziario': a word only sector names use, after an article or preposition
+                # 'i pesi del finanziario': a word only sector names use, after an article or preposition, as
+                # the name writes it ('dei lavori'; 'il mondo del lavoro' is no sector's name)
                 named = (len(variant) == 1 and variant[0] in catalog.sector_only_words and i > 0
-                         and words[i - 1][0] in _DETERMINERS)
+                         and words[i - 1][0] in _DETERMINERS and words[i][0] == variant[0])
                 if len(variant) >= 2 or cued or acronym or named:
                     found.append((len(variant), sector.name, i - (1 if cued else 0), end))
                     if best is None or len(variant) > best[0]:
@@ -467,7 +468,8 @@ def _grow_sector_span(text: str, catalog: Catalog, lexicon: Lexicon, links: Link
     beside it ('the school, sport and tourism area' linked by 'tourism area': all of it), so that none is
     left as a topic. Only spaces, commas and 'e' / 'and' may part them, and in English function words too:
     in Italian a name word after a preposition is a topic ('dell'area scuola sul turismo'). The spans of the
-    other sectors named beside it grow alike."""
+    other sectors named beside it grow alike, and over everyday names of the same sector beside the name
+    ('l'ufficio entrate e tributi', 'ragioneria e bilancio')."""
     if links.settore is None or links.sector_span is None:
         return
     grown = _grown(text, catalog, lexicon, links.settore, links.sector_span, language)
@@ -493,6 +495,11 @@ def _grown(text: str, catalog: Catalog, lexicon: Lexicon, name: str, span: tuple
     inside = [k for k, (_, a, b) in enumerate(words) if a >= span[0] and b <= span[1]]
     if not inside:
         return span
+    named = {w for v in sector.variants for w in v}
+
+    def _names_it(word: str) -> bool:  # an everyday name of the same sector ('entrate e tributi')
+        target = _sector_synonym([word], lexicon)
+        return target is not None and set(target) <= named
 
     def reach(pos: int, step: int) -> int:
         last, j = pos, pos + step
@@ -500,7 +507,7 @@ def _grown(text: str, catalog: Catalog, lexicon: Lexicon, name: str, span: tuple
             gap = text[words[j][2]:words[j + 1][1]] if step < 0 else text[words[j - 1][2]:words[j][1]]
             if gap.strip(" ,"):
                 break
-            if _key(words[j][0]) in keys:
+            if _key(words[j][0]) in keys or _names_it(words[j][0]):
                 last = j
             elif words[j][0] not in joiners:
                 break
