@@ -741,6 +741,10 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
             and asked_indicator_count(masked, lexicon)[0] is not None:
         intent = "list"  # 'obiettivi misurati da un solo indicatore': objectives named, how many indicators said
     unsupported = pred.oos if intent == "unknown" and pred.oos != "none" else None
+    if unsupported is not None:
+        # 'il sabato mattina a che ora apre?': the unit asked (hours) decides the kind, not the day named
+        unsupported = next((u.name for u in lexicon.unsupported if u.asked_unit and u.asked_unit.search(text)),
+                           unsupported)
     if unsupported is None and intent != "unknown" and (intent not in LIST_INTENTS or not (
             has_filter or set(tokens(masked)) & objective_nouns())):
         # 'introito del canone, in euro?': the unit of a kind's answer named; answered where the record
