@@ -96,6 +96,7 @@ class LexiconData(_Strict):
     glossary: dict[str, str] = {}
     fillers: list[str] = []
     honorifics: list[str] = []  # titles before a name ('dott.ssa', 'sig.', 'geom.'): no topic, never spell-corrected
+    person_nouns: list[str] = []  # nouns for whoever does something ('chi è il capo?'): they ask the plan's people
     english_markers: list[str] = []
     deadline_cues: list[str] = []
     comparisons: dict[Literal["ge", "gt", "le", "lt", "ne"], list[str]] = {}
@@ -147,6 +148,7 @@ class Lexicon:
     glossary: dict[str, str]
     stopwords: frozenset[str]
     honorifics: frozenset[str] = frozenset()  # titles before a name (also stop words)
+    person_nouns: frozenset[str] = frozenset()  # nouns for whoever does something: they ask the plan's people
     units: frozenset[str] = frozenset()  # what an amount of time or repetition is counted in
     money_units: frozenset[str] = frozenset()  # what an amount of money is counted in
     function_words: frozenset[str] = field(default_factory=frozenset)  # the language's own stop words, no fillers
@@ -289,6 +291,7 @@ def build_lexicon(raw: dict[str, Any], concepts: dict[str, Any] | None = None,
         glossary=dict(data.glossary),
         stopwords=frozenset(stop),
         honorifics=frozenset(norm(w) for w in data.honorifics),
+        person_nouns=frozenset(norm(w) for w in data.person_nouns),
         units=frozenset(norm(w) for w in data.units),
         money_units=frozenset(norm(w) for w in data.money_units),
         function_words=_FUNCTION_WORDS,

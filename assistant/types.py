@@ -89,6 +89,7 @@ class Plan(BaseModel):
     group_by: Literal["responsabile", "settore", "classificazione"] | None = None  # for intent "rank"
     unsupported: str | None = None  # a request the records cannot answer (lexicon 'unsupported' name)
     unknown_entities: list[str] = Field(default_factory=list)  # names that match no stored value
+    unnamed_role: str | None = None  # a role asked ('chi è il presidente del nucleo?') that no record names
     followup: bool = False  # resolved against the previous turn's objectives (objective_keys)
     names_set: bool = False  # the question calls objectives by a noun ('quali obiettivi', 'le schede')
     scope_all: bool = False  # the question asks about every entity ("in tutti gli enti")

@@ -83,7 +83,7 @@ class Evidence:
     passages: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # key -> field -> sentences
     year: int | None = None
     total: float | None = None
-    refusal: str | None = None  # unsupported | unmeasured | year | entity | nomatch | empty | injection
+    refusal: str | None = None  # unsupported | unmeasured | year | entity | role | nomatch | empty | injection
     detail: str = ""
     suggestions: list[Objective] = field(default_factory=list)
     missing_years: list[int] = field(default_factory=list)
@@ -111,6 +111,8 @@ def gather(plan: Plan, catalog: Catalog, retriever: Retriever, lexicon: Lexicon)
         return _refuse("plan", plan.unknown_plan, [])
     if plan.unknown_entities:
         return _refuse("entity", plan.unknown_entities[0], _suggest(plan, catalog, retriever))
+    if plan.unnamed_role and plan.intent not in LIST_INTENTS:
+        return _refuse("role", plan.unnamed_role, _suggest(plan, catalog, retriever))
     unknown_years = [y for y in plan.years if y not in catalog.years]
     if plan.intent in LIST_INTENTS and catalog.years and unknown_years and len(unknown_years) == len(plan.years):
         return _refuse("years", ", ".join(map(str, unknown_years)), [])  # no record has a value for them

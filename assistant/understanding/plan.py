@@ -15,6 +15,7 @@ from functools import lru_cache
 from assistant.catalog import (
     AMOUNT_FIELDS,
     FIELDS,
+    PEOPLE_NAMING,
     REPORTED_IN_STATUS,
     ROW_FIELDS,
     Catalog,
@@ -812,11 +813,47 @@ def understand(question: str, catalog: Catalog, lexicon: Lexicon, mode: Mode = "
                 expanded_terms=expansions(topic, lexicon), injection=injection, direction=direction,
                 top_n=top_n(text) if intent == "max" else None, unsupported=unsupported, average=average,
                 counts_indicators=counts_indicators, unknown_entities=links.unknown, followup=followup, confidence=round(pred.intent_p, 3),
+                unnamed_role=None if links.filter_named() or injection else unnamed_role(text, catalog, lexicon),
                 names_set=bool(set(tokens(masked)) & objective_nouns()),
                 amount=counted if counted is not None and counted not in objective_nouns() else None,
                 counts_thing=written_in == "it" and intent == "field" and counted not in objective_nouns()
                 and counts_thing(text, counted, lexicon),
                 context_words=context_words)
+
+
+# 'chi è il ...', 'come si chiama la ...', 'il nome del ...' (not 'a chi è andata', which asks to whom)
+_WHO_IS = re.compile(r"(?<!\ba )(?<!\bda )(?<!\bdi )(?<!\bper )(?<!\bcon )\b(?:chi (?:e|era|sara|sono|erano|saranno)|"
+                     r"come si chiama(?:no|va)?|(?:il|i) nom[ei] (?:del|della|dello|dell|dei|degli|delle))\s+"
+                     r"(?:(?:il|la|lo|i|le|gli|un|una|uno)\s+|l'\s*|dell'\s*)?([a-z]+)")
+_ROLE_ENDS = frozenset({"che", "a", "per", "nel", "nella", "in", "con", "e", "o", "di", "del", "della", "dello", "dell",
+                        "dei", "degli", "delle", "al", "allo", "alla"})
+ROLE_WORDS = 5  # words of the role phrase read (and quoted back in the refusal)
+
+
+def unnamed_role(text: str, catalog: Catalog, lexicon: Lexicon) -> str | None:
+    """The role a 'chi è il X?' asks when the plan names no one in it ('chi è il presidente del nucleo di
+    valutazione?', 'come si chiama l'assistente sociale assunta?'): a role no record writes in any form, and
+    that is neither a name of the fields naming people ('il responsabile', 'il dirig. resp.') nor a noun for
+    whoever does something ('la persona che segue', 'il capo'), is no one the plan names. A word the records
+    write ('come si chiama la sezione?', 'chi è il tesoriere?') is something they answer about. The role's
+    words as asked, else ``None``."""
+    found = _WHO_IS.search(text)
+    if found is None:
+        return None
+    words = tokens(text[found.start(1):])[:ROLE_WORDS]
+    cut = next((i for i, w in enumerate(words[1:], 1) if w in {"che", "e", "o"} or is_verb(w)), len(words))
+    words = words[:cut]
+    while words and words[-1] in _ROLE_ENDS:
+        words.pop()
+    if not words:
+        return None
+    head = words[0]
+    asks_people = {stem(w) for w in field_words(list(PEOPLE_NAMING), lexicon)}
+    if len(head) < 4 or head in lexicon.stopwords or head in lexicon.person_nouns or head in objective_nouns() \
+            or is_verb(head) or stem(head) in catalog.vocabulary_stems or head in catalog.name_words \
+            or any(stem(w) in asks_people for w in words[:2]):  # the role and the word after it
+        return None
+    return " ".join(words)
 
 
 # a quote opens after a space or a bracket and closes before one or a stop: the apostrophe of 'dall'Agenda' does neither
