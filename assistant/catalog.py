@@ -21,7 +21,6 @@ from ingest.types import Indicator, Objective, Passage
 CARD_FIELDS = ("settore", "settore_cdr", "classificazione", "titolo", "destinatari", "contributor",
                "obiettivo_strategico", "responsabile", "personale_coinvolto", "peso", "pnrr", "anticorruzione")
 FIELDS = (*CARD_FIELDS, "stato_attuazione", *(f for f in Indicator.model_fields if f != "anno"))  # in form order
-PEOPLE_NAMING = ("responsabile", "personale_coinvolto", "contributor", "destinatari")  # the fields naming people
 ROW_FIELDS = frozenset(FIELDS) & frozenset(Indicator.model_fields)  # the fields of an indicator row
 SECTOR_KINDS = frozenset({"settore", "area", "servizio", "ufficio", "unita", "direzione", "dipartimento"})
 _NOT_A_PERSON = {"settore", "responsabile", "servizio", "ufficio", "dirigente", "segretario"}

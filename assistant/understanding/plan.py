@@ -15,7 +15,6 @@ from functools import lru_cache
 from assistant.catalog import (
     AMOUNT_FIELDS,
     FIELDS,
-    PEOPLE_NAMING,
     REPORTED_IN_STATUS,
     ROW_FIELDS,
     Catalog,
@@ -143,6 +142,7 @@ def counts_thing(text: str, counted: str | None, lexicon: Lexicon) -> bool:
 
 
 PEOPLE_FIELDS = ("responsabile", "personale_coinvolto")  # fields naming people: 'quante persone' counts people
+PEOPLE_NAMING = (*PEOPLE_FIELDS, "contributor", "destinatari")  # and whom they name beside: a role asked of them
 
 
 def _all_field_stems(lexicon: Lexicon) -> frozenset[str]:
